@@ -1,0 +1,107 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { getGemm, getGemmBackend, referenceSgemm, type Gemm } from './index.js';
+import { loadOpenblasGemm } from './openblas.js';
+import { BctError, ShapeError } from '../../errors.js';
+
+// Small deterministic generator so failures reproduce.
+function filled(n: number, seed: number): Float32Array {
+  const a = new Float32Array(n); // (n)
+  let s = seed >>> 0;
+  for (let i = 0; i < n; i++) {
+    s = (Math.imul(s, 1664525) + 1013904223) >>> 0;
+    a[i] = (s / 2 ** 32) * 2 - 1;
+  }
+  return a;
+}
+
+function maxRelDiff(x: Float32Array, y: Float32Array): number {
+  let m = 0;
+  for (let i = 0; i < x.length; i++) m = Math.max(m, Math.abs(x[i] - y[i]) / (1 + Math.abs(y[i])));
+  return m;
+}
+
+const openblas = loadOpenblasGemm();
+const backends: Array<[string, Gemm | undefined]> = [
+  ['typescript', getGemmBackend('typescript')],
+  ['openblas', openblas.gemm],
+];
+// Float32 sums of up to ~300 terms of size ≤1 against a float64 reference.
+const TOL = 2e-5;
+
+interface Case { tA: boolean; tB: boolean; M: number; N: number; K: number; alpha: number; beta: number; pad: number; off: number }
+const cases: Case[] = [];
+for (const tA of [false, true]) {
+  for (const tB of [false, true]) {
+    for (const [M, N, K] of [[1, 1, 1], [3, 5, 7], [17, 9, 33], [64, 65, 63], [5, 130, 257], [1, 300, 40], [300, 1, 40]]) {
+      cases.push({ tA, tB, M, N, K, alpha: 1, beta: 0, pad: 0, off: 0 });
+    }
+    cases.push({ tA, tB, M: 13, N: 11, K: 19, alpha: 0.5, beta: -1.5, pad: 3, off: 7 });
+    cases.push({ tA, tB, M: 40, N: 37, K: 71, alpha: -2, beta: 1, pad: 1, off: 2 });
+  }
+}
+
+for (const [name, gemm] of backends) {
+  const skip = gemm ? false : `OpenBLAS addon unavailable: ${openblas.reason ?? ''}`;
+
+  test(`${name}: sgemm matches the reference for every transpose, odd sizes, offsets, ld, alpha, beta`, { skip }, () => {
+    for (const c of cases) {
+      const [aR, aC] = c.tA ? [c.K, c.M] : [c.M, c.K];
+      const [bR, bC] = c.tB ? [c.N, c.K] : [c.K, c.N];
+      const lda = aC + c.pad, ldb = bC + c.pad, ldc = c.N + c.pad;
+      const A = filled(c.off + aR * lda, 1), B = filled(c.off + bR * ldb, 2);
+      const C0 = filled(c.off + c.M * ldc, 3);
+      const want = C0.slice(), got = C0.slice();
+      referenceSgemm(c.tA, c.tB, c.M, c.N, c.K, c.alpha, A, c.off, lda, B, c.off, ldb, c.beta, want, c.off, ldc);
+      gemm!.sgemm(c.tA, c.tB, c.M, c.N, c.K, c.alpha, A, c.off, lda, B, c.off, ldb, c.beta, got, c.off, ldc);
+      const d = maxRelDiff(got, want);
+      assert.ok(d < TOL, `${JSON.stringify(c)}: maxdiff ${d} >= ${TOL}`);
+    }
+  });
+
+  test(`${name}: beta = 0 ignores NaN already in C; K = 0 scales C by beta`, { skip }, () => {
+    const A = filled(6, 4), B = filled(6, 5);
+    const C = new Float32Array(4).fill(NaN); // (2, 2)
+    gemm!.sgemm(false, false, 2, 2, 3, 1, A, 0, 3, B, 0, 2, 0, C, 0, 2);
+    assert.ok(C.every(Number.isFinite), `C = ${Array.from(C)}`);
+    const D = new Float32Array([1, 2, 3, 4]); // (2, 2)
+    gemm!.sgemm(false, false, 2, 2, 0, 1, A, 0, 1, B, 0, 2, 2, D, 0, 2);
+    assert.deepEqual(Array.from(D), [2, 4, 6, 8]);
+  });
+
+  test(`${name}: sgemmStridedBatched matches per-item reference products`, { skip }, () => {
+    for (const [tA, tB] of [[false, false], [false, true], [true, false], [true, true]] as const) {
+      const M = 7, N = 9, K = 11, batch = 5, off = 3;
+      const lda = tA ? M : K, ldb = tB ? K : N, ldc = N;
+      const sA = M * K + 2, sB = K * N + 1, sC = M * N + 4;
+      const A = filled(off + batch * sA, 6), B = filled(off + batch * sB, 7), C0 = filled(off + batch * sC, 8);
+      const want = C0.slice(), got = C0.slice();
+      for (let i = 0; i < batch; i++) {
+        referenceSgemm(tA, tB, M, N, K, 0.7, A, off + i * sA, lda, B, off + i * sB, ldb, 0.3, want, off + i * sC, ldc);
+      }
+      gemm!.sgemmStridedBatched(tA, tB, M, N, K, 0.7, A, off, lda, sA, B, off, ldb, sB, 0.3, got, off, ldc, sC, batch);
+      const d = maxRelDiff(got, want);
+      assert.ok(d < TOL, `tA=${tA} tB=${tB}: maxdiff ${d}`);
+    }
+  });
+
+  test(`${name}: bad arguments throw a ShapeError naming the argument`, { skip }, () => {
+    const A = new Float32Array(6), B = new Float32Array(6), C = new Float32Array(4);
+    const call = (f: () => void, where: string) =>
+      assert.throws(f, (e: unknown) => e instanceof ShapeError && e.where === where, where);
+    call(() => gemm!.sgemm(false, false, 2, 2, 3, 1, A, 1, 3, B, 0, 2, 0, C, 0, 2), 'sgemm.A');
+    call(() => gemm!.sgemm(false, false, 2, 2, 3, 1, A, 0, 3, B, 0, 2, 0, C, 1, 2), 'sgemm.C');
+    call(() => gemm!.sgemm(false, true, 2, 2, 3, 1, A, 0, 3, B, 0, 2, 0, C, 0, 2), 'sgemm.ldb');
+    call(() => gemm!.sgemm(false, false, -1, 2, 3, 1, A, 0, 3, B, 0, 2, 0, C, 0, 2), 'sgemm.M');
+    call(() => gemm!.sgemm(false, false, 2, 2, 3, 1, A, 0.5, 3, B, 0, 2, 0, C, 0, 2), 'sgemm.AOff');
+    call(() => gemm!.sgemm(false, false, 2, 2, 3, 1, new Float64Array(6) as unknown as Float32Array, 0, 3, B, 0, 2, 0, C, 0, 2), 'sgemm.A');
+    call(() => gemm!.sgemmStridedBatched(false, false, 2, 2, 3, 1, A, 0, 3, 0, B, 0, 2, 0, 0, C, 0, 2, 1, 2), 'sgemm.C');
+  });
+}
+
+test('getGemm returns a working backend and getGemmBackend rejects unknown names', () => {
+  const g = getGemm();
+  assert.ok(g.backend === 'openblas' || g.backend === 'typescript');
+  assert.equal(getGemm(), g);
+  assert.throws(() => getGemmBackend('cuda' as 'openblas'), (e: unknown) => e instanceof BctError && e.code === 'config');
+});

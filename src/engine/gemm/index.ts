@@ -1,0 +1,56 @@
+// Public surface of the GEMM backends: one interface, an OpenBLAS addon (native/) and a pure-TypeScript
+// fallback. `getGemm()` picks OpenBLAS when the addon loads; env BCT_GEMM=typescript|openblas forces one.
+import { BackendError, ConfigError } from '../../errors.js';
+import { typescriptGemm } from './typescript.js';
+import { loadOpenblasGemm } from './openblas.js';
+
+export interface Gemm {
+  readonly backend: 'openblas' | 'typescript';
+  /** Row-major C(M×N) = alpha·op(A)·op(B) + beta·C; op(A) is M×K (A is K×M when transA), op(B) is K×N
+   *  (B is N×K when transB). Offsets and leading dimensions in elements. */
+  sgemm(transA: boolean, transB: boolean, M: number, N: number, K: number, alpha: number,
+        A: Float32Array, aOff: number, lda: number, B: Float32Array, bOff: number, ldb: number,
+        beta: number, C: Float32Array, cOff: number, ldc: number): void;
+  /** `batch` independent sgemms; operand i starts at off + i·stride. */
+  sgemmStridedBatched(transA: boolean, transB: boolean, M: number, N: number, K: number, alpha: number,
+        A: Float32Array, aOff: number, lda: number, strideA: number,
+        B: Float32Array, bOff: number, ldb: number, strideB: number,
+        beta: number, C: Float32Array, cOff: number, ldc: number, strideC: number, batch: number): void;
+}
+
+export type GemmBackendName = Gemm['backend'];
+
+export { referenceSgemm } from './reference.js';
+
+/** The named backend; throws BackendError when OpenBLAS is asked for but the addon does not load. */
+export function getGemmBackend(name: GemmBackendName): Gemm {
+  if (name === 'typescript') return typescriptGemm;
+  if (name === 'openblas') {
+    const r = loadOpenblasGemm();
+    if (r.gemm) return r.gemm;
+    throw new BackendError(`the OpenBLAS GEMM addon is unavailable (${r.reason}); ` +
+      'install libopenblas-dev and run `npm run build:native`, or set BCT_GEMM=typescript', 'gemm.openblas');
+  }
+  throw new ConfigError(`expected "openblas" or "typescript", got ${JSON.stringify(name)}`, 'BCT_GEMM');
+}
+
+// The choice is made once per process so the fallback notice prints once; a memo, not a setting.
+let chosen: Gemm | undefined;
+
+/** OpenBLAS if the addon loads, else pure TypeScript with a one-line notice on stderr (printed once). */
+export function getGemm(): Gemm {
+  if (chosen) return chosen;
+  const forced = process.env.BCT_GEMM;
+  if (forced !== undefined && forced !== '') {
+    chosen = getGemmBackend(forced as GemmBackendName);
+    return chosen;
+  }
+  const r = loadOpenblasGemm();
+  if (r.gemm) {
+    chosen = r.gemm;
+  } else {
+    process.stderr.write(`[bctlab] OpenBLAS GEMM addon unavailable (${r.reason}); using the slower pure-TypeScript GEMM\n`);
+    chosen = typescriptGemm;
+  }
+  return chosen;
+}
