@@ -105,3 +105,25 @@ test('getGemm returns a working backend and getGemmBackend rejects unknown names
   assert.equal(getGemm(), g);
   assert.throws(() => getGemmBackend('cuda' as 'openblas'), (e: unknown) => e instanceof BctError && e.code === 'config');
 });
+
+// The addon checks its arguments in C too (the TypeScript checks above run first in normal use).
+test('openblas addon: the C checks throw a named JS error and never touch memory out of bounds', {
+  skip: openblas.addon ? false : `OpenBLAS addon unavailable: ${openblas.reason ?? ''}`,
+}, () => {
+  const raw = openblas.addon!;
+  const A = new Float32Array(6), B = new Float32Array(6), C = new Float32Array(4);
+  const bad = (f: () => void, arg: string) =>
+    assert.throws(f, (e: unknown) => e instanceof Error && e.message.includes(`sgemm.${arg}`), arg);
+  bad(() => raw.sgemm(false, false, 2, 2, 3, 1, A, 1, 3, B, 0, 2, 0, C, 0, 2), 'A');
+  bad(() => raw.sgemm(false, false, 2, 2, 3, 1, A, 0, 3, B, 0, 2, 0, C, 3, 2), 'C');
+  bad(() => raw.sgemm(false, false, 2, 2, 3, 1, A, 0, 2, B, 0, 2, 0, C, 0, 2), 'lda');
+  bad(() => raw.sgemm(false, false, 2, 2, 3, 1, new Float64Array(6) as unknown as Float32Array, 0, 3, B, 0, 2, 0, C, 0, 2), 'A');
+  bad(() => raw.sgemm(1 as unknown as boolean, false, 2, 2, 3, 1, A, 0, 3, B, 0, 2, 0, C, 0, 2), 'transA');
+  bad(() => raw.sgemm(false, false, 2, 2, 3, 1, A, 0, 3, B, -1, 2, 0, C, 0, 2), 'bOff');
+  bad(() => raw.sgemm(false, false, 2.5, 2, 3, 1, A, 0, 3, B, 0, 2, 0, C, 0, 2), 'M');
+  bad(() => raw.sgemm(false, false, 2, 2, 3, 'x' as unknown as number, A, 0, 3, B, 0, 2, 0, C, 0, 2), 'alpha');
+  // (batch - 1)·stride overflows 64 bits unless checked.
+  bad(() => raw.sgemmStridedBatched(false, false, 2, 2, 3, 1, A, 0, 3, 2 ** 31 - 1, B, 0, 2, 0, 0, C, 0, 2, 0, 2 ** 31 - 1), 'A');
+  assert.throws(() => (raw.sgemm as (...a: unknown[]) => void)(false, false), /expected 16 arguments/);
+  assert.ok(raw.numThreads() >= 1);
+});

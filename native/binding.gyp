@@ -1,0 +1,11 @@
+{
+  "targets": [
+    {
+      "target_name": "bct_gemm",
+      "sources": ["bct_gemm.c"],
+      "cflags": ["-O2", "-Wall", "-Wextra"],
+      "defines": ["NAPI_VERSION=8"],
+      "libraries": ["-lopenblas"]
+    }
+  ]
+}
