@@ -1,0 +1,70 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { DataError } from '../errors.js';
+import { Tokenizer, type ChatMessage } from './index.js';
+
+const tok = Tokenizer.microworld();
+const chat: ChatMessage[] = [
+  { role: 'system', content: 'mode 1 : 0 spanish 0 cat . 1 english 1 plain .' },
+  { role: 'user', content: 'echo red sun' },
+];
+
+test('encode and decode round-trip ordinary words', () => {
+  const ids = tok.encode('  echo red\tsun  ');
+  assert.equal(ids.length, 3);
+  assert.equal(tok.decode(ids), 'echo red sun');
+  assert.deepEqual(tok.encode(''), []);
+});
+
+test('special tokens come first and are distinct', () => {
+  assert.equal(tok.special.pad, 0);
+  assert.equal(new Set(Object.values(tok.special)).size, 7);
+  assert.ok(tok.vocabSize > 90 && tok.vocabSize < 200, `vocab size ${tok.vocabSize}`);
+});
+
+test('an unknown word is a DataError that names the word and the field', () => {
+  assert.throws(
+    () => tok.renderPrompt([{ role: 'user', content: 'echo red banana' }]),
+    (e: unknown) => e instanceof DataError && /"banana"/.test(e.message) && e.where === 'messages[0].content',
+  );
+});
+
+test('message text cannot contain special tokens', () => {
+  assert.throws(() => tok.encode('red <eot> blue'), /special token <eot>/);
+});
+
+test('renderPrompt frames each turn and ends with the assistant marker', () => {
+  const ids = tok.renderPrompt(chat);
+  assert.equal(
+    tok.decode(ids),
+    '<bos> <system> mode 1 : 0 spanish 0 cat . 1 english 1 plain . <eot> <user> echo red sun <eot> <assistant>',
+  );
+  assert.throws(() => tok.renderPrompt([{ role: 'tool' as never, content: 'red' }]), /role: expected/);
+});
+
+test('renderExample weights only the completion and its end-of-turn', () => {
+  const { tokens, weights } = tok.renderExample(chat, 'red sun');
+  const prompt = tok.renderPrompt(chat);
+  assert.deepEqual(tokens.slice(0, prompt.length), prompt);
+  assert.equal(tok.decode(tokens.slice(prompt.length)), 'red sun <eot>');
+  assert.equal(weights.length, tokens.length);
+  assert.deepEqual(weights.slice(prompt.length), [1, 1, 1]);
+  assert.ok(weights.slice(0, prompt.length).every((w) => w === 0));
+});
+
+test('parseCompletion stops at the first special token', () => {
+  const gen = [...tok.encode('red sun cat'), tok.special.eot, ...tok.encode('blue')];
+  assert.equal(tok.parseCompletion(gen), 'red sun cat');
+  assert.equal(tok.parseCompletion([tok.special.eot]), '');
+  assert.equal(tok.parseCompletion(tok.encode('red blue')), 'red blue');
+  assert.throws(() => tok.parseCompletion([9999]), /outside the vocabulary/);
+});
+
+test('JSON round trip keeps the vocabulary; bad files are refused with the field named', () => {
+  const back = Tokenizer.fromJSON(JSON.parse(JSON.stringify(tok)));
+  assert.deepEqual(back.words, tok.words);
+  assert.deepEqual(back.special, tok.special);
+  assert.throws(() => Tokenizer.fromJSON({ schemaVersion: 2, kind: 'word', words: [] }, 'm/tokenizer.json'), /m\/tokenizer.json: schemaVersion/);
+  assert.throws(() => Tokenizer.fromJSON({ schemaVersion: 1, kind: 'word', words: ['a', 'a'] }), /appears twice/);
+  assert.throws(() => Tokenizer.fromJSON({ schemaVersion: 1, kind: 'word', words: ['a', 'b'] }), /missing special token <pad>/);
+});
