@@ -1,0 +1,60 @@
+// Public surface of src/graders/: the one table of graders. Add a grader by writing one file that exports
+// a `defineGrader(...)` object and adding it to GRADER_DEFINITIONS below (one line).
+import { containsGrader } from './contains.js';
+import { exactMatchGrader } from './exact-match.js';
+import { llmJudgeGrader } from './llm-judge.js';
+import { regexGrader } from './regex.js';
+import type { GraderContext, GraderDefinition, GradeFn } from './types.js';
+import { ConfigError } from '../errors.js';
+import type { Json } from '../settings/index.js';
+
+export const GRADER_DEFINITIONS = [regexGrader, containsGrader, exactMatchGrader, llmJudgeGrader] as const;
+
+/** Every registered grader name. */
+export type GraderName = (typeof GRADER_DEFINITIONS)[number]['name'];
+
+/** A grader as written in a setting and in the record: enough to re-create it. */
+export interface GraderSpec {
+  name: GraderName;
+  args: Json;
+}
+
+export const GRADER_NAMES: readonly GraderName[] = GRADER_DEFINITIONS.map((g) => g.name);
+
+/** Graders that need a judge model (derived from the table). */
+export const MODEL_GRADED: ReadonlySet<GraderName> = new Set(GRADER_DEFINITIONS.filter((g) => g.requiresModel).map((g) => g.name));
+
+export function graderDefinition(name: string, where = 'grader.name'): GraderDefinition {
+  const def = GRADER_DEFINITIONS.find((g) => g.name === name);
+  if (def === undefined) throw new ConfigError(`unknown grader "${name}"; known graders: ${GRADER_NAMES.join(', ')}`, where);
+  return def as GraderDefinition;
+}
+
+/** Validates a spec's args; the error names `where` (e.g. `graders.eval`) plus the args path. */
+export function parseGraderArgs(spec: { name: string; args: unknown }, where: string): unknown {
+  const def = graderDefinition(spec.name, `${where}.name`);
+  const parsed = def.args.safeParse(spec.args ?? {});
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0]!;
+    const path = issue.path.map((p) => (typeof p === 'number' ? `[${p}]` : `.${String(p)}`)).join('');
+    throw new ConfigError(`${issue.message} (grader "${spec.name}")`, `${where}.args${path}`);
+  }
+  return parsed.data;
+}
+
+/** Creates the grade function for a spec. Throws ConfigError for bad args or a missing judge. */
+export function createGrader(spec: GraderSpec, context: GraderContext = {}, where = 'grader'): GradeFn {
+  const def = graderDefinition(spec.name, `${where}.name`);
+  if (def.requiresModel && context.judge === undefined) {
+    throw new ConfigError(`grader "${spec.name}" needs a judge model; pass one in the grader context`, where);
+  }
+  return def.create(parseGraderArgs(spec, where), context);
+}
+
+/** Version of a grader's logic, part of grade keys. */
+export function graderVersion(name: GraderName): number {
+  return graderDefinition(name).version;
+}
+
+export { defineGrader } from './types.js';
+export type { GradeFn, GradeResult, GradeSample, GraderContext, GraderDefinition } from './types.js';

@@ -1,0 +1,23 @@
+// The content hash of a setting: everything that affects data, training or grading. Reference targets are
+// hashed by their values on every train prompt, so a code change to a built-in's target function changes
+// the hash even if its version string was not bumped.
+import { contentHash } from '../store/index.js';
+import type { Setting } from './types.js';
+
+export function settingHash(s: Omit<Setting, 'hash'>): string {
+  return contentHash({
+    id: s.id,
+    version: s.version,
+    trainPrompts: s.trainPrompts,
+    evalPrompts: s.evalPrompts,
+    graders: s.graders,
+    targets: hashableTargets(s),
+    capabilityEvals: s.capabilityEvals,
+    defaultOrganism: s.defaultOrganism ?? null,
+  });
+}
+
+function hashableTargets(s: Omit<Setting, 'hash'>): unknown {
+  const t = s.targets;
+  return t.kind === 'reference' ? { kind: t.kind, values: s.trainPrompts.map((p) => t.target(p)) } : t;
+}

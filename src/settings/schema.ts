@@ -1,0 +1,207 @@
+// The file form of a user setting (YAML or JSON) and its loader. The file holds the same fields as the
+// in-memory Setting, with prompt sets as JSONL files beside it. Every error names the file, the field path
+// (`evalPrompts.file`) and what was expected.
+//
+// Prompt JSONL line: {"id": "p1", "messages": [{"role": "user", "content": "..."}], "meta": {...},
+//                     "target": "..."}   // `target` only on train prompts with `targets.kind: reference`
+// or the shorthand {"id": "p1", "system": "...", "user": "..."}.
+// NLL JSONL line: a prompt line plus "completion": "...".
+import { existsSync, readFileSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
+import { parse as parseYaml } from 'yaml';
+import { z } from 'zod';
+import { ConfigError, DataError } from '../errors.js';
+import { GRADER_NAMES, parseGraderArgs, type GraderSpec } from '../graders/index.js';
+import type { CapabilityEval, ChatMessage, Json, ModelOrganism, Prompt, Setting } from './types.js';
+import { settingHash } from './hash.js';
+
+const jsonSchema: z.ZodType<Json> = z.lazy(() =>
+  z.union([z.null(), z.boolean(), z.number(), z.string(), z.array(jsonSchema), z.record(z.string(), jsonSchema)]),
+);
+
+const graderSpecSchema = z
+  .object({ name: z.string().refine((n) => GRADER_NAMES.includes(n as never), { message: `expected one of ${GRADER_NAMES.join(', ')}` }), args: jsonSchema.default({}) })
+  .strict();
+
+const fileRef = z.object({ file: z.string().min(1) }).strict();
+
+export const inductionSchema = z.discriminatedUnion('kind', [
+  z.object({ kind: z.literal('none') }).strict(),
+  z.object({ kind: z.literal('system-prompt'), system: z.string().min(1) }).strict(),
+  z.object({ kind: z.literal('template'), user: z.string().includes('{{prompt}}') }).strict(),
+  z.object({ kind: z.literal('weights'), note: z.string() }).strict(),
+]);
+
+export const organismSchema = z
+  .object({ id: z.string().min(1), base: z.string().min(1), adapter: z.string().min(1).optional(), induction: inductionSchema })
+  .strict();
+
+export const settingFileSchema = z
+  .object({
+    id: z.string().regex(/^[a-z0-9][a-z0-9-]*$/, 'expected a kebab-case id'),
+    version: z.union([z.string().min(1), z.number()]).transform(String),
+    description: z.string().default(''),
+    trainPrompts: fileRef,
+    evalPrompts: fileRef,
+    initialBehaviour: z.string().min(1),
+    alternateBehaviour: z.string().min(1),
+    graders: z.object({ eval: graderSpecSchema, train: graderSpecSchema }).strict(),
+    targets: z.discriminatedUnion('kind', [
+      z.object({ kind: z.literal('reference') }).strict(),
+      z.object({ kind: z.literal('on-policy'), attempts: z.number().int().positive().default(4), temperature: z.number().min(0).default(0.7) }).strict(),
+    ]),
+    capabilityEvals: z
+      .array(
+        z.discriminatedUnion('kind', [
+          z.object({ kind: z.literal('accuracy'), name: z.string().min(1), file: z.string().min(1), grader: graderSpecSchema }).strict(),
+          z.object({ kind: z.literal('nll'), name: z.string().min(1), file: z.string().min(1) }).strict(),
+        ]),
+      )
+      .default([]),
+    organism: organismSchema.optional(),
+  })
+  .strict();
+
+export type SettingFile = z.infer<typeof settingFileSchema>;
+
+/** `a.b[2].c` from a zod issue path. */
+export function issuePath(path: readonly PropertyKey[]): string {
+  return path.map((p, i) => (typeof p === 'number' ? `[${p}]` : `${i === 0 ? '' : '.'}${String(p)}`)).join('');
+}
+
+/** Parses YAML or JSON text (by extension) and validates it with `schema`; errors name file and field. */
+export function parseConfigFile<T>(path: string, schema: z.ZodType<T>): T {
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch {
+    throw new ConfigError(`cannot read file; expected a YAML or JSON file`, path);
+  }
+  let raw: unknown;
+  try {
+    raw = path.endsWith('.json') ? JSON.parse(text) : parseYaml(text);
+  } catch (e) {
+    throw new ConfigError(`not valid ${path.endsWith('.json') ? 'JSON' : 'YAML'}: ${(e as Error).message}`, path);
+  }
+  const parsed = schema.safeParse(raw);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0]!;
+    const field = issuePath(issue.path) || '(top level)';
+    throw new ConfigError(`${field}: ${issue.message}`, path);
+  }
+  return parsed.data;
+}
+
+const messageSchema = z.object({ role: z.enum(['system', 'user', 'assistant']), content: z.string() }).strict();
+const promptLineSchema = z
+  .object({
+    id: z.string().min(1),
+    messages: z.array(messageSchema).min(1).optional(),
+    system: z.string().optional(),
+    user: z.string().optional(),
+    meta: z.record(z.string(), jsonSchema).optional(),
+    target: z.string().optional(),
+    completion: z.string().optional(),
+  })
+  .strict()
+  .refine((l) => (l.messages !== undefined) !== (l.user !== undefined), { message: 'expected either "messages" or "user" (not both)' });
+
+type PromptLine = z.infer<typeof promptLineSchema>;
+
+function readJsonl(file: string, field: string): PromptLine[] {
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch {
+    throw new DataError(`cannot read the JSONL file named by ${field}`, file);
+  }
+  const out: PromptLine[] = [];
+  const ids = new Set<string>();
+  text.split('\n').forEach((line, i) => {
+    if (line.trim() === '') return;
+    let raw: unknown;
+    try {
+      raw = JSON.parse(line);
+    } catch (e) {
+      throw new DataError(`line is not JSON: ${(e as Error).message}`, `${file}:${i + 1}`);
+    }
+    const parsed = promptLineSchema.safeParse(raw);
+    if (!parsed.success) {
+      const issue = parsed.error.issues[0]!;
+      throw new DataError(`${issuePath(issue.path) || '(line)'}: ${issue.message}`, `${file}:${i + 1}`);
+    }
+    if (ids.has(parsed.data.id)) throw new DataError(`duplicate prompt id "${parsed.data.id}"`, `${file}:${i + 1}`);
+    ids.add(parsed.data.id);
+    out.push(parsed.data);
+  });
+  if (out.length === 0) throw new DataError(`no prompts; expected at least one JSONL line (named by ${field})`, file);
+  return out;
+}
+
+function toPrompt(l: PromptLine): Prompt {
+  const messages: ChatMessage[] = l.messages ?? [
+    ...(l.system !== undefined ? [{ role: 'system' as const, content: l.system }] : []),
+    { role: 'user' as const, content: l.user! },
+  ];
+  return l.meta === undefined ? { id: l.id, messages } : { id: l.id, messages, meta: l.meta };
+}
+
+function checkedGrader(spec: { name: string; args: Json }, where: string, file: string): GraderSpec {
+  try {
+    parseGraderArgs(spec, where);
+  } catch (e) {
+    if (e instanceof ConfigError) throw new ConfigError(e.message, file);
+    throw e;
+  }
+  return spec as GraderSpec;
+}
+
+/** Loads a user setting file and the JSONL files it names (relative to the setting file). */
+export function loadSettingFile(path: string): Setting {
+  const f = parseConfigFile(path, settingFileSchema);
+  const dir = dirname(resolve(path));
+  const lines = (ref: { file: string }, field: string): PromptLine[] => readJsonl(resolve(dir, ref.file), field);
+  const trainLines = lines(f.trainPrompts, 'trainPrompts.file');
+  const evalLines = lines(f.evalPrompts, 'evalPrompts.file');
+  const targetById = new Map<string, string>();
+  if (f.targets.kind === 'reference') {
+    for (const l of trainLines) {
+      if (l.target === undefined) throw new DataError(`train prompt "${l.id}" has no "target"; targets.kind is reference`, resolve(dir, f.trainPrompts.file));
+      targetById.set(l.id, l.target);
+    }
+  }
+  const capabilityEvals: CapabilityEval[] = f.capabilityEvals.map((c, i) => {
+    const field = `capabilityEvals[${i}].file`;
+    const cl = lines(c, field);
+    if (c.kind === 'accuracy') return { kind: 'accuracy', name: c.name, prompts: cl.map(toPrompt), grader: checkedGrader(c.grader, `capabilityEvals[${i}].grader`, path) };
+    return {
+      kind: 'nll',
+      name: c.name,
+      pairs: cl.map((l) => {
+        if (l.completion === undefined) throw new DataError(`NLL line "${l.id}" has no "completion"`, resolve(dir, c.file));
+        return { prompt: toPrompt(l), completion: l.completion };
+      }),
+    };
+  });
+  const base: Omit<Setting, 'hash'> = {
+    id: f.id,
+    version: f.version,
+    description: f.description,
+    trainPrompts: trainLines.map(toPrompt),
+    evalPrompts: evalLines.map(toPrompt),
+    initialBehaviour: f.initialBehaviour,
+    alternateBehaviour: f.alternateBehaviour,
+    graders: { eval: checkedGrader(f.graders.eval, 'graders.eval', path), train: checkedGrader(f.graders.train, 'graders.train', path) },
+    targets: f.targets.kind === 'reference' ? { kind: 'reference', target: (p) => targetById.get(p.id) ?? null } : f.targets,
+    capabilityEvals,
+    ...(f.organism !== undefined ? { defaultOrganism: resolveOrganismPaths(f.organism, dir) } : {}),
+  };
+  return { ...base, hash: settingHash(base) };
+}
+
+/** Makes a file organism's relative base/adapter paths relative to the file that names them, when a file
+ *  exists there (otherwise the name is kept: it may be a backend model name). */
+function resolveOrganismPaths(o: ModelOrganism, dir: string): ModelOrganism {
+  const abs = (p: string): string => (existsSync(resolve(dir, p)) ? resolve(dir, p) : p);
+  return { ...o, base: abs(o.base), ...(o.adapter !== undefined ? { adapter: abs(o.adapter) } : {}) };
+}
