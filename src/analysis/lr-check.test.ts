@@ -1,0 +1,31 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { lrCheck } from './lr-check.js';
+import type { StepsToTransfer } from './crossing.js';
+import type { CurvePoint } from './curves.js';
+
+function row(lr: number, status: StepsToTransfer['status'], steps: number): StepsToTransfer {
+  return {
+    group: `full lr=${lr}`, family: 'full', lr, status, steps, lastStep: status === 'censored' ? steps : 1000,
+    lo: steps, hi: steps, transferShare: 1, nSeeds: 1, nPrompts: 10, threshold: 0.5, label: '',
+  };
+}
+
+test('reports low-LR steps as multiples of N·S, censored as a lower bound', () => {
+  const rows = [row(1e-3, 'transfer', 10), row(1e-4, 'censored', 600), row(5e-4, 'transfer', 40)];
+  const curve: CurvePoint[] = [0, 50, 150].map((step, i) => ({
+    group: 'full lr=0.0001', family: 'full', lr: 1e-4, cls: 'initial', step, samplesSeen: step, lrSteps: step * 1e-4,
+    mean: [1, 0.9, 0.7][i]!, lo: 0, hi: 1, nSeeds: 1,
+  }));
+  const out = lrCheck(rows, curve);
+  assert.equal(out.length, 3); // (1e-3,5e-4), (1e-3,1e-4), (5e-4,1e-4)
+  const a = out.find((p) => p.lrHigh === 1e-3 && p.lrLow === 1e-4)!;
+  assert.ok(Math.abs(a.n - 10) < 1e-9);
+  assert.ok(Math.abs(a.multiple - 6) < 1e-9); // 600 / (10 * 10)
+  assert.equal(a.label, '> 6.0×');
+  assert.ok(Math.abs(a.lowRateAtNaive - 0.8) < 1e-9); // step 100: halfway between 0.9 (step 50) and 0.7 (step 150)
+  const b = out.find((p) => p.lrHigh === 1e-3 && p.lrLow === 5e-4)!;
+  assert.equal(b.label, '2.0×'); // 40 / (2 * 10)
+  const c = out.find((p) => p.lrHigh === 5e-4)!;
+  assert.equal(c.label, '> 3.0×'); // 600 / (5 * 40)
+});

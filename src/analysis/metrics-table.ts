@@ -1,0 +1,96 @@
+// The per-checkpoint metrics table that `bct export --metrics` writes, as CSV or JSONL, for notebooks:
+// one row per (cell, checkpoint) with every rate, its interval, the capability loss and the broken flag.
+
+import { brokenPredicate, capabilityLoss, DEFAULT_BROKEN, type BrokenThresholds } from './capability.js';
+import { checkpointRates } from './rates.js';
+import type { CapabilityScore, CellInfo, GradedSample } from './types.js';
+
+/** One row of the metrics table. Field order is the CSV column order; changing it changes the format. */
+export interface MetricsRow {
+  cell_id: string;
+  family: string;
+  lr: number;
+  seed: number;
+  batch_size: number;
+  step: number;
+  samples_seen: number;
+  eval_n: number;
+  initial: number;
+  initial_lo: number;
+  initial_hi: number;
+  alternate: number;
+  alternate_lo: number;
+  alternate_hi: number;
+  other: number;
+  other_lo: number;
+  other_hi: number;
+  train_n: number;
+  compatible: number;
+  compatible_lo: number;
+  compatible_hi: number;
+  /** 'wilson' or 'bootstrap'. */
+  interval: string;
+  /** Worst relative capability loss against step 0; null without capability data. */
+  capability_loss: number | null;
+  broken: boolean;
+}
+
+export function metricsTable(
+  samples: readonly GradedSample[],
+  cells: readonly CellInfo[],
+  capability: readonly CapabilityScore[] = [],
+  thresholds: BrokenThresholds = DEFAULT_BROKEN,
+): MetricsRow[] {
+  const info = new Map(cells.map((c) => [c.cellId, c]));
+  const rates = checkpointRates(samples, cells);
+  const losses = capabilityLoss(capability);
+  const lossOf = new Map(losses.map((l) => [`${l.cellId}@${l.step}`, l.loss]));
+  const broken = brokenPredicate(rates, losses, thresholds);
+  return rates.map((r) => {
+    const c = info.get(r.cellId);
+    const e = r.eval;
+    return {
+      cell_id: r.cellId,
+      family: c?.family ?? '',
+      lr: c?.lr ?? NaN,
+      seed: c?.seed ?? NaN,
+      batch_size: c?.batchSize ?? NaN,
+      step: r.step,
+      samples_seen: r.samplesSeen,
+      eval_n: e.initial.n,
+      initial: e.initial.rate,
+      initial_lo: e.initial.lo,
+      initial_hi: e.initial.hi,
+      alternate: e.alternate.rate,
+      alternate_lo: e.alternate.lo,
+      alternate_hi: e.alternate.hi,
+      other: e.other.rate,
+      other_lo: e.other.lo,
+      other_hi: e.other.hi,
+      train_n: r.compatible.n,
+      compatible: r.compatible.rate,
+      compatible_lo: r.compatible.lo,
+      compatible_hi: r.compatible.hi,
+      interval: r.interval,
+      capability_loss: lossOf.get(`${r.cellId}@${r.step}`) ?? null,
+      broken: broken(r.cellId, r.step),
+    };
+  });
+}
+
+/** CSV with a header; NaN and null become empty fields, strings are quoted when they need it. */
+export function metricsCsv(rows: readonly MetricsRow[]): string {
+  if (rows.length === 0) return '';
+  const cols = Object.keys(rows[0]!) as (keyof MetricsRow)[];
+  const cell = (v: MetricsRow[keyof MetricsRow]): string => {
+    if (v === null || (typeof v === 'number' && Number.isNaN(v))) return '';
+    const s = String(v);
+    return /[",\n]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
+  };
+  return [cols.join(','), ...rows.map((r) => cols.map((c) => cell(r[c])).join(','))].join('\n') + '\n';
+}
+
+/** One JSON object per line; NaN becomes null (JSON has no NaN). */
+export function metricsJsonl(rows: readonly MetricsRow[]): string {
+  return rows.map((r) => JSON.stringify(r, (_k, v: unknown) => (typeof v === 'number' && !Number.isFinite(v) ? null : v))).join('\n') + (rows.length ? '\n' : '');
+}
