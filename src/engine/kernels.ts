@@ -1,0 +1,78 @@
+// Plain typed-array loops shared by the taped ops (ops.ts) and the KV-cache sampler (sampler.ts).
+// Shape legend: N rows, C channels. Sums are kept in float64 locals and stored as float32.
+
+export const LN_EPS = 1e-5;
+const GELU_K = Math.sqrt(2 / Math.PI);
+const GELU_A = 0.044715;
+
+/** out, x: (N, C); w, b: (C); mean, rstd: (N) saved for backward (may be null when not needed). */
+export function layerNormForward(
+  out: Float32Array, outOff: number, mean: Float32Array | null, rstd: Float32Array | null,
+  x: Float32Array, xOff: number, w: Float32Array, b: Float32Array, N: number, C: number,
+): void {
+  for (let n = 0; n < N; n++) {
+    const o = xOff + n * C;
+    let s = 0;
+    for (let c = 0; c < C; c++) s += x[o + c]!;
+    const m = s / C;
+    let v = 0;
+    for (let c = 0; c < C; c++) {
+      const d = x[o + c]! - m;
+      v += d * d;
+    }
+    const r = 1 / Math.sqrt(v / C + LN_EPS);
+    const p = outOff + n * C;
+    for (let c = 0; c < C; c++) out[p + c] = (x[o + c]! - m) * r * w[c]! + b[c]!;
+    if (mean) mean[n] = m;
+    if (rstd) rstd[n] = r;
+  }
+}
+
+/** Accumulates into dx (N, C) and, when given, dw, db (C). */
+export function layerNormBackward(
+  dx: Float32Array | null, dw: Float32Array | null, db: Float32Array | null, dy: Float32Array,
+  x: Float32Array, w: Float32Array, mean: Float32Array, rstd: Float32Array, N: number, C: number,
+): void {
+  for (let n = 0; n < N; n++) {
+    const o = n * C;
+    const m = mean[n]!;
+    const r = rstd[n]!;
+    let sumG = 0;
+    let sumGX = 0;
+    for (let c = 0; c < C; c++) {
+      const xhat = (x[o + c]! - m) * r;
+      const g = dy[o + c]! * w[c]!;
+      sumG += g;
+      sumGX += g * xhat;
+      if (dw) dw[c] += dy[o + c]! * xhat;
+      if (db) db[c] += dy[o + c]!;
+    }
+    if (!dx) continue;
+    const mG = sumG / C;
+    const mGX = sumGX / C;
+    for (let c = 0; c < C; c++) {
+      const xhat = (x[o + c]! - m) * r;
+      dx[o + c] += r * (dy[o + c]! * w[c]! - mG - xhat * mGX);
+    }
+  }
+}
+
+/** GELU, tanh approximation (GPT-2; torch `gelu(approximate='tanh')`). th (n) keeps tanh for backward. */
+export function geluForward(out: Float32Array, th: Float32Array | null, x: Float32Array, n: number): void {
+  for (let i = 0; i < n; i++) {
+    const v = x[i]!;
+    const t = Math.tanh(GELU_K * (v + GELU_A * v * v * v));
+    out[i] = 0.5 * v * (1 + t);
+    if (th) th[i] = t;
+  }
+}
+
+/** Accumulates dx += dy · gelu'(x), using the tanh values saved by the forward pass. */
+export function geluBackward(dx: Float32Array, dy: Float32Array, x: Float32Array, th: Float32Array, n: number): void {
+  for (let i = 0; i < n; i++) {
+    const v = x[i]!;
+    const t = th[i]!;
+    const d = 0.5 * (1 + t) + 0.5 * v * (1 - t * t) * GELU_K * (1 + 3 * GELU_A * v * v);
+    dx[i] += dy[i]! * d;
+  }
+}

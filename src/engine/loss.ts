@@ -1,0 +1,97 @@
+// The LM head fused with a weighted cross-entropy: logits = x Wᵀ are made in chunks of rows and never
+// for the whole batch at once, and only for rows whose loss weight is positive (e.g. assistant tokens).
+// Because nothing follows the loss, the gradients with respect to x and W are computed in the same pass
+// and scaled by the upstream gradient in backward.
+// Shape legend: N rows (B·T), C channels, V vocab, R rows per chunk.
+import { ShapeError } from '../errors.js';
+import { Tape, Tensor, fmtShape } from './tensor.js';
+
+const CHUNK = 128;
+
+export interface CrossEntropyResult {
+  /** Σᵢ wᵢ·nllᵢ / Σᵢ wᵢ as a scalar (1); 0 when no weight is positive. */
+  loss: Tensor;
+  /** Per-row negative log-likelihood of the target, natural log; 0 for rows of weight 0. (N) */
+  nll: Float32Array;
+  /** Σᵢ wᵢ, the normaliser. */
+  weightSum: number;
+}
+
+/** Weighted cross-entropy of softmax(x Wᵀ) against targets. x (N, C), w (V, C), targets/weights (N). */
+export function linearCrossEntropy(tape: Tape, x: Tensor, w: Tensor, targets: Int32Array,
+  weights: Float32Array): CrossEntropyResult {
+  const [V, C] = w.shape as [number, number];
+  const N = x.size / C;
+  if (w.shape.length !== 2 || x.shape[x.shape.length - 1] !== C || targets.length !== N || weights.length !== N) {
+    throw new ShapeError(`crossEntropy: input ${fmtShape(x.shape)} with head ${fmtShape(w.shape)}, ` +
+      `${targets.length} targets and ${weights.length} weights; expected (N, C), (V, C), N and N`);
+  }
+  const g = tape.gemm;
+  const rec = tape.needsGrad(x, w);
+  const nll = tape.scratch(N).fill(0); // (N)
+  const rows: number[] = [];
+  let weightSum = 0;
+  for (let i = 0; i < N; i++) {
+    if (weights[i]! > 0) {
+      rows.push(i);
+      weightSum += weights[i]!;
+    }
+  }
+  const xc = tape.scratch(CHUNK * C); // (R, C)
+  const lg = tape.scratch(CHUNK * V); // (R, V)
+  const dx = rec && x.requiresGrad ? tape.scratch(N * C).fill(0) : null; // (N, C)
+  const dw = rec && w.requiresGrad ? tape.scratch(V * C).fill(0) : null; // (V, C)
+  const dxc = dx ? tape.scratch(CHUNK * C) : null; // (R, C)
+  let total = 0;
+  for (let r0 = 0; r0 < rows.length; r0 += CHUNK) {
+    const R = Math.min(CHUNK, rows.length - r0);
+    for (let r = 0; r < R; r++) xc.set(x.data.subarray(rows[r0 + r]! * C, rows[r0 + r]! * C + C), r * C);
+    g.sgemm(false, true, R, V, C, 1, xc, 0, C, w.data, 0, C, 0, lg, 0, V);
+    for (let r = 0; r < R; r++) {
+      const i = rows[r0 + r]!;
+      const o = r * V;
+      const tgt = targets[i]!;
+      if (tgt < 0 || tgt >= V) throw new ShapeError(`crossEntropy: target ${tgt} at row ${i} is outside the vocabulary [0, ${V})`);
+      let m = -Infinity;
+      for (let j = 0; j < V; j++) if (lg[o + j]! > m) m = lg[o + j]!;
+      const lt = lg[o + tgt]!;
+      let s = 0;
+      for (let j = 0; j < V; j++) {
+        const e = Math.exp(lg[o + j]! - m);
+        lg[o + j] = e; // the row now holds exp(logit − max)
+        s += e;
+      }
+      const l = Math.log(s) + m - lt;
+      nll[i] = l;
+      total += weights[i]! * l;
+      if (rec) {
+        // d loss / d logits = wᵢ/Σw · (softmax − onehot), written over the logits row.
+        const k = weights[i]! / weightSum;
+        const inv = k / s;
+        for (let j = 0; j < V; j++) lg[o + j]! *= inv;
+        lg[o + tgt]! -= k;
+      }
+    }
+    if (!rec) continue;
+    if (dx && dxc) {
+      g.sgemm(false, false, R, C, V, 1, lg, 0, V, w.data, 0, C, 0, dxc, 0, C);
+      for (let r = 0; r < R; r++) dx.set(dxc.subarray(r * C, r * C + C), rows[r0 + r]! * C);
+    }
+    if (dw) g.sgemm(true, false, V, C, R, 1, lg, 0, V, xc, 0, C, 1, dw, 0, C);
+  }
+  const loss = tape.output([1], rec); // (1)
+  loss.data[0] = weightSum > 0 ? total / weightSum : 0;
+  if (rec) {
+    tape.record(() => {
+      if (!loss.grad) return;
+      const up = loss.grad[0]!;
+      if (dx) axpy(tape.grad(x), dx, up);
+      if (dw) axpy(tape.grad(w), dw, up);
+    });
+  }
+  return { loss, nll, weightSum };
+}
+
+function axpy(y: Float32Array, x: Float32Array, a: number): void {
+  for (let i = 0; i < y.length; i++) y[i] += a * x[i]!;
+}
