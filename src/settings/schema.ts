@@ -3,7 +3,9 @@
 // (`evalPrompts.file`) and what was expected.
 //
 // Prompt JSONL line: {"id": "p1", "messages": [{"role": "user", "content": "..."}], "meta": {...},
-//                     "target": "..."}   // `target` only on train prompts with `targets.kind: reference`
+//                     "target": "..."}   // with `targets.kind: reference`: required on train prompts (the
+//                                        // training target); optional on eval prompts (the alternate
+//                                        // behaviour's answer, used by the pre-check)
 // or the shorthand {"id": "p1", "system": "...", "user": "..."}.
 // NLL JSONL line: a prompt line plus "completion": "...".
 import { existsSync, readFileSync } from 'node:fs';
@@ -169,6 +171,9 @@ export function loadSettingFile(path: string): Setting {
       if (l.target === undefined) throw new DataError(`train prompt "${l.id}" has no "target"; targets.kind is reference`, resolve(dir, f.trainPrompts.file));
       targetById.set(l.id, l.target);
     }
+    // An eval prompt's `target` is the alternate behaviour's answer there; the pre-check grades it to
+    // measure divergence. Optional.
+    for (const l of evalLines) if (l.target !== undefined) targetById.set(`eval:${l.id}`, l.target);
   }
   const capabilityEvals: CapabilityEval[] = f.capabilityEvals.map((c, i) => {
     const field = `capabilityEvals[${i}].file`;
@@ -192,7 +197,7 @@ export function loadSettingFile(path: string): Setting {
     initialBehaviour: f.initialBehaviour,
     alternateBehaviour: f.alternateBehaviour,
     graders: { eval: checkedGrader(f.graders.eval, 'graders.eval', path), train: checkedGrader(f.graders.train, 'graders.train', path) },
-    targets: f.targets.kind === 'reference' ? { kind: 'reference', target: (p) => targetById.get(p.id) ?? null } : f.targets,
+    targets: f.targets.kind === 'reference' ? { kind: 'reference', target: (p) => targetById.get(p.id) ?? targetById.get(`eval:${p.id}`) ?? null } : f.targets,
     capabilityEvals,
     ...(f.organism !== undefined ? { defaultOrganism: resolveOrganismPaths(f.organism, dir) } : {}),
   };

@@ -1,0 +1,43 @@
+import assert from 'node:assert/strict';
+import { mkdtempSync, writeFileSync, existsSync, appendFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { test } from 'node:test';
+import { CheckpointError, StoreError } from '../errors.js';
+import { artifactPath, openProject, putArtifact, SCHEMA_VERSION, stageKey, contentHash } from './index.js';
+
+test('opens a new project with WAL and the current schema, and reopens it', () => {
+  const dir = join(mkdtempSync(join(tmpdir(), 'bct-store-')), 'proj');
+  assert.throws(() => openProject(dir), StoreError);
+  const p = openProject(dir, { create: true });
+  assert.equal(p.db.pragma('journal_mode', { simple: true }), 'wal');
+  assert.equal((p.db.prepare(`SELECT value FROM meta WHERE key='schemaVersion'`).get() as { value: string }).value, String(SCHEMA_VERSION));
+  const tables = (p.db.prepare(`SELECT name FROM sqlite_master WHERE type IN ('table','view') ORDER BY name`).all() as { name: string }[]).map((r) => r.name);
+  for (const t of ['artifacts', 'cells', 'checkpoints', 'checks', 'datasets', 'grades', 'metrics', 'samples', 'sweep_grades', 'sweeps', 'timings', 'train_log']) assert.ok(tables.includes(t), t);
+  p.db.close();
+  const again = openProject(dir);
+  again.db.prepare(`UPDATE meta SET value = ? WHERE key = 'schemaVersion'`).run(String(SCHEMA_VERSION + 1));
+  again.db.close();
+  assert.throws(() => openProject(dir), /schemaVersion 2 but this bctlab reads up to 1/);
+});
+
+test('artifacts are stored by content hash; a truncated file is a CheckpointError naming it', () => {
+  const p = openProject(join(mkdtempSync(join(tmpdir(), 'bct-store-')), 'proj'), { create: true });
+  const src = join(p.dir, 'w.bin');
+  writeFileSync(src, 'weights');
+  const h = putArtifact(p, src, 'weights');
+  assert.equal(existsSync(src), false);
+  assert.match(h, /^[0-9a-f]{64}$/);
+  writeFileSync(src, 'weights');
+  assert.equal(putArtifact(p, src, 'weights'), h);
+  const path = artifactPath(p, h);
+  appendFileSync(path, 'x');
+  assert.throws(() => artifactPath(p, h), (e: unknown) => e instanceof CheckpointError && e.message.includes(path) && /corrupt/.test(e.message));
+});
+
+test('content keys are canonical and versioned', () => {
+  assert.equal(contentHash({ a: 1, b: [1, 2] }), contentHash({ b: [1, 2], a: 1 }));
+  assert.notEqual(contentHash({ a: 1 }), contentHash({ a: 2 }));
+  assert.match(stageKey('sample', { x: 1 }), /^sample:v1:[0-9a-f]{32}$/);
+  assert.throws(() => contentHash({ f: () => 1 }), /functions cannot be hashed/);
+});
