@@ -16,3 +16,4 @@ export {
   type ParetoPoint,
 } from './capability.js';
 export { metricsTable, metricsCsv, metricsJsonl, type MetricsRow } from './metrics-table.js';
+export * as theory from './theory/index.js';
