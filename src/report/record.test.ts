@@ -1,0 +1,46 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { buildFixtureRecord } from './fixture.js';
+import { findSweep, promptAnswers, samplePage, sweepCapability, sweepCells, sweepSamples } from './record.js';
+
+test('the adapter reads a sweep of the record into analysis inputs, and pages answers by keyset', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'bct-record-'));
+  try {
+    const { project, sweepId } = buildFixtureRecord(dir, { lrs: [1e-3], seeds: [0, 1], steps: [0, 10], evalPrompts: 7, trainPrompts: 3 });
+    const db = project.db;
+    const meta = findSweep(db);
+    assert.equal(meta.id, sweepId);
+    assert.equal(meta.check?.passed, true);
+    assert.throws(() => findSweep(db, 'nope'), /no sweep "nope"; known: 1 \(fixture-sweep\)/);
+    const cells = sweepCells(db, sweepId);
+    assert.equal(cells.length, 2);
+    assert.equal(cells[0]!.family, 'full');
+    const samples = sweepSamples(db, sweepId);
+    assert.equal(samples.length, 2 * 2 * (7 + 3));
+    assert.equal(sweepCapability(db, sweepId).length, 2 * 2 * 2);
+    // Pages of 3 over the 7 eval answers at step 10 of the first cell: 3 + 3 + 1, no overlap, no gap.
+    const ids: number[] = [];
+    let after: number | undefined;
+    const sizes: number[] = [];
+    do {
+      const page = samplePage(db, { cellId: cells[0]!.id, step: 10, limit: 3, after });
+      sizes.push(page.rows.length);
+      ids.push(...page.rows.map((r) => r.sampleId));
+      after = page.next ?? undefined;
+    } while (after !== undefined);
+    assert.deepEqual(sizes, [3, 3, 1]);
+    assert.equal(new Set(ids).size, 7);
+    assert.deepEqual(ids, [...ids].sort((a, b) => a - b));
+    const byLabel = samplePage(db, { cellId: cells[0]!.id, step: 10, label: 'initial', limit: 100 }).rows;
+    assert.ok(byLabel.every((r) => r.label === 'initial'));
+    const side = promptAnswers(db, cells[0]!.id, 'e0', [0, 10]);
+    assert.equal(side[0]!.length, 1);
+    assert.equal(side[10]![0]!.promptId, 'e0');
+    project.db.close();
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});

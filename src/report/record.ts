@@ -1,0 +1,184 @@
+// Read-only queries over the record (src/store's schema, documented in src/store/README.md) that the
+// report and the viewer need, and the adapter that turns a sweep into the analysis's plain arrays.
+// Sample lists are paged by keyset (sample id), never loaded whole.
+
+import { StoreError } from '../errors.js';
+import type { Db } from '../store/index.js';
+import type { CapabilityScore, CellInfo, GradedSample } from '../analysis/index.js';
+
+export interface SweepSummary {
+  id: number;
+  name: string;
+  settingId: string;
+  status: string;
+  createdAt: string;
+  cells: number;
+}
+
+export interface SweepMeta extends SweepSummary {
+  settingHash: string;
+  organism: unknown;
+  spec: unknown;
+  graders: unknown;
+  manifest: unknown;
+  /** The pre-check of this setting on this organism, if recorded. */
+  check: { passed: boolean; result: unknown } | null;
+}
+
+/** A cell with the analysis's view of it and its record name. */
+export interface CellRow extends CellInfo {
+  id: number;
+  name: string;
+  loraRank: number | null;
+  steps: number;
+  status: string;
+}
+
+export function listSweeps(db: Db): SweepSummary[] {
+  return db
+    .prepare(
+      `SELECT w.id, w.name, w.setting_id AS settingId, w.status, w.created_at AS createdAt,
+              (SELECT COUNT(*) FROM cells c WHERE c.sweep_id = w.id) AS cells
+       FROM sweeps w ORDER BY w.id`,
+    )
+    .all() as SweepSummary[];
+}
+
+/** Finds a sweep by id or name; without `ref`, the most recent one. */
+export function findSweep(db: Db, ref?: string | number): SweepMeta {
+  const all = listSweeps(db);
+  if (all.length === 0) throw new StoreError('the record has no sweeps yet; run `bct run` or `bct demo` first');
+  const hit = ref === undefined ? all[all.length - 1] : all.find((s) => String(s.id) === String(ref) || s.name === String(ref));
+  if (hit === undefined) {
+    throw new StoreError(`no sweep "${ref}"; known: ${all.map((s) => `${s.id} (${s.name})`).join(', ')}`, 'sweep');
+  }
+  const row = db
+    .prepare(`SELECT setting_hash, organism_json, spec_json, graders_json, manifest_json FROM sweeps WHERE id = ?`)
+    .get(hit.id) as { setting_hash: string; organism_json: string; spec_json: string; graders_json: string; manifest_json: string };
+  const check = db
+    .prepare(`SELECT passed, result_json FROM checks WHERE setting_hash = ? AND organism_json = ? ORDER BY created_at DESC LIMIT 1`)
+    .get(row.setting_hash, row.organism_json) as { passed: number; result_json: string } | undefined;
+  return {
+    ...hit,
+    settingHash: row.setting_hash,
+    organism: JSON.parse(row.organism_json) as unknown,
+    spec: JSON.parse(row.spec_json) as unknown,
+    graders: JSON.parse(row.graders_json) as unknown,
+    manifest: JSON.parse(row.manifest_json) as unknown,
+    check: check === undefined ? null : { passed: check.passed === 1, result: JSON.parse(check.result_json) as unknown },
+  };
+}
+
+/** Cells of a sweep. The family is the fine-tuning mode, plus the batch size when the sweep has several. */
+export function sweepCells(db: Db, sweepId: number): CellRow[] {
+  const rows = db
+    .prepare(`SELECT id, name, lr, seed, batch_size, steps, lora_rank, status FROM cells WHERE sweep_id = ? ORDER BY lr, seed, id`)
+    .all(sweepId) as { id: number; name: string; lr: number; seed: number; batch_size: number; steps: number; lora_rank: number | null; status: string }[];
+  const severalBatch = new Set(rows.map((r) => r.batch_size)).size > 1;
+  return rows.map((r) => ({
+    cellId: String(r.id),
+    id: r.id,
+    name: r.name,
+    family: (r.lora_rank === null ? 'full' : `lora r=${r.lora_rank}`) + (severalBatch ? ` bs=${r.batch_size}` : ''),
+    lr: r.lr,
+    seed: r.seed,
+    batchSize: r.batch_size,
+    loraRank: r.lora_rank,
+    steps: r.steps,
+    status: r.status,
+  }));
+}
+
+/** Every graded eval/train answer of a sweep as analysis input (labels only; no texts). */
+export function sweepSamples(db: Db, sweepId: number): GradedSample[] {
+  const rows = db
+    .prepare(`SELECT cell_id, step, split, prompt_id, label FROM sweep_grades WHERE sweep_id = ? AND label != 'error'`)
+    .raw()
+    .all(sweepId) as [number, number, 'eval' | 'train', string, GradedSample['label']][];
+  return rows.map(([cellId, step, split, promptId, label]) => ({ cellId: String(cellId), step, split, promptId, label }));
+}
+
+/** Capability metrics of every checkpoint of a sweep's cells. */
+export function sweepCapability(db: Db, sweepId: number): CapabilityScore[] {
+  const rows = db
+    .prepare(
+      `SELECT c.id AS cellId, k.step, m.name, m.value, m.higher_is_better AS hib
+       FROM cells c JOIN checkpoints k ON k.train_key = c.train_key JOIN metrics m ON m.checkpoint_id = k.id
+       WHERE c.sweep_id = ?`,
+    )
+    .all(sweepId) as { cellId: number; step: number; name: string; value: number; hib: number }[];
+  return rows.map((r) => ({ cellId: String(r.cellId), step: r.step, name: r.name, value: r.value, higherIsBetter: r.hib === 1 }));
+}
+
+/** Checkpoint steps of a cell, ascending. */
+export function cellSteps(db: Db, cellId: number): number[] {
+  return (
+    db
+      .prepare(`SELECT k.step FROM cells c JOIN checkpoints k ON k.train_key = c.train_key WHERE c.id = ? ORDER BY k.step`)
+      .raw()
+      .all(cellId) as [number][]
+  ).map(([s]) => s);
+}
+
+/** One answer with its grade. */
+export interface SampleRow {
+  sampleId: number;
+  step: number;
+  split: string;
+  promptId: string;
+  sampleIndex: number;
+  label: string;
+  reason: string;
+  prompt: string;
+  completion: string;
+}
+
+export interface SamplePageQuery {
+  cellId: number;
+  step: number;
+  split?: 'eval' | 'train';
+  /** Only answers with this label. */
+  label?: string;
+  /** Keyset cursor: return answers with sample id greater than this. */
+  after?: number;
+  /** Page size, at most 500; default 50. */
+  limit?: number;
+}
+
+// The sweep's own graders and sampling parameters decide which grade of a sample counts (as in the store's
+// `sweep_grades` view); spelled out here so the pager can walk the samples_checkpoint index in id order.
+const GRADED_ANSWERS = `
+  SELECT s.id AS sampleId, k.step, s.split, s.prompt_id AS promptId, s.sample_index AS sampleIndex, gr.label,
+         gr.reason, s.prompt_json AS prompt, s.completion
+  FROM cells c JOIN sweeps w ON w.id = c.sweep_id
+  JOIN checkpoints k ON k.train_key = c.train_key AND k.step = @step
+  JOIN samples s ON s.checkpoint_id = k.id AND s.sampling_key = c.sampling_key AND s.split = @split
+  JOIN grades gr ON gr.sample_id = s.id
+   AND gr.grader_key = CASE s.split WHEN 'eval' THEN w.eval_grader_key ELSE w.train_grader_key END
+  WHERE c.id = @cellId`;
+
+/** One page of graded answers at a checkpoint, ordered by sample id; `next` is the cursor of the next page. */
+export function samplePage(db: Db, q: SamplePageQuery): { rows: SampleRow[]; next: number | null } {
+  const limit = Math.max(1, Math.min(500, q.limit ?? 50));
+  const rows = db
+    .prepare(`${GRADED_ANSWERS} AND (@label IS NULL OR gr.label = @label) AND s.id > @after ORDER BY s.id LIMIT @limit`)
+    .all({ cellId: q.cellId, step: q.step, split: q.split ?? 'eval', label: q.label ?? null, after: q.after ?? 0, limit: limit + 1 }) as SampleRow[];
+  const more = rows.length > limit;
+  if (more) rows.pop();
+  return { rows, next: more ? rows[rows.length - 1]!.sampleId : null };
+}
+
+/** The answers of one cell to one eval prompt at each of the given steps (for a side-by-side view). */
+export function promptAnswers(db: Db, cellId: number, promptId: string, steps: readonly number[], split: 'eval' | 'train' = 'eval'): Record<number, SampleRow[]> {
+  const stmt = db.prepare(`${GRADED_ANSWERS} AND s.prompt_id = @promptId ORDER BY s.sample_index LIMIT 20`);
+  const out: Record<number, SampleRow[]> = {};
+  for (const step of steps) out[step] = stmt.all({ cellId, step, split, promptId }) as SampleRow[];
+  return out;
+}
+
+/** Up to `perClass` example answers of each eval class at a step of a cell (for the report). */
+export function examplesByClass(db: Db, cellId: number, step: number, perClass: number): Record<string, SampleRow[]> {
+  const out: Record<string, SampleRow[]> = {};
+  for (const label of ['initial', 'alternate', 'other']) out[label] = samplePage(db, { cellId, step, label, limit: perClass }).rows;
+  return out;
+}
