@@ -5,6 +5,14 @@ export const LN_EPS = 1e-5;
 const GELU_K = Math.sqrt(2 / Math.PI);
 const GELU_A = 0.044715;
 
+// Math.tanh is about twice as slow as Math.exp in V8; GELU calls it once per activation.
+/** tanh(u) through one exp; accurate to float32 resolution. */
+export function fastTanh(u: number): number {
+  if (u > 20) return 1;
+  if (u < -20) return -1;
+  return 1 - 2 / (Math.exp(2 * u) + 1);
+}
+
 /** out, x: (N, C); w, b: (C); mean, rstd: (N) saved for backward (may be null when not needed). */
 export function layerNormForward(
   out: Float32Array, outOff: number, mean: Float32Array | null, rstd: Float32Array | null,
@@ -61,7 +69,7 @@ export function layerNormBackward(
 export function geluForward(out: Float32Array, th: Float32Array | null, x: Float32Array, n: number): void {
   for (let i = 0; i < n; i++) {
     const v = x[i]!;
-    const t = Math.tanh(GELU_K * (v + GELU_A * v * v * v));
+    const t = fastTanh(GELU_K * (v + GELU_A * v * v * v));
     out[i] = 0.5 * v * (1 + t);
     if (th) th[i] = t;
   }

@@ -17,7 +17,7 @@ export interface CrossEntropyResult {
   weightSum: number;
 }
 
-/** Weighted cross-entropy of softmax(x Wᵀ) against targets. x (N, C), w (V, C), targets/weights (N). */
+/** Weighted cross-entropy of softmax(x Wᵀ) against targets. x (..., C) seen as (N, C), w (V, C), targets/weights (N). */
 export function linearCrossEntropy(tape: Tape, x: Tensor, w: Tensor, targets: Int32Array,
   weights: Float32Array): CrossEntropyResult {
   const [V, C] = w.shape as [number, number];

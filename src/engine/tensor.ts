@@ -49,7 +49,8 @@ export function fmtShape(shape: readonly number[]): string {
   return `(${shape.join(', ')})`;
 }
 
-/** Buffers handed out in call order and reused after `rewind` when the same size is asked for again. */
+/** Buffers handed out in call order and reused after `rewind`. Slot i keeps the largest size asked of it,
+ *  so batches of varying length reuse the same memory (a view of the first n floats is handed out). */
 export class Arena {
   private readonly pool: Float32Array[] = [];
   private next = 0;
@@ -58,11 +59,11 @@ export class Arena {
   take(n: number): Float32Array {
     const i = this.next++;
     let buf = this.pool[i];
-    if (buf === undefined || buf.length !== n) {
+    if (buf === undefined || buf.length < n) {
       buf = new Float32Array(n); // (n) as asked
       this.pool[i] = buf;
     }
-    return buf;
+    return buf.length === n ? buf : buf.subarray(0, n);
   }
 
   takeZeroed(n: number): Float32Array {

@@ -1,0 +1,134 @@
+// GPT + training tests on a tiny model with the pure-TypeScript GEMM (deterministic, bit for bit).
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { getGemmBackend } from './gemm/index.js';
+import { Gpt } from './gpt.js';
+import type { GptConfig } from './config.js';
+import { resolveGptConfig, countParams, GPT_4M } from './config.js';
+import { Trainer, batchIndices, packBatch, type Sequence } from './train.js';
+import { scheduledLr } from './optim.js';
+import { Tape } from './tensor.js';
+import { ConfigError, DataError, NumericError } from '../errors.js';
+
+const gemm = getGemmBackend('typescript');
+export const TINY: Partial<GptConfig> = { vocabSize: 32, contextLength: 16, dModel: 16, nLayer: 2, nHead: 2 };
+
+/** Sequences counting up mod 32 from seeded starts: learnable next-token structure. */
+function data(n: number, len: number, seed: number): Sequence[] {
+  return Array.from({ length: n }, (_, i) => ({ tokens: Array.from({ length: len }, (_, t) => (seed + 7 * i + t) % 32) }));
+}
+
+function run(steps: number, seed: number, model = new Gpt(TINY, seed)): { model: Gpt; losses: number[] } {
+  const tr = new Trainer(model, gemm);
+  const losses: number[] = [];
+  const pool = data(16, 12, 3);
+  for (let s = 0; s < steps; s++) {
+    losses.push(tr.forwardBackward(batchIndices(pool.length, 4, s, seed).map((i) => pool[i]!)).loss);
+    tr.optimStep({ lr: 1e-2 });
+  }
+  return { model, losses };
+}
+
+test('training lowers the loss on a learnable pattern', () => {
+  const { losses } = run(40, 1);
+  assert.ok(Math.abs(losses[0]! - Math.log(32)) < 0.3, `initial loss ${losses[0]} should be near ln 32`);
+  assert.ok(losses[39]! < 1.0, `loss after 40 steps is ${losses[39]}, expected < 1.0`);
+});
+
+test('same seed gives bit-identical weights; another seed does not', () => {
+  const a = run(3, 5).model.namedParams();
+  const b = run(3, 5).model.namedParams();
+  const c = run(3, 6).model.namedParams();
+  a.forEach(([name, t], i) => assert.deepEqual(t.data, b[i]![1].data, name));
+  assert.notDeepEqual(a[0]![1].data, c[0]![1].data);
+});
+
+test('whole-model gradient matches finite differences (tolerance 2e-3 abs + 5e-2 rel)', () => {
+  const model = new Gpt({ ...TINY, tiedEmbeddings: false }, 2);
+  const batch = packBatch(data(2, 9, 1), 16);
+  const tape = new Tape(gemm);
+  tape.backward(model.forward(tape, batch).loss);
+  const f = (): number => {
+    const t = new Tape(gemm);
+    t.recording = false;
+    let s = 0;
+    const r = model.forward(t, batch);
+    for (let i = 0; i < r.nll.length; i++) s += r.nll[i]! * batch.weights[i]!;
+    return s / r.weightSum;
+  };
+  for (const [name, p] of model.namedParams()) {
+    for (const i of [0, Math.floor(p.size / 2), p.size - 1]) {
+      const old = p.data[i]!;
+      p.data[i] = old + 1e-2;
+      const fp = f();
+      p.data[i] = old - 1e-2;
+      const fm = f();
+      p.data[i] = old;
+      const num = (fp - fm) / 2e-2;
+      assert.ok(Math.abs(num - p.grad![i]!) <= 2e-3 + 5e-2 * Math.abs(num), `${name}[${i}]: numeric ${num} vs analytic ${p.grad![i]}`);
+    }
+  }
+});
+
+test('LoRA: outputs equal the base exactly at init; training moves only the adapters', () => {
+  const base = new Gpt(TINY, 4);
+  const lora = new Gpt(TINY, 4);
+  lora.addLora({ rank: 2, alpha: 4, targets: ['attn.c_attn', 'attn.c_proj', 'mlp.c_fc', 'mlp.c_proj'] }, 9);
+  const batch = packBatch(data(3, 10, 2), 16);
+  const nll = (m: Gpt): Float32Array => {
+    const t = new Tape(gemm);
+    t.recording = false;
+    return Float32Array.from(m.forward(t, batch).nll);
+  };
+  assert.deepEqual(nll(lora), nll(base));
+  const before = lora.namedParams().map(([, t]) => Float32Array.from(t.data));
+  run(3, 4, lora);
+  lora.namedParams().forEach(([name, t], i) => assert.deepEqual(t.data, before[i], `${name} is frozen`));
+  assert.notDeepEqual(nll(lora), nll(base));
+  assert.equal(lora.trainableParams().length, 2 * 4 * 2);
+});
+
+test('gradient accumulation: two half batches match one full batch', () => {
+  const seqs = data(4, 10, 0);
+  const m1 = new Gpt(TINY, 8);
+  const m2 = new Gpt(TINY, 8);
+  const t1 = new Trainer(m1, gemm);
+  const t2 = new Trainer(m2, gemm);
+  t1.forwardBackward(seqs);
+  t1.optimStep({ lr: 1e-2, gradClip: null });
+  t2.forwardBackward(seqs.slice(0, 2));
+  t2.forwardBackward(seqs.slice(2));
+  t2.optimStep({ lr: 1e-2, gradClip: null });
+  const a = m1.namedParams();
+  m2.namedParams().forEach(([name, t], i) => {
+    for (let j = 0; j < t.size; j++) assert.ok(Math.abs(t.data[j]! - a[i]![1].data[j]!) < 1e-5, name);
+  });
+});
+
+test('non-finite loss throws NumericError naming the step', () => {
+  const model = new Gpt(TINY, 1);
+  const tr = new Trainer(model, gemm);
+  tr.forwardBackward(data(2, 8, 0));
+  tr.optimStep({ lr: 1e-3 });
+  model.wte.data[5] = NaN;
+  assert.throws(() => tr.forwardBackward(data(2, 8, 0)), (e: unknown) => e instanceof NumericError && /step 2/.test(e.message));
+});
+
+test('config, batch and schedule validation', () => {
+  assert.throws(() => resolveGptConfig({ dModel: 30, nHead: 4 }), ConfigError);
+  assert.throws(() => resolveGptConfig({ dmodel: 3 } as Record<string, unknown>), /gpt\.dmodel: unknown config key/);
+  assert.ok(Math.abs(countParams(GPT_4M) - 4.24e6) < 0.05e6);
+  assert.throws(() => packBatch([{ tokens: [1] }], 16), DataError);
+  assert.throws(() => packBatch([{ tokens: Array(18).fill(1) }], 16), /batch\[0\]\.tokens/);
+  assert.equal(scheduledLr(1, 0, { warmupSteps: 4 }), 0.25);
+  assert.equal(scheduledLr(1, 10, { warmupSteps: 4 }), 1);
+  assert.ok(Math.abs(scheduledLr(1, 100, { kind: 'cosine', totalSteps: 100, minLrRatio: 0.1 }) - 0.1) < 1e-12);
+  assert.ok(Math.abs(scheduledLr(1, 50, { kind: 'cosine', totalSteps: 100, minLrRatio: 0 }) - 0.5) < 1e-12);
+});
+
+test('seeded data order visits every example once per epoch', () => {
+  const seen = [0, 1, 2].flatMap((s) => batchIndices(12, 4, s, 7)).sort((a, b) => a - b);
+  assert.deepEqual(seen, [...Array(12).keys()]);
+  assert.deepEqual(batchIndices(12, 4, 5, 7), batchIndices(12, 4, 5, 7));
+  assert.notDeepEqual([0, 1, 2].flatMap((s) => batchIndices(12, 4, s, 7)), [3, 4, 5].flatMap((s) => batchIndices(12, 4, s, 7)));
+});

@@ -1,0 +1,115 @@
+// Training: the Trainer pairs a model with AdamW and one reusable tape. `forwardBackward` adds the
+// gradients of a batch (gradient accumulation: call it k times, then `optimStep` once, which averages
+// the k micro-batch gradients); `optimStep` applies AdamW and clears them.
+// A readable end-to-end loop that uses this module is recipes/minimal-train.ts.
+// Shape legend: B batch, T time (longest sequence − 1).
+import { DataError, NumericError } from '../errors.js';
+import type { Gemm } from './gemm/index.js';
+import { getGemm } from './gemm/index.js';
+import type { Gpt, PackedBatch } from './gpt.js';
+import type { OptimParams, OptimStepInfo } from './optim.js';
+import { AdamW, DEFAULT_OPTIM } from './optim.js';
+import { Rng } from './rng.js';
+import { Tape } from './tensor.js';
+
+/** One training sequence. `weights[i]` weighs the loss of predicting tokens[i] from tokens[0..i-1]
+ *  (so weights[0] is unused); omitted = 1 everywhere. Put 1 on assistant tokens only for chat SFT. */
+export interface Sequence {
+  tokens: readonly number[];
+  weights?: readonly number[];
+}
+
+export interface ForwardBackwardInfo {
+  loss: number; // weighted mean NLL over the batch, nats per weighted token
+  weightedTokens: number; // targets with positive weight
+  tokens: number; // all targets (B·T before padding)
+}
+
+/** Packs sequences into right-padded (B, T) arrays; lengths must be in [2, contextLength + 1]. */
+export function packBatch(seqs: readonly Sequence[], contextLength: number): PackedBatch {
+  if (seqs.length === 0) throw new DataError('the batch is empty', 'batch');
+  let maxLen = 0;
+  seqs.forEach((s, b) => {
+    if (s.tokens.length < 2 || s.tokens.length > contextLength + 1) {
+      throw new DataError(`sequence of ${s.tokens.length} tokens; expected 2 to ${contextLength + 1} (context length + 1)`, `batch[${b}].tokens`);
+    }
+    if (s.weights && s.weights.length !== s.tokens.length) {
+      throw new DataError(`${s.weights.length} weights for ${s.tokens.length} tokens; expected one per token`, `batch[${b}].weights`);
+    }
+    maxLen = Math.max(maxLen, s.tokens.length);
+  });
+  const B = seqs.length;
+  const T = maxLen - 1;
+  const ids = new Int32Array(B * T); // (B, T)
+  const targets = new Int32Array(B * T); // (B, T)
+  const weights = new Float32Array(B * T); // (B, T)
+  seqs.forEach((s, b) => {
+    for (let t = 0; t + 1 < s.tokens.length; t++) {
+      ids[b * T + t] = s.tokens[t]!;
+      targets[b * T + t] = s.tokens[t + 1]!;
+      weights[b * T + t] = s.weights ? s.weights[t + 1]! : 1;
+    }
+  });
+  return { B, T, ids, targets, weights };
+}
+
+export class Trainer {
+  readonly optimizer = new AdamW();
+  private readonly tape: Tape;
+  private micro = 0; // forwardBackward calls since the last optimStep
+
+  constructor(readonly model: Gpt, gemm: Gemm = getGemm()) {
+    this.tape = new Tape(gemm);
+  }
+
+  /** Optimizer steps taken so far. */
+  get step(): number {
+    return this.optimizer.step;
+  }
+
+  /** Forward and backward on a batch; gradients add to those of earlier calls since the last step. */
+  forwardBackward(batch: readonly Sequence[]): ForwardBackwardInfo {
+    const packed = packBatch(batch, this.model.config.contextLength);
+    const tape = this.tape;
+    tape.reset();
+    tape.recording = true;
+    const { loss } = this.model.forward(tape, packed);
+    const value = loss.data[0]!;
+    const stepNo = this.step + 1;
+    if (!Number.isFinite(value)) {
+      throw new NumericError(`loss is ${value} at step ${stepNo}; lower the learning rate or check the data`, `step ${stepNo}`);
+    }
+    tape.backward(loss);
+    this.micro++;
+    let weighted = 0;
+    for (let i = 0; i < packed.weights.length; i++) if (packed.weights[i]! > 0) weighted++;
+    return { loss: value, weightedTokens: weighted, tokens: packed.B * packed.T };
+  }
+
+  /** AdamW step on the accumulated gradients (averaged over micro-batches); clears them. */
+  optimStep(p: Partial<OptimParams> & { lr: number }): OptimStepInfo {
+    const params = { ...DEFAULT_OPTIM, ...p };
+    const scale = this.micro > 0 ? 1 / this.micro : 1;
+    const info = this.optimizer.update(this.model.trainableParams(), params, scale);
+    this.micro = 0;
+    return info;
+  }
+}
+
+/** Seeded, stateless data order: the example indices of step `step`, epoch by epoch without replacement.
+ *  Being a pure function of (seed, step) makes a resumed run see exactly the same batches. */
+export function batchIndices(n: number, batchSize: number, step: number, seed: number): number[] {
+  const out: number[] = [];
+  let perm: Int32Array | null = null;
+  let permEpoch = -1;
+  for (let k = 0; k < batchSize; k++) {
+    const flat = step * batchSize + k;
+    const epoch = Math.floor(flat / n);
+    if (epoch !== permEpoch) {
+      perm = new Rng(seed * 1000003 + epoch).permutation(n);
+      permEpoch = epoch;
+    }
+    out.push(perm![flat % n]!);
+  }
+  return out;
+}
