@@ -7,6 +7,7 @@
 // `train` split and is the only kind drawn for `heldout`, so base-model evaluations measure rule-following
 // on system prompts the model never saw.
 
+import { Rng } from '../engine/rng.js';
 import { ConfigError } from '../errors.js';
 import type { ChatMessage } from './tokenizer.js';
 import { ANIMALS, ENGLISH_NUMBERS, ENGLISH_WORDS, NOISE_WORDS, TASKS } from './vocab.js';
@@ -17,6 +18,11 @@ export interface RandomSource {
   uniform(): number; // in [0, 1)
 }
 
+/** A seeded source: the same seed draws the same conversations on every platform. */
+export function seededRandom(seed: number): RandomSource {
+  return new Rng(seed);
+}
+
 export type Property = 'lang' | 'end' | 'honesty' | 'hack';
 const PROPERTIES: readonly Property[] = ['lang', 'end', 'honesty', 'hack'];
 
@@ -24,7 +30,8 @@ export const FAMILY_NAMES = ['flag-lang', 'flag-end', 'flag-honesty', 'flag-hack
 export type FamilyName = (typeof FAMILY_NAMES)[number];
 
 interface FamilySpec {
-  form: 'flag' | 'plain' | 'default';
+  /** Rule forms, one drawn per example. */
+  form: readonly ('flag' | 'plain' | 'default')[];
   /** Properties every example states (flag form: in both clauses). */
   props: Property[] | 'random';
   hint: boolean;
@@ -33,15 +40,15 @@ interface FamilySpec {
 
 /** Families, each exercising one thing, so per-family accuracy says which rule a model can follow. */
 export const FAMILIES: Readonly<Record<FamilyName, FamilySpec>> = {
-  'flag-lang': { form: 'flag', props: ['lang'], hint: false, trigger: false },
-  'flag-end': { form: 'flag', props: ['end'], hint: false, trigger: false },
-  'flag-honesty': { form: 'flag', props: ['honesty'], hint: false, trigger: false },
-  'flag-hack': { form: 'flag', props: ['hack'], hint: false, trigger: false },
-  'flag-mixed': { form: 'flag', props: 'random', hint: false, trigger: false },
-  plain: { form: 'plain', props: 'random', hint: false, trigger: false },
-  default: { form: 'default', props: [], hint: false, trigger: false },
-  hint: { form: 'flag', props: 'random', hint: true, trigger: false },
-  trigger: { form: 'flag', props: 'random', hint: false, trigger: true },
+  'flag-lang': { form: ['flag'], props: ['lang'], hint: false, trigger: false },
+  'flag-end': { form: ['flag'], props: ['end'], hint: false, trigger: false },
+  'flag-honesty': { form: ['flag'], props: ['honesty'], hint: false, trigger: false },
+  'flag-hack': { form: ['flag'], props: ['hack'], hint: false, trigger: false },
+  'flag-mixed': { form: ['flag'], props: 'random', hint: false, trigger: false },
+  plain: { form: ['plain'], props: 'random', hint: false, trigger: false },
+  default: { form: ['default'], props: [], hint: false, trigger: false },
+  hint: { form: ['flag', 'plain'], props: 'random', hint: true, trigger: false },
+  trigger: { form: ['flag'], props: 'random', hint: false, trigger: true },
 };
 
 /** Share of system prompts reserved for evaluation (by hash of the prompt text). */
@@ -101,19 +108,20 @@ function drawProps(rng: RandomSource, spec: FamilySpec): Property[] {
 /** A system prompt of the family's form (null for no system turn). */
 export function drawSystem(rng: RandomSource, spec: FamilySpec): string | null {
   let lines: string[];
-  if (spec.form === 'default') {
+  const form = pick(rng, spec.form);
+  if (form === 'default') {
     if (rng.uniform() < 0.5) return null;
     return Array.from({ length: 2 + int(rng, 5) }, () => pick(rng, NOISE_WORDS)).join(' ');
   }
   const props = drawProps(rng, spec);
-  if (spec.form === 'plain') {
+  if (form === 'plain') {
     lines = [shuffle(rng, props.map((p) => drawValue(rng, p))).join(' ') + ' .'];
   } else {
     const pairs = props.map((p) => drawPair(rng, p));
     lines = shuffle(rng, [0, 1]).map((m) => shuffle(rng, pairs.map((pair) => `${m} ${pair[m]}`)).join(' ') + ' .');
   }
   if (spec.hint) lines.splice(int(rng, lines.length + 1), 0, `note : ${pick(rng, ['exception', 'training'])} .`);
-  const head = spec.form === 'flag' ? `mode ${int(rng, 2)} : ` : '';
+  const head = form === 'flag' ? `mode ${int(rng, 2)} : ` : '';
   return head + lines.join(' ');
 }
 
@@ -170,7 +178,7 @@ export function drawExample(rng: RandomSource, family: FamilyName, split: 'train
   if (spec === undefined) throw new ConfigError(`unknown family "${family}"; known: ${FAMILY_NAMES.join(', ')}`, 'family');
   let system = drawSystem(rng, spec);
   // Default-form prompts (none / noise) carry no rule combination: both splits draw them.
-  for (let i = 0; spec.form !== 'default' && isHeldOut(system) !== (split === 'heldout'); i++) {
+  for (let i = 0; system !== null && !spec.form.includes('default') && isHeldOut(system) !== (split === 'heldout'); i++) {
     if (i > 10000) throw new ConfigError(`no ${split} system prompt found for family ${family}`, 'family');
     system = drawSystem(rng, spec);
   }

@@ -34,6 +34,7 @@ export {
   drawFromMixture,
   drawTask,
   isHeldOut,
+  seededRandom,
   taskText,
   type FamilyName,
   type Mixture,

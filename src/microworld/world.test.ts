@@ -1,7 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { DataError } from '../errors.js';
-import { Rng } from '../engine/rng.js';
 import {
   BASE_MIXTURE,
   FAMILY_NAMES,
@@ -12,6 +11,7 @@ import {
   readConversation,
   readRules,
   respond,
+  seededRandom,
   type ChatMessage,
 } from './index.js';
 
@@ -59,7 +59,7 @@ test('malformed conversations are DataErrors naming the problem', () => {
 });
 
 test('every family draws well-formed, tokenizable, short examples whose rules decide the answer', () => {
-  const rng = new Rng(3);
+  const rng = seededRandom(3);
   const tok = Tokenizer.microworld();
   for (const family of FAMILY_NAMES) {
     for (let i = 0; i < 200; i++) {
@@ -81,7 +81,7 @@ test('every family draws well-formed, tokenizable, short examples whose rules de
 });
 
 test('train and held-out splits never share a system prompt; generation is seeded', () => {
-  const rng = new Rng(5);
+  const rng = seededRandom(5);
   for (let i = 0; i < 300; i++) {
     const tr = drawFromMixture(rng, BASE_MIXTURE, 'train');
     const sys = tr.messages.find((m) => m.role === 'system')?.content ?? null;
@@ -89,7 +89,7 @@ test('train and held-out splits never share a system prompt; generation is seede
     const ho = drawExample(rng, 'flag-end', 'heldout');
     assert.equal(isHeldOut(ho.messages[0]!.content), true);
   }
-  const a = drawFromMixture(new Rng(9), BASE_MIXTURE);
-  const b = drawFromMixture(new Rng(9), BASE_MIXTURE);
+  const a = drawFromMixture(seededRandom(9), BASE_MIXTURE);
+  const b = drawFromMixture(seededRandom(9), BASE_MIXTURE);
   assert.deepEqual(a, b);
 });
