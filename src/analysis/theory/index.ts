@@ -17,3 +17,4 @@ export {
   type Dataset,
 } from './linreg.js';
 export { symmetricEigen, normalCdf, type Vec, type Mat } from './linalg.js';
+export { linregStudy, logSteps, type Study, type StudyRow, type StudyPair, type StudyOptions } from './study.js';

@@ -139,6 +139,8 @@ export interface FlagScenario {
   contextWeights: [number, number, number];
   /** Target of the context part of the output on train inputs. */
   trainTarget: number;
+  /** Standard deviation of zero-mean noise on train targets (simulation only: GD's expected path ignores it). */
+  targetNoise: number;
   threshold: number;
 }
 
@@ -150,6 +152,7 @@ export const DEFAULT_SCENARIO: FlagScenario = {
   evalFlag: 1,
   contextWeights: [0.2, -0.1, 0.8],
   trainTarget: -1.5,
+  targetNoise: 0.3,
   threshold: 0.5,
 };
 
@@ -180,7 +183,7 @@ export function scenarioData(s: FlagScenario, n: number, seed: number): Dataset 
   for (let r = 0; r < n; r++) {
     const z = s.contentVariances.map((v) => Math.sqrt(v) * gaussian(rnd));
     x.push([...z, s.shared, s.trainFlag, 0]);
-    y.push(dot(z, s.contentWeights) + s.trainTarget);
+    y.push(dot(z, s.contentWeights) + s.trainTarget + s.targetNoise * gaussian(rnd));
   }
   return { x, y };
 }
