@@ -1,0 +1,156 @@
+// Plots as SVG strings, rendered in Node: a Vega-Lite spec compiled to Vega and drawn by a headless
+// vega.View (renderer 'none', so no canvas is needed). The same specs drive the viewer's interactive
+// charts, where vega-embed is not available offline, so the viewer gets the SVG from the server too.
+
+import * as vega from 'vega';
+import * as vl from 'vega-lite';
+import type { TopLevelSpec } from 'vega-lite';
+import type { CurvePoint, EvalClass, ParetoPoint, CapabilityLoss, CellInfo } from '../analysis/index.js';
+import { formatLr, groupKey } from '../analysis/index.js';
+
+/** Renders a Vega-Lite spec to an SVG string. */
+export async function renderSvg(spec: TopLevelSpec): Promise<string> {
+  const view = new vega.View(vega.parse(vl.compile(spec).spec), { renderer: 'none' });
+  try {
+    return await view.toSVG();
+  } finally {
+    view.finalize();
+  }
+}
+
+export type CurveAxis = 'step' | 'samplesSeen' | 'lrSteps';
+
+const AXIS_TITLE: Record<CurveAxis, string> = {
+  step: 'gradient steps (symlog: step 0 shown)',
+  samplesSeen: 'training samples seen (symlog)',
+  lrSteps: 'lr × steps (symlog)',
+};
+
+/** Symlog's linear zone ends at `constant`: the smallest positive x keeps step 0 visible without squashing. */
+function symlogConstant(xs: readonly number[]): number {
+  const pos = xs.filter((x) => x > 0);
+  return pos.length === 0 ? 1 : Math.min(...pos);
+}
+
+/** Rate of one class against an x axis: one line per (family, LR), the seeds' range as a band. */
+export function curveSpec(points: readonly CurvePoint[], cls: EvalClass, axis: CurveAxis, opts: { width?: number; height?: number; title?: string } = {}): TopLevelSpec {
+  const values = points
+    .filter((p) => p.cls === cls)
+    .map((p) => ({ x: p[axis], mean: p.mean, lo: p.lo, hi: p.hi, group: p.group, lr: p.lr, seeds: p.nSeeds, step: p.step }));
+  const groups = [...new Set(values.map((v) => v.group))];
+  const x = {
+    field: 'x',
+    type: 'quantitative' as const,
+    title: AXIS_TITLE[axis],
+    scale: { type: 'symlog' as const, constant: symlogConstant(values.map((v) => v.x)) },
+  };
+  const color = { field: 'group', type: 'nominal' as const, title: 'family, LR', sort: groups, scale: { scheme: 'viridis' } };
+  return {
+    $schema: 'https://vega.github.io/schema/vega-lite/v6.json',
+    title: opts.title ?? `${cls} rate on eval prompts`,
+    width: opts.width ?? 420,
+    height: opts.height ?? 260,
+    data: { values },
+    layer: [
+      { mark: { type: 'area', opacity: 0.18 }, encoding: { x, y: { field: 'lo', type: 'quantitative' }, y2: { field: 'hi' }, color } },
+      {
+        mark: { type: 'line', point: true },
+        encoding: {
+          x,
+          y: { field: 'mean', type: 'quantitative', title: `${cls} rate`, scale: { domain: [0, 1] } },
+          color,
+          tooltip: [{ field: 'group' }, { field: 'step' }, { field: 'mean', format: '.3f' }, { field: 'lo', format: '.3f' }, { field: 'hi', format: '.3f' }, { field: 'seeds' }],
+        },
+      },
+      { mark: { type: 'rule', strokeDash: [4, 4], color: '#888' }, encoding: { y: { datum: 0.5 } } },
+    ],
+  } as TopLevelSpec;
+}
+
+/** Capability loss (worst relative loss against step 0) against steps, one line per cell. */
+export function capabilitySpec(losses: readonly CapabilityLoss[], cells: readonly CellInfo[], threshold: number): TopLevelSpec {
+  const info = new Map(cells.map((c) => [c.cellId, c]));
+  const values = losses.flatMap((l) => {
+    const c = info.get(l.cellId);
+    return c === undefined ? [] : [{ step: l.step, loss: l.loss, group: groupKey(c), cell: `${groupKey(c)} seed ${c.seed}` }];
+  });
+  const groups = [...new Set(cells.slice().sort((a, b) => a.lr - b.lr).map((c) => groupKey(c)))];
+  return {
+    $schema: 'https://vega.github.io/schema/vega-lite/v6.json',
+    title: 'capability loss (worst relative loss vs step 0)',
+    width: 420,
+    height: 240,
+    data: { values },
+    layer: [
+      {
+        mark: { type: 'line', point: true, opacity: 0.8 },
+        encoding: {
+          x: { field: 'step', type: 'quantitative', title: 'gradient steps (symlog)', scale: { type: 'symlog', constant: symlogConstant(values.map((v) => v.step)) } },
+          y: { field: 'loss', type: 'quantitative', title: 'capability loss' },
+          color: { field: 'group', type: 'nominal', title: 'family, LR', sort: groups, scale: { scheme: 'viridis' } },
+          detail: { field: 'cell' },
+          tooltip: [{ field: 'cell' }, { field: 'step' }, { field: 'loss', format: '.3f' }],
+        },
+      },
+      { mark: { type: 'rule', strokeDash: [4, 4], color: '#c33' }, encoding: { y: { datum: threshold } } },
+    ],
+  } as TopLevelSpec;
+}
+
+/** Transfer (alternate rate) against capability loss for every checkpoint; broken ones as crosses. */
+export function paretoSpec(points: readonly ParetoPoint[]): TopLevelSpec {
+  const values = points.map((p) => ({
+    loss: Number.isNaN(p.capabilityLoss) ? 0 : p.capabilityLoss,
+    alternate: p.alternate,
+    group: p.group,
+    lr: p.lr,
+    step: p.step,
+    state: p.broken ? 'broken' : p.onFront ? 'Pareto front' : 'dominated',
+  }));
+  const groups = [...new Set([...points].sort((a, b) => a.lr - b.lr).map((p) => p.group))];
+  return {
+    $schema: 'https://vega.github.io/schema/vega-lite/v6.json',
+    title: 'transfer against capability loss (every checkpoint)',
+    width: 420,
+    height: 260,
+    data: { values },
+    mark: { type: 'point', filled: true, size: 60 },
+    encoding: {
+      x: { field: 'loss', type: 'quantitative', title: 'capability loss' },
+      y: { field: 'alternate', type: 'quantitative', title: 'alternate rate on eval prompts', scale: { domain: [0, 1] } },
+      color: { field: 'group', type: 'nominal', title: 'family, LR', sort: groups, scale: { scheme: 'viridis' } },
+      shape: { field: 'state', type: 'nominal', title: 'checkpoint', scale: { domain: ['Pareto front', 'dominated', 'broken'], range: ['diamond', 'circle', 'cross'] } },
+      tooltip: [{ field: 'group' }, { field: 'step' }, { field: 'alternate', format: '.3f' }, { field: 'loss', format: '.3f' }, { field: 'state' }],
+    },
+  } as TopLevelSpec;
+}
+
+/** The theory plot: P(initial) against steps per LR, closed form as lines and SGD simulation as points. */
+export function theorySpec(
+  closed: readonly { lr: number; step: number; rate: number }[],
+  simulated: readonly { lr: number; step: number; rate: number }[],
+): TopLevelSpec {
+  const lrs = [...new Set(closed.map((c) => c.lr))].sort((a, b) => a - b).map(formatLr);
+  const lab = (r: { lr: number; step: number; rate: number }, source: string) => ({ ...r, lrLabel: formatLr(r.lr), source });
+  const x = { field: 'step', type: 'quantitative', title: 'gradient steps (symlog: step 0 shown)', scale: { type: 'symlog', constant: 1 } };
+  const color = { field: 'lrLabel', type: 'nominal', title: 'LR', sort: lrs, scale: { scheme: 'viridis' } };
+  return {
+    $schema: 'https://vega.github.io/schema/vega-lite/v6.json',
+    title: 'linear model: P(initial behaviour) on eval inputs',
+    width: 460,
+    height: 280,
+    layer: [
+      {
+        data: { values: closed.map((c) => lab(c, 'closed form')) },
+        mark: { type: 'line' },
+        encoding: { x, y: { field: 'rate', type: 'quantitative', title: 'P(initial)', scale: { domain: [0, 1] } }, color },
+      },
+      {
+        data: { values: simulated.map((c) => lab(c, 'SGD simulation')) },
+        mark: { type: 'point', shape: 'circle', size: 30 },
+        encoding: { x, y: { field: 'rate', type: 'quantitative' }, color },
+      },
+      { mark: { type: 'rule', strokeDash: [4, 4], color: '#888' }, encoding: { y: { datum: 0.5 } } },
+    ],
+  } as TopLevelSpec;
+}
