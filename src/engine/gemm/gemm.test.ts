@@ -38,11 +38,14 @@ for (const tA of [false, true]) {
     }
     cases.push({ tA, tB, M: 13, N: 11, K: 19, alpha: 0.5, beta: -1.5, pad: 3, off: 7 });
     cases.push({ tA, tB, M: 40, N: 37, K: 71, alpha: -2, beta: 1, pad: 1, off: 2 });
+    // Several K slices and row blocks of the packed path, and the small-M path, with beta.
+    cases.push({ tA, tB, M: 70, N: 50, K: 600, alpha: 0.25, beta: 0.5, pad: 2, off: 5 });
+    cases.push({ tA, tB, M: 3, N: 20, K: 33, alpha: 1.5, beta: 2, pad: 1, off: 1 });
   }
 }
 
 for (const [name, gemm] of backends) {
-  const skip = gemm ? false : `OpenBLAS addon unavailable: ${openblas.reason ?? ''}`;
+  const skip = gemm ? false : `OpenBLAS addon unavailable: ${openblas.reason}`;
 
   test(`${name}: sgemm matches the reference for every transpose, odd sizes, offsets, ld, alpha, beta`, { skip }, () => {
     for (const c of cases) {
@@ -108,7 +111,7 @@ test('getGemm returns a working backend and getGemmBackend rejects unknown names
 
 // The addon checks its arguments in C too (the TypeScript checks above run first in normal use).
 test('openblas addon: the C checks throw a named JS error and never touch memory out of bounds', {
-  skip: openblas.addon ? false : `OpenBLAS addon unavailable: ${openblas.reason ?? ''}`,
+  skip: openblas.addon ? false : `OpenBLAS addon unavailable: ${openblas.reason}`,
 }, () => {
   const raw = openblas.addon!;
   const A = new Float32Array(6), B = new Float32Array(6), C = new Float32Array(4);

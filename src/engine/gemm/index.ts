@@ -1,7 +1,7 @@
 // Public surface of the GEMM backends: one interface, an OpenBLAS addon (native/) and a pure-TypeScript
 // fallback. `getGemm()` picks OpenBLAS when the addon loads; env BCT_GEMM=typescript|openblas forces one.
 import { BackendError, ConfigError } from '../../errors.js';
-import { typescriptGemm } from './typescript.js';
+import { createTypescriptGemm } from './typescript.js';
 import { loadOpenblasGemm } from './openblas.js';
 
 export interface Gemm {
@@ -21,6 +21,8 @@ export interface Gemm {
 export type GemmBackendName = Gemm['backend'];
 
 export { referenceSgemm } from './reference.js';
+
+const typescriptGemm = createTypescriptGemm();
 
 /** The named backend; throws BackendError when OpenBLAS is asked for but the addon does not load. */
 export function getGemmBackend(name: GemmBackendName): Gemm {

@@ -22,7 +22,9 @@ const ADDON_PATHS = [
   '../../../../native/build/Release/bct_gemm.node',
 ];
 
-export type OpenblasLoad = { addon: OpenblasAddon; gemm: Gemm } | { addon?: undefined; gemm?: undefined; reason: string };
+export type OpenblasLoad =
+  | { addon: OpenblasAddon; gemm: Gemm; reason?: undefined }
+  | { addon?: undefined; gemm?: undefined; reason: string };
 
 let loaded: OpenblasLoad | undefined; // memo: the addon is loaded at most once per process
 
