@@ -25,6 +25,9 @@ export const GPT_4M: GptConfig = {
   initStd: 0.02,
 };
 
+/** A tiny configuration for tests and quick demos. */
+export const GPT_TINY: GptConfig = { ...GPT_4M, vocabSize: 32, contextLength: 16, dModel: 16, nLayer: 2, nHead: 2 };
+
 const INT_FIELDS = ['vocabSize', 'contextLength', 'dModel', 'nLayer', 'nHead'] as const;
 
 /** Fills defaults from GPT_4M and validates; throws ConfigError naming the field. */

@@ -3,15 +3,13 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { getGemmBackend } from './gemm/index.js';
 import { Gpt } from './gpt.js';
-import type { GptConfig } from './config.js';
-import { resolveGptConfig, countParams, GPT_4M } from './config.js';
+import { resolveGptConfig, countParams, GPT_4M, GPT_TINY as TINY } from './config.js';
 import { Trainer, batchIndices, packBatch, type Sequence } from './train.js';
 import { scheduledLr } from './optim.js';
 import { Tape } from './tensor.js';
 import { ConfigError, DataError, NumericError } from '../errors.js';
 
 const gemm = getGemmBackend('typescript');
-export const TINY: Partial<GptConfig> = { vocabSize: 32, contextLength: 16, dModel: 16, nLayer: 2, nHead: 2 };
 
 /** Sequences counting up mod 32 from seeded starts: learnable next-token structure. */
 function data(n: number, len: number, seed: number): Sequence[] {

@@ -1,0 +1,92 @@
+// Sampler and scorer tests on a tiny model (pure-TypeScript GEMM, deterministic).
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { getGemmBackend } from './gemm/index.js';
+import { Gpt } from './gpt.js';
+import { Trainer } from './train.js';
+import { GPT_TINY as TINY } from './config.js';
+import { Rng } from './rng.js';
+import { TokenPicker, generate, score } from './sampler.js';
+
+const gemm = getGemmBackend('typescript');
+const PROMPTS = [[1, 2, 3], [5], [9, 8, 7, 6, 5, 4, 3]];
+
+/** A tiny model trained a few steps so its distributions are far from uniform. */
+function trained(lora = false): Gpt {
+  const m = new Gpt(TINY, 11);
+  if (lora) m.addLora({ rank: 2, alpha: 8, targets: ['attn.c_attn', 'mlp.c_proj'] }, 3);
+  const tr = new Trainer(m, gemm);
+  const seqs = Array.from({ length: 6 }, (_, i) => ({ tokens: Array.from({ length: 12 }, (_, t) => (3 * i + 2 * t) % 32) }));
+  for (let s = 0; s < 15; s++) {
+    tr.forwardBackward(seqs);
+    tr.optimStep({ lr: 2e-2 });
+  }
+  return m;
+}
+
+test('KV-cache greedy generation equals token-by-token recomputation without the cache', () => {
+  const m = trained();
+  const cached = generate(m, PROMPTS, { temperature: 0, maxTokens: 8 }, gemm);
+  PROMPTS.forEach((p, r) => {
+    const seq = [...p];
+    for (let k = 0; k < 8; k++) seq.push(generate(m, [seq], { temperature: 0, maxTokens: 1 }, gemm)[0]!.tokens[0]!);
+    assert.deepEqual(cached[r]!.tokens, seq.slice(p.length), `prompt ${r}`);
+  });
+});
+
+test('sampled tokens carry the same log-probabilities as teacher-forced scoring (tolerance 1e-4)', () => {
+  for (const lora of [false, true]) {
+    const m = trained(lora);
+    const gens = generate(m, PROMPTS, { temperature: 1, maxTokens: 6, seed: 4, logprobs: true }, gemm);
+    const scores = score(m, PROMPTS.map((p, i) => ({ prompt: p, continuation: gens[i]!.tokens })), gemm);
+    gens.forEach((g, i) => {
+      g.logprobs!.forEach((lp, k) => assert.ok(Math.abs(lp - scores[i]!.tokenLogprobs[k]!) < 1e-4,
+        `lora=${lora} prompt ${i} token ${k}: cache ${lp} vs score ${scores[i]!.tokenLogprobs[k]}`));
+      const sum = scores[i]!.tokenLogprobs.reduce((a, b) => a + b, 0);
+      assert.ok(Math.abs(scores[i]!.logprob - sum) < 1e-9);
+    });
+  }
+});
+
+test('greedy is deterministic and independent of batching; a seed reproduces a sample', () => {
+  const m = trained();
+  const a = generate(m, PROMPTS, { temperature: 0, maxTokens: 6 }, gemm);
+  assert.deepEqual(generate(m, PROMPTS, { temperature: 0, maxTokens: 6 }, gemm), a);
+  assert.deepEqual(generate(m, [PROMPTS[2]!], { temperature: 0, maxTokens: 6 }, gemm)[0], a[2]);
+  const fresh = new Gpt(TINY, 1); // near-uniform, so different seeds give different samples
+  const s1 = generate(fresh, PROMPTS, { temperature: 1, maxTokens: 10, seed: 7 }, gemm);
+  assert.deepEqual(generate(fresh, PROMPTS, { temperature: 1, maxTokens: 10, seed: 7 }, gemm), s1);
+  assert.notDeepEqual(generate(fresh, PROMPTS, { temperature: 1, maxTokens: 10, seed: 8 }, gemm), s1);
+  const own = generate(fresh, [PROMPTS[1]!], { temperature: 1, maxTokens: 10, seeds: [7 + 1] }, gemm)[0];
+  assert.deepEqual(own, s1[1], 'per-prompt seeds make a row independent of its batch');
+});
+
+test('stop tokens, max tokens, context limit and a tiny top-p', () => {
+  const m = trained();
+  const g = generate(m, PROMPTS, { temperature: 0, maxTokens: 6 }, gemm);
+  const stopAt = g[0]!.tokens[2]!;
+  const s = generate(m, [PROMPTS[0]!], { temperature: 0, maxTokens: 6, stopTokens: [stopAt] }, gemm)[0]!;
+  assert.equal(s.finishReason, 'stop');
+  assert.deepEqual(s.tokens, g[0]!.tokens.slice(0, g[0]!.tokens.indexOf(stopAt) + 1));
+  assert.equal(g[1]!.finishReason, 'length');
+  assert.equal(g[1]!.tokens.length, 6);
+  const long = Array.from({ length: 14 }, (_, i) => i);
+  assert.equal(generate(m, [long], { temperature: 0, maxTokens: 50 }, gemm)[0]!.tokens.length, 3, 'stops at context length + 1');
+  const nucleus = generate(m, PROMPTS, { temperature: 1, topP: 1e-6, maxTokens: 6, seed: 3 }, gemm);
+  assert.deepEqual(nucleus, g, 'a nucleus holding only the top token is greedy');
+  const half = generate(m, PROMPTS, { temperature: 1.5, topP: 0.5, maxTokens: 6, seed: 3 }, gemm);
+  assert.equal(half.length, 3);
+});
+
+test('top-p sampling draws only from the nucleus, in proportion', () => {
+  const logits = Float32Array.from([Math.log(0.5), Math.log(0.3), Math.log(0.15), Math.log(0.05)]);
+  const picker = new TokenPicker(4);
+  const rng = new Rng(1);
+  const counts = [0, 0, 0, 0];
+  for (let i = 0; i < 4000; i++) counts[picker.pick(logits, 0, 1, 0.75, rng)]!++;
+  assert.equal(counts[2]! + counts[3]!, 0, 'tokens outside the 0.8 nucleus never appear');
+  assert.ok(Math.abs(counts[0]! / 4000 - 0.625) < 0.03, `token 0 share ${counts[0]! / 4000}, expected 0.5/0.8`);
+  const all = [0, 0, 0, 0];
+  for (let i = 0; i < 4000; i++) all[picker.pick(logits, 0, 1, 1, rng)]!++;
+  assert.ok(all[3]! > 100, 'with top-p 1 every token appears');
+});

@@ -1,0 +1,338 @@
+// Batched generation with a preallocated KV cache, and teacher-forced scoring.
+// Shape legend: S sequences in the batch, E entries (tokens fed in one step), C channels, H heads,
+// D head dim, T positions (contextLength), V vocab, R LoRA rank.
+//
+// One `step` feeds E entries (row, position, token): the prompts of every row at once (prefill), then one
+// token per unfinished row (decode). Rows keep their own positions, so prompts of different lengths share
+// a batch without padding. Attention for a run of consecutive entries of one row is two sgemms against
+// that row's cache (scores Q Kᵀ, then P V). LoRA adapters are merged into copies of the weights once per
+// generate call (W + scale·B A), so sampling costs the same with or without them.
+import { DataError, ConfigError } from '../errors.js';
+import type { Gemm } from './gemm/index.js';
+import { getGemm } from './gemm/index.js';
+import type { Gpt, LoraTarget } from './gpt.js';
+import { geluForward, layerNormForward } from './kernels.js';
+import { Rng } from './rng.js';
+import { Tape } from './tensor.js';
+import { packBatch } from './train.js';
+
+export interface SampleOptions {
+  maxTokens: number; // new tokens per prompt at most; default 64
+  temperature: number; // softmax temperature; 0 = greedy (argmax, lowest id on ties); default 1
+  topP: number; // nucleus mass in (0, 1]; 1 = off; default 1
+  stopTokens: readonly number[]; // a row ends after generating one of these (kept in its tokens); default []
+  seed: number; // prompt i samples with seed + i unless `seeds` gives its own; default 0
+  seeds?: readonly number[]; // per-prompt seeds, so a sample does not depend on how prompts are batched
+  logprobs: boolean; // also return each generated token's log-probability (temperature 1); default false
+}
+
+export const DEFAULT_SAMPLE: SampleOptions = { maxTokens: 64, temperature: 1, topP: 1, stopTokens: [], seed: 0, logprobs: false };
+
+export interface Generation {
+  tokens: number[]; // generated tokens, without the prompt (a final stop token included)
+  finishReason: 'stop' | 'length'; // 'length': maxTokens or the context length was reached
+  logprobs?: number[]; // log p(token) under the model (temperature 1), when asked for
+}
+
+interface LayerWeights {
+  attnW: Float32Array; // (3C, C)
+  attnProjW: Float32Array; // (C, C)
+  fcW: Float32Array; // (4C, C)
+  fcProjW: Float32Array; // (C, 4C)
+}
+
+/** Generates continuations of each prompt (token ids). */
+export function generate(model: Gpt, prompts: readonly (readonly number[])[], options: Partial<SampleOptions> = {},
+  gemm: Gemm = getGemm()): Generation[] {
+  const o = { ...DEFAULT_SAMPLE, ...options };
+  if (!(o.temperature >= 0)) throw new ConfigError(`expected a number ≥ 0, got ${o.temperature}`, 'sample.temperature');
+  if (!(o.topP > 0 && o.topP <= 1)) throw new ConfigError(`expected a number in (0, 1], got ${o.topP}`, 'sample.topP');
+  if (!Number.isInteger(o.maxTokens) || o.maxTokens < 0) throw new ConfigError(`expected an integer ≥ 0, got ${o.maxTokens}`, 'sample.maxTokens');
+  if (o.seeds && o.seeds.length !== prompts.length) throw new ConfigError(`${o.seeds.length} seeds for ${prompts.length} prompts`, 'sample.seeds');
+  const cfg = model.config;
+  prompts.forEach((p, i) => {
+    if (p.length < 1 || p.length > cfg.contextLength) {
+      throw new DataError(`prompt of ${p.length} tokens; expected 1 to ${cfg.contextLength}`, `prompts[${i}]`);
+    }
+    for (const id of p) if (!(id >= 0 && id < cfg.vocabSize)) throw new DataError(`token id ${id} is outside [0, ${cfg.vocabSize})`, `prompts[${i}]`);
+  });
+  const S = prompts.length;
+  const out: Generation[] = prompts.map(() => (o.logprobs ? { tokens: [], finishReason: 'length', logprobs: [] } : { tokens: [], finishReason: 'length' }));
+  if (S === 0 || o.maxTokens === 0) return out;
+  const run = new DecodeState(model, gemm, S, prompts.reduce((n, p) => n + p.length, 0));
+  const rngs = prompts.map((_, i) => new Rng(o.seeds ? o.seeds[i]! : o.seed + i));
+  const stop = new Set(o.stopTokens);
+  const len = prompts.map((p) => p.length);
+  // Prefill: every prompt token of every row in one step; logits at each row's last prompt token.
+  const rows: number[] = [];
+  const pos: number[] = [];
+  const ids: number[] = [];
+  prompts.forEach((p, r) => p.forEach((id, t) => { rows.push(r); pos.push(t); ids.push(id); }));
+  let active = prompts.map((_, r) => r);
+  let logits = run.step(rows, pos, ids);
+  const picker = new TokenPicker(cfg.vocabSize);
+  while (active.length > 0) {
+    const next: number[] = [];
+    const nextTok: number[] = [];
+    active.forEach((r, k) => {
+      const tok = picker.pick(logits, k * cfg.vocabSize, o.temperature, o.topP, rngs[r]!);
+      out[r]!.tokens.push(tok);
+      out[r]!.logprobs?.push(logSoftmaxAt(logits, k * cfg.vocabSize, cfg.vocabSize, tok));
+      if (stop.has(tok)) out[r]!.finishReason = 'stop';
+      else if (out[r]!.tokens.length < o.maxTokens && len[r]! < cfg.contextLength) {
+        next.push(r);
+        nextTok.push(tok);
+      }
+    });
+    active = next;
+    if (active.length === 0) break;
+    logits = run.step(active, active.map((r) => len[r]!), nextTok);
+    for (const r of active) len[r]!++;
+  }
+  return out;
+}
+
+/** Per-generate-call buffers and the KV cache: (S, H, T, D) keys and values per layer. */
+class DecodeState {
+  private readonly C: number;
+  private readonly H: number;
+  private readonly D: number;
+  private readonly T: number;
+  private readonly layers: LayerWeights[];
+  private readonly kCache: Float32Array[]; // (L) × (S, H, T, D)
+  private readonly vCache: Float32Array[]; // (L) × (S, H, T, D)
+  private readonly x: Float32Array; // (E, C) residual stream
+  private readonly h: Float32Array; // (E, C) layer-normed residual
+  private readonly att: Float32Array; // (E, C) attention output
+  private readonly qkv: Float32Array; // (E, 3C)
+  private readonly f: Float32Array; // (E, 4C)
+  private readonly scores: Float32Array; // (E, T) one row's scores for one head
+  private readonly last: Float32Array; // (S, C) final hidden state of each row's last entry
+  private readonly logits: Float32Array; // (S, V)
+
+  constructor(private readonly model: Gpt, private readonly gemm: Gemm, S: number, maxEntries: number) {
+    const cfg = model.config;
+    const C = (this.C = cfg.dModel);
+    this.H = cfg.nHead;
+    this.D = C / cfg.nHead;
+    const T = (this.T = cfg.contextLength);
+    const E = Math.max(S, maxEntries);
+    this.layers = model.blocks.map((blk, l) => {
+      const merged = (t: LoraTarget, w: Float32Array): Float32Array => {
+        const pair = model.adapters.get(`h.${l}.${t}`);
+        if (!pair) return w;
+        const m = Float32Array.from(w); // (Cout, Cin)
+        const [cout, cin] = [model.projection(blk, t).shape[0]!, model.projection(blk, t).shape[1]!];
+        const R = pair.a.shape[0]!;
+        gemm.sgemm(false, false, cout, cin, R, pair.scale, pair.b.data, 0, R, pair.a.data, 0, cin, 1, m, 0, cin);
+        return m;
+      };
+      return {
+        attnW: merged('attn.c_attn', blk.attnW.data), attnProjW: merged('attn.c_proj', blk.attnProjW.data),
+        fcW: merged('mlp.c_fc', blk.fcW.data), fcProjW: merged('mlp.c_proj', blk.fcProjW.data),
+      };
+    });
+    this.kCache = model.blocks.map(() => new Float32Array(S * C * T)); // (S, H, T, D)
+    this.vCache = model.blocks.map(() => new Float32Array(S * C * T)); // (S, H, T, D)
+    this.x = new Float32Array(E * C); // (E, C)
+    this.h = new Float32Array(E * C); // (E, C)
+    this.att = new Float32Array(E * C); // (E, C)
+    this.qkv = new Float32Array(E * 3 * C); // (E, 3C)
+    this.f = new Float32Array(E * 4 * C); // (E, 4C)
+    this.scores = new Float32Array(E * T); // (E, T)
+    this.last = new Float32Array(S * C); // (S, C)
+    this.logits = new Float32Array(S * cfg.vocabSize); // (S, V)
+  }
+
+  /** Feeds entries (row, pos, token), grouped in runs of one row with consecutive positions; returns the
+   *  logits (runs, V) at the last entry of each run, in run order. */
+  step(rows: readonly number[], pos: readonly number[], ids: readonly number[]): Float32Array {
+    const { C, H, D, T, gemm, model } = this;
+    const E = rows.length;
+    const x = this.x;
+    const wte = model.wte.data;
+    const wpe = model.wpe.data;
+    for (let e = 0; e < E; e++) {
+      const a = ids[e]! * C;
+      const p = pos[e]! * C;
+      for (let c = 0; c < C; c++) x[e * C + c] = wte[a + c]! + wpe[p + c]!;
+    }
+    const runs: number[] = []; // start index of each run, plus E at the end
+    for (let e = 0; e < E; e++) if (e === 0 || rows[e] !== rows[e - 1]) runs.push(e);
+    runs.push(E);
+    const scale = 1 / Math.sqrt(D);
+    model.blocks.forEach((blk, l) => {
+      const w = this.layers[l]!;
+      layerNormForward(this.h, 0, null, null, x, 0, blk.ln1W.data, blk.ln1B.data, E, C);
+      gemm.sgemm(false, true, E, 3 * C, C, 1, this.h, 0, C, w.attnW, 0, C, 0, this.qkv, 0, 3 * C);
+      const kc = this.kCache[l]!;
+      const vc = this.vCache[l]!;
+      for (let e = 0; e < E; e++) {
+        for (let hd = 0; hd < H; hd++) {
+          const dst = ((rows[e]! * H + hd) * T + pos[e]!) * D;
+          const src = e * 3 * C + hd * D;
+          kc.set(this.qkv.subarray(src + C, src + C + D), dst);
+          vc.set(this.qkv.subarray(src + 2 * C, src + 2 * C + D), dst);
+        }
+      }
+      for (let k = 0; k + 1 < runs.length; k++) {
+        const e0 = runs[k]!;
+        const n = runs[k + 1]! - e0;
+        const p0 = pos[e0]!;
+        const keys = p0 + n; // positions 0..p0+n-1 are visible to the run
+        for (let hd = 0; hd < H; hd++) {
+          const base = (rows[e0]! * H + hd) * T * D;
+          // scores (n, keys) = Q (n, D) Kᵀ, with Q read in place from qkv (row stride 3C)
+          gemm.sgemm(false, true, n, keys, D, scale, this.qkv, e0 * 3 * C + hd * D, 3 * C, kc, base, D, 0, this.scores, 0, keys);
+          softmaxPrefixRows(this.scores, n, keys, p0);
+          // out (n, D) = P V, written in place into att at column hd·D (row stride C)
+          gemm.sgemm(false, false, n, D, keys, 1, this.scores, 0, keys, vc, base, D, 0, this.att, e0 * C + hd * D, C);
+        }
+      }
+      gemm.sgemm(false, true, E, C, C, 1, this.att, 0, C, w.attnProjW, 0, C, 1, x, 0, C); // x += att Wᵀ
+      layerNormForward(this.h, 0, null, null, x, 0, blk.ln2W.data, blk.ln2B.data, E, C);
+      gemm.sgemm(false, true, E, 4 * C, C, 1, this.h, 0, C, w.fcW, 0, C, 0, this.f, 0, 4 * C);
+      geluForward(this.f, null, this.f, E * 4 * C);
+      gemm.sgemm(false, true, E, C, 4 * C, 1, this.f, 0, 4 * C, w.fcProjW, 0, 4 * C, 1, x, 0, C); // x += f Wᵀ
+    });
+    const nRuns = runs.length - 1;
+    for (let k = 0; k < nRuns; k++) {
+      const e = runs[k + 1]! - 1;
+      layerNormForward(this.last, k * C, null, null, x, e * C, model.lnfW.data, model.lnfB.data, 1, C);
+    }
+    const V = model.config.vocabSize;
+    gemm.sgemm(false, true, nRuns, V, C, 1, this.last, 0, C, model.head.data, 0, C, 0, this.logits, 0, V);
+    return this.logits;
+  }
+}
+
+function logSoftmaxAt(logits: Float32Array, off: number, V: number, tok: number): number {
+  let m = -Infinity;
+  for (let j = 0; j < V; j++) if (logits[off + j]! > m) m = logits[off + j]!;
+  let z = 0;
+  for (let j = 0; j < V; j++) z += Math.exp(logits[off + j]! - m);
+  return logits[off + tok]! - m - Math.log(z);
+}
+
+/** In place over n rows of `keys` scores: row i (position p0 + i) is a softmax over columns 0..p0+i. */
+function softmaxPrefixRows(s: Float32Array, n: number, keys: number, p0: number): void {
+  for (let i = 0; i < n; i++) {
+    const o = i * keys;
+    const vis = p0 + i + 1;
+    let m = -Infinity;
+    for (let j = 0; j < vis; j++) if (s[o + j]! > m) m = s[o + j]!;
+    let z = 0;
+    for (let j = 0; j < vis; j++) {
+      const e = Math.exp(s[o + j]! - m);
+      s[o + j] = e;
+      z += e;
+    }
+    const inv = 1 / z;
+    for (let j = 0; j < vis; j++) s[o + j]! *= inv;
+    for (let j = vis; j < keys; j++) s[o + j] = 0;
+  }
+}
+
+/** Chooses a token from one row of logits: greedy, or temperature + nucleus sampling. */
+export class TokenPicker {
+  private readonly p: Float32Array; // (V) unnormalised probabilities
+  private readonly idx: Int32Array; // (V) token ids, partitioned during nucleus selection
+
+  constructor(private readonly V: number) {
+    this.p = new Float32Array(V); // (V)
+    this.idx = new Int32Array(V); // (V)
+  }
+
+  pick(logits: Float32Array, off: number, temperature: number, topP: number, rng: Rng): number {
+    const V = this.V;
+    let best = 0;
+    for (let j = 1; j < V; j++) if (logits[off + j]! > logits[off + best]!) best = j;
+    if (temperature === 0) return best;
+    const m = logits[off + best]!;
+    const p = this.p;
+    const idx = this.idx;
+    const invT = 1 / temperature;
+    let z = 0;
+    for (let j = 0; j < V; j++) {
+      const e = Math.exp((logits[off + j]! - m) * invT);
+      p[j] = e;
+      idx[j] = j;
+      z += e;
+    }
+    let n = V;
+    if (topP < 1) {
+      [n, z] = nucleus(p, idx, V, topP * z);
+    }
+    let u = rng.uniform() * z;
+    for (let k = 0; k < n; k++) {
+      u -= p[k]!;
+      if (u < 0) return idx[k]!;
+    }
+    return idx[n - 1]!; // rounding left u ≥ 0: the last candidate
+  }
+}
+
+/** Moves the smallest set of most probable tokens whose mass reaches `target` to the front of p / idx
+ *  (quickselect by mass, expected O(V)); returns its size and mass. Ties at the boundary are all kept. */
+function nucleus(p: Float32Array, idx: Int32Array, V: number, target: number): [number, number] {
+  let lo = 0; // [0, lo) is kept
+  let hi = V; // [lo, hi) is undecided
+  let kept = 0;
+  const swap = (i: number, j: number): void => {
+    const a = p[i]!; p[i] = p[j]!; p[j] = a;
+    const b = idx[i]!; idx[i] = idx[j]!; idx[j] = b;
+  };
+  while (lo < hi && kept < target) {
+    const pivot = p[(lo + hi) >> 1]!;
+    let j = lo;
+    let high = 0;
+    for (let i = lo; i < hi; i++) if (p[i]! > pivot) { high += p[i]!; swap(i, j++); }
+    if (kept + high >= target) {
+      hi = j; // the nucleus ends inside the larger values
+      continue;
+    }
+    kept += high;
+    let k = j;
+    for (let i = j; i < hi; i++) if (p[i] === pivot) { kept += p[i]!; swap(i, k++); }
+    lo = k;
+  }
+  return [Math.max(lo, 1), kept > 0 ? kept : p[0]!];
+}
+
+export interface ScoreItem {
+  prompt: readonly number[]; // context tokens (at least 1)
+  continuation: readonly number[]; // tokens whose log-probability is wanted (at least 1)
+}
+
+export interface ScoreResult {
+  tokenLogprobs: number[]; // log p(continuation[k] | prompt, continuation[..k]), natural log
+  logprob: number; // their sum
+}
+
+/** Teacher-forced log-probabilities of each continuation after its prompt (batched, no sampling). */
+export function score(model: Gpt, items: readonly ScoreItem[], gemm: Gemm = getGemm(), batchSize = 16): ScoreResult[] {
+  const tape = new Tape(gemm);
+  tape.recording = false;
+  const out: ScoreResult[] = [];
+  items.forEach((it, i) => {
+    if (it.prompt.length < 1 || it.continuation.length < 1) {
+      throw new DataError('prompt and continuation need at least one token each', `items[${i}]`);
+    }
+  });
+  for (let b0 = 0; b0 < items.length; b0 += batchSize) {
+    const chunk = items.slice(b0, b0 + batchSize);
+    const seqs = chunk.map((it) => ({
+      tokens: [...it.prompt, ...it.continuation],
+      weights: [...it.prompt.map(() => 0), ...it.continuation.map(() => 1)],
+    }));
+    const packed = packBatch(seqs, model.config.contextLength);
+    tape.reset();
+    const { nll } = model.forward(tape, packed);
+    chunk.forEach((it, b) => {
+      const lp: number[] = [];
+      for (let k = 0; k < it.continuation.length; k++) lp.push(-nll[b * packed.T + it.prompt.length - 1 + k]!);
+      out.push({ tokenLogprobs: lp, logprob: lp.reduce((s, v) => s + v, 0) });
+    });
+  }
+  return out;
+}
