@@ -32,6 +32,18 @@ function symlogConstant(xs: readonly number[]): number {
   return pos.length === 0 ? 1 : Math.min(...pos);
 }
 
+/** Tick values 0, then 1-3-10 steps per decade from the smallest positive x to the largest: symlog's own ticks
+ *  are sparse at the low end, where the early checkpoints are. */
+function logTicks(xs: readonly number[]): number[] {
+  const pos = xs.filter((x) => x > 0);
+  if (pos.length === 0) return [0];
+  const lo = Math.floor(Math.log10(Math.min(...pos)));
+  const max = Math.max(...pos);
+  const out = [0];
+  for (let e = lo; 10 ** e <= max * 1.0001; e++) for (const m of [1, 3]) if (m * 10 ** e <= max * 1.0001) out.push(Number((m * 10 ** e).toPrecision(3)));
+  return out;
+}
+
 /** Rate of one class against an x axis: one line per (family, LR), the seeds' range as a band. */
 export function curveSpec(points: readonly CurvePoint[], cls: EvalClass, axis: CurveAxis, opts: { width?: number; height?: number; title?: string } = {}): TopLevelSpec {
   const values = points
@@ -43,6 +55,7 @@ export function curveSpec(points: readonly CurvePoint[], cls: EvalClass, axis: C
     type: 'quantitative' as const,
     title: AXIS_TITLE[axis],
     scale: { type: 'symlog' as const, constant: symlogConstant(values.map((v) => v.x)) },
+    axis: { values: logTicks(values.map((v) => v.x)) },
   };
   const color = { field: 'group', type: 'nominal' as const, title: 'family, LR', sort: groups, scale: { scheme: 'viridis' } };
   return {
@@ -85,7 +98,7 @@ export function capabilitySpec(losses: readonly CapabilityLoss[], cells: readonl
       {
         mark: { type: 'line', point: true, opacity: 0.8 },
         encoding: {
-          x: { field: 'step', type: 'quantitative', title: 'gradient steps (symlog)', scale: { type: 'symlog', constant: symlogConstant(values.map((v) => v.step)) } },
+          x: { field: 'step', type: 'quantitative', title: 'gradient steps (symlog)', scale: { type: 'symlog', constant: symlogConstant(values.map((v) => v.step)) }, axis: { values: logTicks(values.map((v) => v.step)) } },
           y: { field: 'loss', type: 'quantitative', title: 'capability loss' },
           color: { field: 'group', type: 'nominal', title: 'family, LR', sort: groups, scale: { scheme: 'viridis' } },
           detail: { field: 'cell' },
@@ -132,7 +145,13 @@ export function theorySpec(
 ): TopLevelSpec {
   const lrs = [...new Set(closed.map((c) => c.lr))].sort((a, b) => a - b).map(formatLr);
   const lab = (r: { lr: number; step: number; rate: number }, source: string) => ({ ...r, lrLabel: formatLr(r.lr), source });
-  const x = { field: 'step', type: 'quantitative', title: 'gradient steps (symlog: step 0 shown)', scale: { type: 'symlog', constant: 1 } };
+  const x = {
+    field: 'step',
+    type: 'quantitative',
+    title: 'gradient steps (symlog: step 0 shown)',
+    scale: { type: 'symlog', constant: 1 },
+    axis: { values: logTicks(closed.map((c) => c.step)) },
+  };
   const color = { field: 'lrLabel', type: 'nominal', title: 'LR', sort: lrs, scale: { scheme: 'viridis' } };
   return {
     $schema: 'https://vega.github.io/schema/vega-lite/v6.json',

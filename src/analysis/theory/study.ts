@@ -86,7 +86,8 @@ export function linregStudy(s: FlagScenario, o: StudyOptions): Study {
   const pairs: StudyPair[] = [];
   for (const hi of rows) {
     for (const lo of rows) {
-      if (lo.lr >= hi.lr || !Number.isFinite(hi.kStar)) continue;
+      // Only the monotone regime (lr·λmax < 1): above it k* is "within the first step", not a rate.
+      if (lo.lr >= hi.lr || !Number.isFinite(hi.kStar) || hi.lrLambdaMax >= 1) continue;
       pairs.push({ lrHigh: hi.lr, lrLow: lo.lr, n: hi.lr / lo.lr, ratio: lo.kStar / ((hi.lr / lo.lr) * hi.kStar) });
     }
   }

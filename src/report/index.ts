@@ -1,0 +1,19 @@
+// Public surface of src/report: record queries, plots, the HTML report and the viewer.
+export { renderSvg, curveSpec, capabilitySpec, paretoSpec, theorySpec, type CurveAxis } from './plots.js';
+export {
+  listSweeps,
+  findSweep,
+  sweepCells,
+  sweepSamples,
+  sweepCapability,
+  cellSteps,
+  samplePage,
+  promptAnswers,
+  examplesByClass,
+  type SweepSummary,
+  type SweepMeta,
+  type CellRow,
+  type SampleRow,
+  type SamplePageQuery,
+} from './record.js';
+export { buildFixtureRecord, type FixtureOptions } from './fixture.js';
