@@ -106,7 +106,7 @@ class DecodeState {
   private readonly att: Float32Array; // (E, C) attention output
   private readonly qkv: Float32Array; // (E, 3C)
   private readonly f: Float32Array; // (E, 4C)
-  private readonly scores: Float32Array; // (E, T) one row's scores for one head
+  private readonly scores: Float32Array; // (H, T, T) scores of one run of entries, per head
   private readonly last: Float32Array; // (S, C) final hidden state of each row's last entry
   private readonly logits: Float32Array; // (S, V)
 
@@ -139,7 +139,7 @@ class DecodeState {
     this.att = new Float32Array(E * C); // (E, C)
     this.qkv = new Float32Array(E * 3 * C); // (E, 3C)
     this.f = new Float32Array(E * 4 * C); // (E, 4C)
-    this.scores = new Float32Array(E * T); // (E, T)
+    this.scores = new Float32Array(this.H * T * T); // (H, T, T)
     this.last = new Float32Array(S * C); // (S, C)
     this.logits = new Float32Array(S * cfg.vocabSize); // (S, V)
   }
@@ -167,12 +167,15 @@ class DecodeState {
       gemm.sgemm(false, true, E, 3 * C, C, 1, this.h, 0, C, w.attnW, 0, C, 0, this.qkv, 0, 3 * C);
       const kc = this.kCache[l]!;
       const vc = this.vCache[l]!;
+      const qkv = this.qkv;
       for (let e = 0; e < E; e++) {
         for (let hd = 0; hd < H; hd++) {
           const dst = ((rows[e]! * H + hd) * T + pos[e]!) * D;
           const src = e * 3 * C + hd * D;
-          kc.set(this.qkv.subarray(src + C, src + C + D), dst);
-          vc.set(this.qkv.subarray(src + 2 * C, src + 2 * C + D), dst);
+          for (let d = 0; d < D; d++) {
+            kc[dst + d] = qkv[src + C + d]!;
+            vc[dst + d] = qkv[src + 2 * C + d]!;
+          }
         }
       }
       for (let k = 0; k + 1 < runs.length; k++) {
@@ -180,14 +183,15 @@ class DecodeState {
         const n = runs[k + 1]! - e0;
         const p0 = pos[e0]!;
         const keys = p0 + n; // positions 0..p0+n-1 are visible to the run
-        for (let hd = 0; hd < H; hd++) {
-          const base = (rows[e0]! * H + hd) * T * D;
-          // scores (n, keys) = Q (n, D) Kᵀ, with Q read in place from qkv (row stride 3C)
-          gemm.sgemm(false, true, n, keys, D, scale, this.qkv, e0 * 3 * C + hd * D, 3 * C, kc, base, D, 0, this.scores, 0, keys);
-          softmaxPrefixRows(this.scores, n, keys, p0);
-          // out (n, D) = P V, written in place into att at column hd·D (row stride C)
-          gemm.sgemm(false, false, n, D, keys, 1, this.scores, 0, keys, vc, base, D, 0, this.att, e0 * C + hd * D, C);
-        }
+        const nk = n * keys;
+        const base = rows[e0]! * H * T * D;
+        // Per head (batched): scores (n, keys) = Q (n, D) Kᵀ, Q read in place from qkv (row stride 3C).
+        gemm.sgemmStridedBatched(false, true, n, keys, D, scale, qkv, e0 * 3 * C, 3 * C, D, kc, base, D, T * D,
+          0, this.scores, 0, keys, nk, H);
+        softmaxPrefixRows(this.scores, H, n, keys, p0);
+        // out (n, D) = P V per head, written in place into att at column h·D (row stride C).
+        gemm.sgemmStridedBatched(false, false, n, D, keys, 1, this.scores, 0, keys, nk, vc, base, D, T * D,
+          0, this.att, e0 * C, C, D, H);
       }
       gemm.sgemm(false, true, E, C, C, 1, this.att, 0, C, w.attnProjW, 0, C, 1, x, 0, C); // x += att Wᵀ
       layerNormForward(this.h, 0, null, null, x, 0, blk.ln2W.data, blk.ln2B.data, E, C);
@@ -214,11 +218,12 @@ function logSoftmaxAt(logits: Float32Array, off: number, V: number, tok: number)
   return logits[off + tok]! - m - Math.log(z);
 }
 
-/** In place over n rows of `keys` scores: row i (position p0 + i) is a softmax over columns 0..p0+i. */
-function softmaxPrefixRows(s: Float32Array, n: number, keys: number, p0: number): void {
-  for (let i = 0; i < n; i++) {
-    const o = i * keys;
-    const vis = p0 + i + 1;
+/** In place over H blocks of n rows of `keys` scores: row i (position p0 + i) becomes a softmax over
+ *  columns 0..p0+i. */
+function softmaxPrefixRows(s: Float32Array, H: number, n: number, keys: number, p0: number): void {
+  for (let r = 0; r < H * n; r++) {
+    const o = r * keys;
+    const vis = p0 + (r % n) + 1;
     let m = -Infinity;
     for (let j = 0; j < vis; j++) if (s[o + j]! > m) m = s[o + j]!;
     let z = 0;
