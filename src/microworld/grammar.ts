@@ -7,7 +7,7 @@
 // `train` split and is the only kind drawn for `heldout`, so base-model evaluations measure rule-following
 // on system prompts the model never saw.
 
-import { Rng } from '../engine/rng.js';
+import { Rng } from '../engine/index.js';
 import { ConfigError } from '../errors.js';
 import type { ChatMessage } from './tokenizer.js';
 import { ANIMALS, ENGLISH_NUMBERS, ENGLISH_WORDS, NOISE_WORDS, TASKS } from './vocab.js';

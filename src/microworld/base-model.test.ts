@@ -1,0 +1,24 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { ConfigError } from '../errors.js';
+import { evalBase, resolveBaseConfig, trainBase } from './base-model.js';
+
+const tiny = resolveBaseConfig({ dModel: 16, nLayer: 1, nHead: 2, steps: 12, batchSize: 8, warmupSteps: 2, lr: 1e-2 });
+
+test('base config: defaults, unknown keys and bad values are errors naming the field', () => {
+  assert.equal(resolveBaseConfig({}).contextLength, 48);
+  assert.throws(() => resolveBaseConfig({ dmodel: 8 } as never), (e: unknown) => e instanceof ConfigError && e.where === 'base.dmodel');
+  assert.throws(() => resolveBaseConfig({ steps: 0 }), /base.steps: expected a positive integer/);
+  assert.throws(() => resolveBaseConfig({ lr: -1 }), /base.lr/);
+});
+
+test('pretraining is reproducible from the seed and lowers the loss', () => {
+  const losses: number[] = [];
+  const a = trainBase(tiny, { every: 1, onProgress: (p) => losses.push(p.loss) });
+  const b = trainBase(tiny);
+  assert.deepEqual(Array.from(a.model.wte.data.slice(0, 32)), Array.from(b.model.wte.data.slice(0, 32)));
+  assert.ok(losses[losses.length - 1]! < losses[0]!, `loss ${losses[0]} -> ${losses[losses.length - 1]}`);
+  const acc = evalBase(a.model, { perFamily: 3, families: ['flag-lang', 'default'] });
+  assert.deepEqual(acc.map((r) => [r.family, r.n]), [['flag-lang', 3], ['default', 3]]);
+  assert.ok(acc.every((r) => r.correct >= 0 && r.correct <= r.n));
+});

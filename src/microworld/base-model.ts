@@ -1,0 +1,144 @@
+// Pretraining and evaluating the base instruction follower of the microworld with the in-process engine.
+// The whole run is a pure function of the config (seeded init, seeded example stream, fixed batch order),
+// so `bct base train` with the same config reproduces the same weights on the same GEMM backend.
+//
+// Data: examples drawn from BASE_MIXTURE (train split), rendered with loss on the assistant's answer
+// only. Each step draws a pool of POOL_BATCHES batches' worth of examples, sorts the pool by length and cuts
+// it into batches, so that right-padding wastes little compute; the batch order within a pool is shuffled.
+
+import { ConfigError } from '../errors.js';
+import { Gpt, Rng, Trainer, generate, scheduledLr, type GptConfig, type Sequence } from '../engine/index.js';
+import { BASE_MIXTURE, FAMILY_NAMES, drawExample, drawFromMixture, seededRandom, type FamilyName, type Mixture } from './grammar.js';
+import { Tokenizer } from './tokenizer.js';
+
+export interface BaseTrainConfig {
+  // Model
+  dModel: number; // C, residual width; default 128
+  nLayer: number; // L, transformer blocks; default 2
+  nHead: number; // H, attention heads; default 4
+  contextLength: number; // positions; default 48 (the longest world example is 39 tokens)
+  // Optimisation
+  steps: number; // optimizer steps; default 4000
+  batchSize: number; // sequences per step; default 64
+  lr: number; // peak LR of AdamW, cosine decay to 10% after warm-up; default 3e-3
+  warmupSteps: number; // linear warm-up steps; default 100
+  // Data and reproducibility
+  seed: number; // model init and example stream; default 0
+  mixture: Mixture; // family weights of the pretraining corpus; default BASE_MIXTURE
+}
+
+export const DEFAULT_BASE_CONFIG: BaseTrainConfig = {
+  dModel: 128,
+  nLayer: 2,
+  nHead: 4,
+  contextLength: 48,
+  steps: 4000,
+  batchSize: 64,
+  lr: 3e-3,
+  warmupSteps: 100,
+  seed: 0,
+  mixture: BASE_MIXTURE,
+};
+
+const POOL_BATCHES = 8;
+
+/** Fills defaults and validates; unknown keys and wrong types are ConfigErrors naming the field. */
+export function resolveBaseConfig(input: Partial<Record<keyof BaseTrainConfig, unknown>>, where = 'base'): BaseTrainConfig {
+  for (const key of Object.keys(input)) {
+    if (!(key in DEFAULT_BASE_CONFIG)) throw new ConfigError(`unknown config key; expected one of ${Object.keys(DEFAULT_BASE_CONFIG).join(', ')}`, `${where}.${key}`);
+  }
+  const cfg = { ...DEFAULT_BASE_CONFIG, ...input } as BaseTrainConfig;
+  for (const key of ['dModel', 'nLayer', 'nHead', 'contextLength', 'steps', 'batchSize', 'warmupSteps', 'seed'] as const) {
+    const v = cfg[key] as unknown;
+    if (typeof v !== 'number' || !Number.isInteger(v) || v < (key === 'warmupSteps' || key === 'seed' ? 0 : 1)) {
+      throw new ConfigError(`expected a ${key === 'warmupSteps' || key === 'seed' ? 'non-negative' : 'positive'} integer, got ${JSON.stringify(v)}`, `${where}.${key}`);
+    }
+  }
+  if (typeof cfg.lr !== 'number' || !(cfg.lr > 0)) throw new ConfigError(`expected a positive number, got ${JSON.stringify(cfg.lr)}`, `${where}.lr`);
+  if (cfg.warmupSteps >= cfg.steps) throw new ConfigError(`expected fewer warm-up steps than steps (${cfg.steps}), got ${cfg.warmupSteps}`, `${where}.warmupSteps`);
+  return cfg;
+}
+
+export function baseGptConfig(cfg: BaseTrainConfig, tok: Tokenizer): Partial<GptConfig> {
+  return { vocabSize: tok.vocabSize, contextLength: cfg.contextLength, dModel: cfg.dModel, nLayer: cfg.nLayer, nHead: cfg.nHead };
+}
+
+export interface BaseTrainProgress {
+  step: number; // optimizer steps done
+  loss: number; // batch loss, nats per answer token
+  lr: number;
+  tokens: number; // tokens processed so far (padding included)
+  seconds: number;
+}
+
+export interface BaseTrainResult {
+  model: Gpt;
+  tokens: number; // tokens processed (padding included)
+  seconds: number;
+  finalLoss: number; // mean loss of the last 50 steps
+}
+
+/** A seeded stream of length-bucketed training batches. */
+function* batches(cfg: BaseTrainConfig, tok: Tokenizer): Generator<Sequence[]> {
+  const rng = seededRandom(cfg.seed * 7919 + 1);
+  const order = new Rng(cfg.seed * 7919 + 2);
+  for (;;) {
+    const pool = Array.from({ length: cfg.batchSize * POOL_BATCHES }, () => {
+      const ex = drawFromMixture(rng, cfg.mixture, 'train');
+      return tok.renderExample(ex.messages, ex.completion);
+    });
+    pool.sort((a, b) => a.tokens.length - b.tokens.length);
+    const cut = Array.from({ length: POOL_BATCHES }, (_, i) => pool.slice(i * cfg.batchSize, (i + 1) * cfg.batchSize));
+    for (const i of order.permutation(POOL_BATCHES)) yield cut[i]!;
+  }
+}
+
+/** Pretrains a base model from scratch. `onProgress` is called every `every` steps. */
+export function trainBase(cfg: BaseTrainConfig, opts: { onProgress?: (p: BaseTrainProgress) => void; every?: number } = {}): BaseTrainResult {
+  const tok = Tokenizer.microworld();
+  const model = new Gpt(baseGptConfig(cfg, tok), cfg.seed);
+  const trainer = new Trainer(model);
+  const schedule = { kind: 'cosine' as const, warmupSteps: cfg.warmupSteps, totalSteps: cfg.steps, minLrRatio: 0.1 };
+  const t0 = Date.now();
+  let tokens = 0;
+  const recent: number[] = [];
+  const stream = batches(cfg, tok);
+  for (let step = 0; step < cfg.steps; step++) {
+    const info = trainer.forwardBackward(stream.next().value as Sequence[]);
+    const lr = scheduledLr(cfg.lr, step, schedule);
+    trainer.optimStep({ lr });
+    tokens += info.tokens;
+    recent.push(info.loss);
+    if (recent.length > 50) recent.shift();
+    const every = opts.every ?? 100;
+    if (opts.onProgress && ((step + 1) % every === 0 || step + 1 === cfg.steps)) {
+      opts.onProgress({ step: step + 1, loss: info.loss, lr, tokens, seconds: (Date.now() - t0) / 1000 });
+    }
+  }
+  return { model, tokens, seconds: (Date.now() - t0) / 1000, finalLoss: recent.reduce((s, x) => s + x, 0) / recent.length };
+}
+
+export interface FamilyAccuracy {
+  family: FamilyName;
+  correct: number;
+  n: number;
+}
+
+/** Greedy answers to prompts (token ids), as text; stops at end-of-turn. */
+export function greedyAnswers(model: Gpt, tok: Tokenizer, prompts: readonly (readonly number[])[], maxTokens = 8): string[] {
+  const gens = generate(model, prompts, { temperature: 0, maxTokens, stopTokens: [tok.special.eot] });
+  return gens.map((g) => tok.parseCompletion(g.tokens));
+}
+
+/** Exact accuracy per family on held-out system prompts (greedy answers against the world's response). */
+export function evalBase(model: Gpt, opts: { perFamily?: number; seed?: number; families?: readonly FamilyName[] } = {}): FamilyAccuracy[] {
+  const tok = Tokenizer.microworld();
+  const n = opts.perFamily ?? 200;
+  return (opts.families ?? FAMILY_NAMES).map((family, k) => {
+    const rng = seededRandom((opts.seed ?? 12345) + k);
+    const exs = Array.from({ length: n }, () => drawExample(rng, family, 'heldout'));
+    const answers = greedyAnswers(model, tok, exs.map((e) => tok.renderPrompt(e.messages)));
+    const correct = answers.filter((a, i) => a === exs[i]!.completion).length;
+    return { family, correct, n };
+  });
+}
