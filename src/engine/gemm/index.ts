@@ -24,6 +24,11 @@ export { referenceSgemm } from './reference.js';
 
 const typescriptGemm = createTypescriptGemm();
 
+/** Threads the OpenBLAS addon runs on, or undefined when it does not load (for benchmark reports). */
+export function openblasThreads(): number | undefined {
+  return loadOpenblasGemm().addon?.numThreads();
+}
+
 /** The named backend; throws BackendError when OpenBLAS is asked for but the addon does not load. */
 export function getGemmBackend(name: GemmBackendName): Gemm {
   if (name === 'typescript') return typescriptGemm;
