@@ -61,11 +61,11 @@ export function curveSpec(points: readonly CurvePoint[], cls: EvalClass, axis: C
   return {
     $schema: 'https://vega.github.io/schema/vega-lite/v6.json',
     title: opts.title ?? `${cls} rate on eval prompts`,
-    width: opts.width ?? 420,
+    width: opts.width ?? 360,
     height: opts.height ?? 260,
     data: { values },
     layer: [
-      { mark: { type: 'area', opacity: 0.18 }, encoding: { x, y: { field: 'lo', type: 'quantitative' }, y2: { field: 'hi' }, color } },
+      { mark: { type: 'area', opacity: 0.18 }, encoding: { x, y: { field: 'lo', type: 'quantitative' }, y2: { field: 'hi' }, color: { ...color, legend: null } } },
       {
         mark: { type: 'line', point: true },
         encoding: {
@@ -91,7 +91,7 @@ export function capabilitySpec(losses: readonly CapabilityLoss[], cells: readonl
   return {
     $schema: 'https://vega.github.io/schema/vega-lite/v6.json',
     title: 'capability loss (worst relative loss vs step 0)',
-    width: 420,
+    width: 360,
     height: 240,
     data: { values },
     layer: [
@@ -124,7 +124,7 @@ export function paretoSpec(points: readonly ParetoPoint[]): TopLevelSpec {
   return {
     $schema: 'https://vega.github.io/schema/vega-lite/v6.json',
     title: 'transfer against capability loss (every checkpoint)',
-    width: 420,
+    width: 360,
     height: 260,
     data: { values },
     mark: { type: 'point', filled: true, size: 60 },
