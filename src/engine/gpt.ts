@@ -55,15 +55,16 @@ export class Gpt {
   /** LoRA pairs keyed by projection name, e.g. `h.0.attn.c_attn`. */
   readonly adapters = new Map<string, LoraPair>();
 
-  /** A model with seeded GPT-2-style initialisation (normal(0, initStd); residual projections / √(2L)). */
-  constructor(config: Partial<GptConfig>, seed: number) {
+  /** A model with seeded GPT-2-style initialisation (normal(0, initStd); residual projections / √(2L)).
+   *  seed null leaves the weights at zero (LayerNorm gains at one), for loading a checkpoint. */
+  constructor(config: Partial<GptConfig>, seed: number | null) {
     const cfg = resolveGptConfig(config);
     this.config = cfg;
     const { vocabSize: V, contextLength: Tc, dModel: C, nLayer: L, initStd: std } = cfg;
-    const rng = new Rng(seed);
+    const rng = seed === null ? null : new Rng(seed);
     const normal = (shape: number[], s: number): Tensor => {
       const t = param(shape);
-      for (let i = 0; i < t.size; i++) t.data[i] = rng.normal() * s;
+      if (rng) for (let i = 0; i < t.size; i++) t.data[i] = rng.normal() * s;
       return t;
     };
     const ones = (n: number): Tensor => param([n], new Float32Array(n).fill(1)); // (C)

@@ -12,3 +12,6 @@ export { Tape, Tensor, param } from './tensor.js';
 export { add, embedding, gelu, layerNorm, linear, matmul, mean, mul, sum, type LoraPair } from './ops.js';
 export { causalSelfAttention } from './attention.js';
 export { linearCrossEntropy, type CrossEntropyResult } from './loss.js';
+// Checkpoints (safetensors + JSON; see checkpoint.ts for the file layout).
+export { CHECKPOINT_SCHEMA_VERSION, FILES as CHECKPOINT_FILES, loadAdapters, loadModel, loadOptimizer, saveAdapters, saveModel, saveOptimizer } from './checkpoint.js';
+export { readSafetensors, writeSafetensors, type NamedTensor, type SafetensorsFile } from './safetensors.js';
