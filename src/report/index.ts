@@ -17,3 +17,5 @@ export {
   type SamplePageQuery,
 } from './record.js';
 export { buildFixtureRecord, type FixtureOptions } from './fixture.js';
+export { analyzeSweep, summaryTable, type SweepAnalysis, type AnalysisOptions, type GroupSummary } from './analyze.js';
+export { buildReport, writeReport, REPORT_SCHEMA_VERSION, type ReportOptions } from './report.js';

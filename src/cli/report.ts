@@ -1,0 +1,77 @@
+// `bct report [sweep]`: writes one self-contained HTML report of a sweep (the latest by default).
+import { resolve } from 'node:path';
+import { z } from 'zod';
+import { ConfigError } from '../errors.js';
+import { openProject } from '../store/index.js';
+import { findSweep, summaryTable, writeReport } from '../report/index.js';
+import { formatHelp, parseArgs, parseNumber, type CliOptions, type CommandHelp } from './options.js';
+
+export interface ReportConfig {
+  project: string; // project folder holding the record; default ./.bct
+  out: string; // HTML file to write; default <project>/report-<sweep>.html
+  threshold: number; // steps to transfer: initial rate below this; default 0.5
+  otherMax: number; // a checkpoint with this `other` rate or more is broken; default 0.2
+  capabilityMax: number; // a checkpoint with this relative capability loss or more is broken; default 0.1
+  resamples: number; // bootstrap resamples for steps to transfer; default 500
+}
+
+const schema = z
+  .object({
+    project: z.string().min(1).default('.bct'),
+    out: z.string().min(1).optional(),
+    threshold: z.number().gt(0).lt(1).default(0.5),
+    otherMax: z.number().gt(0).max(1).default(0.2),
+    capabilityMax: z.number().gt(0).default(0.1),
+    resamples: z.number().int().min(10).max(100000).default(500),
+  })
+  .strict();
+
+export const reportOptions: CliOptions<ReportConfig> = {
+  project: { description: 'project folder with the record (default .bct)', argument: '<dir>' },
+  out: { description: 'output HTML file (default <project>/report-<sweep>.html)', argument: '<file>' },
+  threshold: { description: 'steps to transfer: initial rate below this (default 0.5)', argument: '<rate>', parse: parseNumber },
+  otherMax: { description: 'other-rate at which a checkpoint counts as broken (default 0.2)', argument: '<rate>', parse: parseNumber },
+  capabilityMax: { description: 'relative capability loss at which a checkpoint is broken (default 0.1)', argument: '<loss>', parse: parseNumber },
+  resamples: { description: 'bootstrap resamples (default 500)', argument: '<n>', parse: parseNumber },
+};
+
+export const reportHelp: CommandHelp = {
+  usage: 'bct report [sweep] [options]',
+  summary: 'Write one self-contained, offline HTML report of a sweep (by id or name; the latest by default).',
+  examples: ['bct report', 'bct report animal-flag-1a2b3c4d --out report.html', 'bct report 3 --threshold 0.25'],
+};
+
+/** Parses the shared analysis flags (also used by `bct view`). */
+export function parseConfig(argv: readonly string[]): { config: z.infer<typeof schema>; positionals: string[]; help: boolean } {
+  const args = parseArgs(argv, reportOptions);
+  const parsed = schema.safeParse(args.values);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0]!;
+    const field = String(issue.path[0] ?? '');
+    throw new ConfigError(issue.message, args.flags.get(field) ?? field);
+  }
+  return { config: parsed.data, positionals: args.positionals, help: args.help };
+}
+
+export async function runReport(argv: readonly string[], out: (line: string) => void = console.log): Promise<void> {
+  const { config: c, positionals, help } = parseConfig(argv);
+  if (help) {
+    out(formatHelp(reportHelp, reportOptions));
+    return;
+  }
+  if (positionals.length > 1) throw new ConfigError(`expected at most one sweep, got ${positionals.join(' ')}`, 'sweep');
+  const project = openProject(c.project, { readonly: true });
+  try {
+    const opts = { threshold: c.threshold, broken: { otherRate: c.otherMax, capabilityLoss: c.capabilityMax }, resamples: c.resamples };
+    const ref = positionals[0];
+    // The file name needs the sweep's name, so resolve the sweep before writing.
+    const sweep = findSweep(project.db, ref);
+    const path = resolve(c.out ?? `${project.dir}/report-${sweep.name.replace(/[^A-Za-z0-9._-]+/g, '_')}.html`);
+    const analysis = await writeReport(project.db, path, sweep.id, opts);
+    out(summaryTable(analysis));
+    out('');
+    out(`report: ${path}`);
+  } finally {
+    project.db.close();
+  }
+}
