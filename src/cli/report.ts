@@ -4,6 +4,7 @@ import { z } from 'zod';
 import { ConfigError } from '../errors.js';
 import { openProject } from '../store/index.js';
 import { findSweep, summaryTable, writeReport } from '../report/index.js';
+import type { Command } from './command.js';
 import { formatHelp, parseArgs, parseNumber, type CliOptions, type CommandHelp } from './options.js';
 
 export interface ReportConfig {
@@ -75,3 +76,12 @@ export async function runReport(argv: readonly string[], out: (line: string) => 
     project.db.close();
   }
 }
+
+export const reportCommand: Command = {
+  name: 'report',
+  summary: reportHelp.summary,
+  run: async (argv, io) => {
+    await runReport(argv, (l) => io.out.write(`${l}\n`));
+    return 0;
+  },
+};

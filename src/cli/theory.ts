@@ -6,6 +6,7 @@ import { z } from 'zod';
 import { ConfigError } from '../errors.js';
 import { formatLr, theory } from '../analysis/index.js';
 import { renderSvg, theorySpec } from '../report/index.js';
+import type { Command } from './command.js';
 import { formatHelp, parseArgs, parseNumber, parseNumberList, type CliOptions, type CommandHelp } from './options.js';
 
 export interface TheoryConfig {
@@ -86,3 +87,12 @@ function table(head: string[], rows: string[][]): string {
   const line = (r: string[]): string => r.map((c, i) => c.padStart(w[i]!)).join('  ');
   return [line(head), ...rows.map(line)].join('\n');
 }
+
+export const theoryCommand: Command = {
+  name: 'theory',
+  summary: theoryHelp.summary.split('\n')[0]!,
+  run: async (argv, io) => {
+    await runTheory(argv, (l) => io.out.write(`${l}\n`));
+    return 0;
+  },
+};
