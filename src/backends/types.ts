@@ -64,9 +64,9 @@ export interface WeightsRef {
 
 export interface SavedWeights {
   ref: WeightsRef;
-  /** Local files written, so the store can move them under artifacts/ by content hash; empty for
-   *  remote backends. */
-  files: string[];
+  /** The local file or folder written (what `ref.weights` names), so the store can move it under
+   *  artifacts/ by content hash and hand its new path back in a WeightsRef; absent for remote backends. */
+  path?: string;
 }
 
 export interface TrainingClientOptions {
@@ -96,10 +96,10 @@ export interface TrainingClient {
 /** Optional ability: save and restore the full training state (weights, optimizer moments, step), which
  *  makes resuming a cell mid-way possible. Without it a resumed cell restarts from step 0. */
 export interface ResumableTrainingClient extends TrainingClient {
-  /** Writes the full state to one file at `path`. */
-  saveState(path: string): Promise<void>;
+  /** Writes the full state into the folder `dir` (created; must not exist). */
+  saveState(dir: string): Promise<void>;
   /** Restores a state written by `saveState`; a missing or corrupt file is a CheckpointError naming it. */
-  loadState(path: string): Promise<void>;
+  loadState(dir: string): Promise<void>;
 }
 
 export function isResumable(client: TrainingClient): client is ResumableTrainingClient {

@@ -22,7 +22,7 @@ export function resolveSetting(arg: string, where = 'setting'): Setting {
 export { defineSetting, type BuiltinSetting } from './registry.js';
 export { loadSettingFile, organismSchema, inductionSchema, parseConfigFile, issuePath, settingFileSchema } from './schema.js';
 export { settingHash } from './hash.js';
-export { applyInduction } from './organism.js';
+export { applyInduction, resolveModelPath } from './organism.js';
 export type {
   CapabilityEval,
   ChatMessage,

@@ -1,37 +1,62 @@
-// Large binaries (weights, training state) live as files under <project>/artifacts/<sha256>, named by the
-// hash of their bytes and listed in the `artifacts` table. Files are written under a temporary name and
-// renamed, so a crash never leaves a partial file under a final name.
-import { copyFileSync, existsSync, readFileSync, renameSync, rmSync, statSync } from 'node:fs';
+// Large binaries (weights, training state) live under <project>/artifacts/<hash>, as a file or a folder
+// of files, named by the content hash (sha256 of a file's bytes; for a folder, the hash of its files'
+// names and hashes) and listed in the `artifacts` table. Content is moved in under a temporary name and
+// renamed, so a crash never leaves a partial artifact under a final name.
+import { cpSync, existsSync, readdirSync, readFileSync, renameSync, rmSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { CheckpointError } from '../errors.js';
 import { now, type Project } from './db.js';
-import { bytesHash } from './keys.js';
+import { bytesHash, contentHash } from './keys.js';
 
-/** Moves (or copies, when `keep`) a file into the artifact folder; returns its hash. Idempotent. */
-export function putArtifact(project: Project, file: string, kind: string, options: { keep?: boolean } = {}): string {
-  const bytes = readFileSync(file);
-  const hash = bytesHash(bytes);
+function filesOf(dir: string): string[] {
+  return readdirSync(dir, { recursive: true, encoding: 'utf8' })
+    .filter((f) => statSync(join(dir, f)).isFile())
+    .sort();
+}
+
+/** Content hash and total size of a file or folder. */
+export function hashPath(path: string): { hash: string; bytes: number } {
+  if (statSync(path).isFile()) {
+    const b = readFileSync(path);
+    return { hash: bytesHash(b), bytes: b.length };
+  }
+  let bytes = 0;
+  const entries = filesOf(path).map((f) => {
+    const b = readFileSync(join(path, f));
+    bytes += b.length;
+    return [f, bytesHash(b)];
+  });
+  return { hash: contentHash(entries).padEnd(64, '0'), bytes };
+}
+
+function sizeOf(path: string): number {
+  return statSync(path).isFile() ? statSync(path).size : filesOf(path).reduce((n, f) => n + statSync(join(path, f)).size, 0);
+}
+
+/** Moves (or copies, when `keep`) a file or folder into the artifact folder; returns its hash.
+ *  Idempotent: content already stored is not stored twice. */
+export function putArtifact(project: Project, path: string, kind: string, options: { keep?: boolean } = {}): string {
+  const { hash, bytes } = hashPath(path);
   const dest = join(project.artifactsDir, hash);
   if (!existsSync(dest)) {
     const tmp = `${dest}.tmp-${process.pid}`;
-    if (options.keep === true) copyFileSync(file, tmp);
-    else renameOrCopy(file, tmp);
+    rmSync(tmp, { recursive: true, force: true });
+    if (options.keep === true) cpSync(path, tmp, { recursive: true });
+    else moveOrCopy(path, tmp);
     renameSync(tmp, dest);
   } else if (options.keep !== true) {
-    rmSync(file, { force: true });
+    rmSync(path, { recursive: true, force: true });
   }
-  project.db
-    .prepare(`INSERT OR IGNORE INTO artifacts (hash, kind, bytes, created_at) VALUES (?, ?, ?, ?)`)
-    .run(hash, kind, bytes.length, now());
+  project.db.prepare(`INSERT OR IGNORE INTO artifacts (hash, kind, bytes, created_at) VALUES (?, ?, ?, ?)`).run(hash, kind, bytes, now());
   return hash;
 }
 
-function renameOrCopy(from: string, to: string): void {
+function moveOrCopy(from: string, to: string): void {
   try {
     renameSync(from, to);
   } catch {
-    copyFileSync(from, to);
-    rmSync(from, { force: true });
+    cpSync(from, to, { recursive: true });
+    rmSync(from, { recursive: true, force: true });
   }
 }
 
@@ -40,8 +65,8 @@ export function artifactPath(project: Project, hash: string): string {
   const path = join(project.artifactsDir, hash);
   const row = project.db.prepare(`SELECT bytes FROM artifacts WHERE hash = ?`).get(hash) as { bytes: number } | undefined;
   if (!existsSync(path)) throw new CheckpointError(`artifact ${hash} is missing; delete the run's checkpoints or re-run to recreate it`, path);
-  if (row !== undefined && statSync(path).size !== row.bytes) {
-    throw new CheckpointError(`artifact ${hash} has ${statSync(path).size} bytes, expected ${row.bytes} (corrupt)`, path);
+  if (row !== undefined && sizeOf(path) !== row.bytes) {
+    throw new CheckpointError(`artifact ${hash} has ${sizeOf(path)} bytes, expected ${row.bytes} (corrupt)`, path);
   }
   return path;
 }

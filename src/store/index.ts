@@ -2,3 +2,4 @@
 export { bytesHash, canonicalJson, contentHash, KEY_VERSIONS, stageKey, type KeyKind } from './keys.js';
 export { now, openProject, projectPaths, SCHEMA_VERSION, type Db, type Project } from './db.js';
 export { artifactPath, putArtifact } from './artifacts.js';
+export * from './record.js';

@@ -1,0 +1,56 @@
+// `bct status`: what a sweep has done so far: cells by status, checkpoints recorded, and rates.
+import { z } from 'zod';
+import { StoreError } from '../errors.js';
+import { getSweep, listCells, listCheckpoints, listSweeps, openProject } from '../store/index.js';
+import { type Command, writeLine } from './command.js';
+import { validateConfig } from './config.js';
+import { formatHelp, parseArgs, type CliOptions, type CommandHelp } from './options.js';
+import { sweepOptions } from './sweep-options.js';
+import { summaryLines } from './summary.js';
+
+interface StatusConfig {
+  project: string; // project folder; default .bct
+}
+
+const options: CliOptions<StatusConfig> = { project: sweepOptions.project };
+const schema = z.object({ project: z.string().default('.bct') }).strict();
+
+const help: CommandHelp = {
+  usage: 'bct status [sweep] [options]',
+  summary: 'Shows a sweep (by name or id; default the latest): its status, each cell\'s status and checkpoints, and\nthe eval/train rates at the first and last recorded checkpoints.',
+  examples: ['bct status', 'bct status animal-flag-1a2b3c4d', 'bct status 3 --project runs/.bct'],
+};
+
+export const statusCommand: Command = {
+  name: 'status',
+  summary: 'show the progress and rates of a sweep',
+  async run(argv, io) {
+    const args = parseArgs(argv, options);
+    if (args.help) {
+      io.out.write(formatHelp(help, options));
+      return 0;
+    }
+    const c = validateConfig(schema, {}, args, undefined);
+    const project = openProject(c.project, { readonly: true });
+    try {
+      const ref = args.positionals[0];
+      const all = listSweeps(project.db);
+      if (all.length === 0) throw new StoreError('the record has no sweeps yet; run `bct run` first', project.dir);
+      const sweep = ref === undefined ? all[all.length - 1]! : getSweep(project.db, /^\d+$/.test(ref) ? Number(ref) : ref);
+      if (sweep === undefined) throw new StoreError(`no sweep "${ref}"; known: ${all.map((s) => `${s.id} (${s.name})`).join(', ')}`, 'sweep');
+      const cells = listCells(project.db, sweep.id);
+      const byStatus = (s: string): number => cells.filter((x) => x.status === s).length;
+      writeLine(io.out, `sweep ${sweep.id} ${sweep.name}: ${sweep.status}; setting ${sweep.setting_id}; cells: ${byStatus('done')} done, ${byStatus('running')} running, ${byStatus('pending')} pending, ${byStatus('failed')} failed`);
+      if (sweep.error !== null) writeLine(io.out, `  error: ${sweep.error}`);
+      for (const cell of cells) {
+        const schedule = (JSON.parse(cell.schedule_json) as { steps: number[] }).steps;
+        const have = listCheckpoints(project.db, cell.train_key).filter((k) => schedule.includes(k.step)).length;
+        writeLine(io.out, `  ${cell.name}: ${cell.status}, checkpoints ${have}/${schedule.length}${cell.error !== null ? `, error: ${cell.error}` : ''}`);
+      }
+      for (const l of summaryLines(project.db, sweep.id)) writeLine(io.out, l);
+      return 0;
+    } finally {
+      project.db.close();
+    }
+  },
+};

@@ -1,0 +1,155 @@
+// Stage `check`: the compatibility pre-check of a setting on its model organism, before any training.
+//  - agreement: on train prompts, the untrained organism's answer is graded compatible (and so is the
+//    reference target, when there is one): training then upweights what the organism already does there;
+//  - divergence: on eval prompts, the alternate behaviour's answer (the reference target, where the
+//    setting gives one for an eval prompt) is graded `alternate`, so the two behaviours can be told apart;
+//  - initial at step 0: the untrained organism's answers on eval prompts are graded `initial`.
+// Each is a rate with a Wilson interval and the offending prompts; a criterion passes when its rate is at
+// least its threshold. Results are stored under a check key.
+import { wilson, type Rate } from '../analysis/index.js';
+import { createGrader, graderVersion, MODEL_GRADED, type GradeFn } from '../graders/index.js';
+import type { Prompt } from '../settings/index.js';
+import { getCheck, putCheck, stageKey } from '../store/index.js';
+import { graderKey, organismPrompt, seedOf, type RunContext } from './context.js';
+
+export interface CheckThresholds {
+  agreement: number; // min rate of compatible step-0 answers on train prompts; default 0.9
+  divergence: number; // min rate of alternate targets graded `alternate` on eval prompts; default 0.9
+  initial: number; // min rate of `initial` step-0 answers on eval prompts; default 0.9
+}
+
+export const DEFAULT_THRESHOLDS: CheckThresholds = { agreement: 0.9, divergence: 0.9, initial: 0.9 };
+
+/** Prompts checked per criterion at most (a seeded subset beyond that). */
+export const CHECK_PROMPTS = 64;
+
+export interface Offender {
+  promptId: string;
+  answer: string;
+  label: string;
+  reason: string;
+}
+
+export interface Criterion extends Rate {
+  threshold: number;
+  passed: boolean;
+  /** Up to 20 prompts that did not meet the criterion. */
+  offending: Offender[];
+}
+
+export interface CheckResult {
+  settingId: string;
+  organismId: string;
+  agreement: Criterion;
+  /** null when the setting gives no alternate answers on eval prompts (not measurable; not failing). */
+  divergence: Criterion | null;
+  initialAtStep0: Criterion;
+  passed: boolean;
+}
+
+function criterion(results: { promptId: string; answer: string; label: string; reason: string; ok: boolean }[], threshold: number): Criterion {
+  const k = results.filter((r) => r.ok).length;
+  const rate = wilson(k, results.length);
+  return {
+    ...rate,
+    threshold,
+    passed: results.length > 0 && rate.rate >= threshold,
+    offending: results.filter((r) => !r.ok).slice(0, 20).map(({ ok: _ok, ...o }) => o),
+  };
+}
+
+function subset(ctx: RunContext, prompts: Prompt[]): Prompt[] {
+  if (prompts.length <= CHECK_PROMPTS) return prompts;
+  return [...prompts].sort((a, b) => seedOf('check', a.id) - seedOf('check', b.id)).slice(0, CHECK_PROMPTS);
+}
+
+export function checkKey(ctx: RunContext, t: CheckThresholds): string {
+  const c = ctx.config;
+  const graders = [ctx.setting.graders.eval, ctx.setting.graders.train].map((g) => graderKey(g, graderVersion(g.name)));
+  return stageKey('check', { setting: ctx.setting.hash, organism: ctx.organismIdentity, graders, temperature: c.temperature, topP: c.topP, maxTokens: c.maxTokens, seed: c.sampleSeed, thresholds: t });
+}
+
+export async function checkStage(ctx: RunContext, thresholds: CheckThresholds = DEFAULT_THRESHOLDS): Promise<CheckResult> {
+  const key = checkKey(ctx, thresholds);
+  const stored = getCheck(ctx.project.db, key);
+  if (stored !== undefined) return JSON.parse(stored.result_json) as CheckResult;
+
+  const sampler = await ctx.baseSampler();
+  const context = (name: string) => (MODEL_GRADED.has(name as never) ? { judge: sampler } : {});
+  const gradeEval: GradeFn = createGrader(ctx.setting.graders.eval, context(ctx.setting.graders.eval.name), 'graders.eval');
+  const gradeTrain: GradeFn = createGrader(ctx.setting.graders.train, context(ctx.setting.graders.train.name), 'graders.train');
+  const c = ctx.config;
+  const answers = async (prompts: Prompt[]): Promise<string[]> => {
+    const out: string[] = [];
+    for (let i = 0; i < prompts.length; i += 32) {
+      const batch = prompts.slice(i, i + 32);
+      const res = await sampler.sample(
+        batch.map((p) => ({ messages: p.messages, seed: seedOf('check', c.sampleSeed, p.id) })),
+        { temperature: c.temperature, topP: c.topP, maxTokens: c.maxTokens, stop: [], seed: c.sampleSeed },
+      );
+      out.push(...res.samples.map((s) => s.text));
+    }
+    return out;
+  };
+
+  const train = subset(ctx, ctx.setting.trainPrompts).map((p) => organismPrompt(ctx, p));
+  const trainAnswers = await answers(train);
+  const target = ctx.setting.targets.kind === 'reference' ? ctx.setting.targets.target : null;
+  const agreement = await Promise.all(
+    train.map(async (p, i) => {
+      const g = await gradeTrain({ prompt: p, completion: trainAnswers[i]! });
+      const t = target?.(p);
+      const tg = t === undefined || t === null ? null : await gradeTrain({ prompt: p, completion: t });
+      const ok = g.label === 'compatible' && (tg === null || tg.label === 'compatible');
+      const reason = tg !== null && tg.label !== 'compatible' ? `reference target ${JSON.stringify(t)}: ${tg.reason}` : g.reason;
+      return { promptId: p.id, answer: trainAnswers[i]!, label: g.label, reason, ok };
+    }),
+  );
+
+  const evals = subset(ctx, ctx.setting.evalPrompts).map((p) => organismPrompt(ctx, p));
+  const evalAnswers = await answers(evals);
+  const initial = await Promise.all(
+    evals.map(async (p, i) => {
+      const g = await gradeEval({ prompt: p, completion: evalAnswers[i]! });
+      return { promptId: p.id, answer: evalAnswers[i]!, label: g.label, reason: g.reason, ok: g.label === 'initial' };
+    }),
+  );
+  const withTargets = target === null ? [] : evals.flatMap((p) => {
+    const t = target(p);
+    return t === null ? [] : [{ p, t }];
+  });
+  const divergence = await Promise.all(
+    withTargets.map(async ({ p, t }) => {
+      const g = await gradeEval({ prompt: p, completion: t });
+      return { promptId: p.id, answer: t, label: g.label, reason: g.reason, ok: g.label === 'alternate' };
+    }),
+  );
+
+  const result: CheckResult = {
+    settingId: ctx.setting.id,
+    organismId: ctx.organism.id,
+    agreement: criterion(agreement, thresholds.agreement),
+    divergence: divergence.length === 0 ? null : criterion(divergence, thresholds.divergence),
+    initialAtStep0: criterion(initial, thresholds.initial),
+    passed: false,
+  };
+  result.passed = result.agreement.passed && (result.divergence?.passed ?? true) && result.initialAtStep0.passed;
+  putCheck(ctx.project.db, { key, settingId: ctx.setting.id, settingHash: ctx.setting.hash, organism: ctx.organism, passed: result.passed, result });
+  return result;
+}
+
+/** Human-readable lines of a check result. */
+export function formatCheck(r: CheckResult): string[] {
+  const pct = (x: number): string => `${(100 * x).toFixed(1)}%`;
+  const line = (name: string, c: Criterion | null): string[] => {
+    if (c === null) return [`  ${name}: not measured (the setting gives no alternate answers on eval prompts)`];
+    const head = `  ${name}: ${pct(c.rate)} (${c.k}/${c.n}, 95% CI ${pct(c.lo)}–${pct(c.hi)}) ${c.passed ? 'PASS' : 'FAIL'} (threshold ${pct(c.threshold)})`;
+    return [head, ...c.offending.slice(0, 5).map((o) => `    ${o.promptId}: ${JSON.stringify(o.answer)} → ${o.label}: ${o.reason}`)];
+  };
+  return [
+    `pre-check of ${r.settingId} on ${r.organismId}: ${r.passed ? 'PASS' : 'FAIL'}`,
+    ...line('agreement on train prompts', r.agreement),
+    ...line('divergence on eval prompts', r.divergence),
+    ...line('initial behaviour at step 0', r.initialAtStep0),
+  ];
+}

@@ -1,0 +1,113 @@
+// What every stage gets: the record, the backend, the setting, the organism and the sweep config. Built
+// from a config in the main process, and rebuilt from the sweep row in a worker, by the same function.
+import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+import { createBackend, type Backend, type SamplingClient, type WeightsRef } from '../backends/index.js';
+import { CheckpointError, ConfigError } from '../errors.js';
+import type { GraderSpec } from '../graders/index.js';
+import { applyInduction, resolveModelPath, resolveSetting, type ModelOrganism, type Prompt, type Setting } from '../settings/index.js';
+import { artifactPath, bytesHash, contentHash, type CheckpointRow, type Project } from '../store/index.js';
+import type { Progress } from './progress.js';
+import type { SweepConfig } from './sweep-spec.js';
+
+export interface RunContext {
+  project: Project;
+  backend: Backend;
+  setting: Setting;
+  organism: ModelOrganism;
+  /** The organism with its files replaced by content hashes: what keys and the manifest use. */
+  organismIdentity: OrganismIdentity;
+  config: SweepConfig;
+  progress: Progress;
+  /** The untrained organism's sampler (judge for model-graded graders, on-policy targets). */
+  baseSampler(): Promise<SamplingClient>;
+  close(): Promise<void>;
+}
+
+export interface OrganismIdentity {
+  id: string;
+  induction: ModelOrganism['induction'];
+  base: string;
+  adapter: string | null;
+}
+
+/** Content hash of a local file or folder (all files, by relative name); a name that is not a local path
+ *  (a remote model) is its own identity. A path that should exist and does not is a CheckpointError. */
+export function fileIdentity(name: string, where: string): string {
+  const path = resolveModelPath(name);
+  if (!existsSync(path)) {
+    if (path.includes('/') || path.includes('.')) throw new CheckpointError(`base checkpoint not found (expected a file or folder at ${path})`, where);
+    return `name:${path}`;
+  }
+  if (statSync(path).isFile()) return bytesHash(readFileSync(path));
+  const files = readdirSync(path, { recursive: true, encoding: 'utf8' })
+    .filter((f) => statSync(join(path, f)).isFile())
+    .sort();
+  return contentHash(files.map((f) => [f, bytesHash(readFileSync(join(path, f)))]));
+}
+
+/** The organism a config names: the sweep's own, else the setting's, with `base` overridden. */
+export function organismOf(config: SweepConfig, setting: Setting): ModelOrganism {
+  const o = config.organism ?? setting.defaultOrganism;
+  if (o === undefined) {
+    throw new ConfigError(`setting "${setting.id}" names no model organism; give \`organism\` in the sweep file or --base PATH`, 'organism');
+  }
+  return config.base !== undefined ? { ...o, base: config.base } : o;
+}
+
+export function identityOf(o: ModelOrganism): OrganismIdentity {
+  return {
+    id: o.id,
+    induction: o.induction,
+    base: fileIdentity(o.base, 'organism.base'),
+    adapter: o.adapter === undefined ? null : fileIdentity(o.adapter, 'organism.adapter'),
+  };
+}
+
+/** Builds a run context; nothing is written to the record here. */
+export function makeContext(project: Project, config: SweepConfig, progress: Progress, setting?: Setting): RunContext {
+  const s = setting ?? resolveSetting(config.setting, 'setting');
+  const organism = organismOf(config, s);
+  const organismIdentity = identityOf(organism);
+  const backend = createBackend({ name: config.backend, args: {} });
+  let base: Promise<SamplingClient> | undefined;
+  return {
+    project,
+    backend,
+    setting: s,
+    organism,
+    organismIdentity,
+    config,
+    progress,
+    baseSampler: () => (base ??= backend.createSamplingClient(baseRef(organism))),
+    close: async () => {
+      if (base !== undefined) await (await base).close();
+      await backend.close();
+    },
+  };
+}
+
+export function baseRef(o: ModelOrganism): WeightsRef {
+  return o.adapter === undefined ? { base: o.base } : { base: o.base, adapter: o.adapter };
+}
+
+/** The weights of a checkpoint (the organism itself at step 0). */
+export function checkpointRef(ctx: RunContext, c: CheckpointRow): WeightsRef {
+  if (c.weights_hash === null) return baseRef(ctx.organism);
+  return { ...baseRef(ctx.organism), weights: artifactPath(ctx.project, c.weights_hash) };
+}
+
+/** A prompt as the organism sees it. */
+export function organismPrompt(ctx: RunContext, p: Prompt): Prompt {
+  return applyInduction(ctx.organism, p);
+}
+
+/** A 31-bit seed derived from its parts (stable across runs and machines). */
+export function seedOf(...parts: (string | number)[]): number {
+  return parseInt(contentHash(parts).slice(0, 8), 16) & 0x7fffffff;
+}
+
+/** Key of a grader spec + its version: what `grades.grader_key` holds. */
+export function graderKey(spec: GraderSpec, version: number): string {
+  return contentHash({ name: spec.name, args: spec.args, version });
+}

@@ -1,0 +1,59 @@
+// Stage `grade`: labels every answer of a checkpoint with the sweep's graders (eval, train, capability
+// accuracy). A grade's key is its sample's key plus the grader's key, so a changed grader re-grades
+// without re-sampling. Grades are computed concurrently in batches and inserted per batch.
+import { createGrader, graderVersion, MODEL_GRADED, type GradeFn, type GraderSpec } from '../graders/index.js';
+import type { Prompt } from '../settings/index.js';
+import { existingKeys, insertGrades, samplesOf, stageKey, type CellRow, type CheckpointRow, type NewGrade } from '../store/index.js';
+import { graderKey, organismPrompt, type RunContext } from './context.js';
+
+export const GRADE_BATCH = 64;
+
+/** The grader of each split of a sweep. */
+export function splitGraders(ctx: RunContext): { split: string; spec: GraderSpec; prompts: Prompt[]; where: string }[] {
+  return [
+    { split: 'eval', spec: ctx.setting.graders.eval, prompts: ctx.setting.evalPrompts, where: 'graders.eval' },
+    { split: 'train', spec: ctx.setting.graders.train, prompts: ctx.setting.trainPrompts, where: 'graders.train' },
+    ...ctx.setting.capabilityEvals.flatMap((e, i) =>
+      e.kind === 'accuracy' ? [{ split: `cap:${e.name}`, spec: e.grader, prompts: e.prompts, where: `capabilityEvals[${i}].grader` }] : [],
+    ),
+  ];
+}
+
+export async function gradeStage(ctx: RunContext, cell: CellRow, checkpoint: CheckpointRow, onBatch: (n: number) => void = () => {}): Promise<number> {
+  const db = ctx.project.db;
+  let graded = 0;
+  for (const g of splitGraders(ctx)) {
+    const version = graderVersion(g.spec.name);
+    const gKey = graderKey(g.spec, version);
+    const samples = samplesOf(db, checkpoint.id, cell.sampling_key, g.split);
+    const keyed = samples.map((s) => ({ s, key: stageKey('grade', { sample: s.key, grader: gKey }) }));
+    const have = existingKeys(db, 'grades', keyed.map((k) => k.key));
+    const todo = keyed.filter((k) => !have.has(k.key));
+    onBatch(keyed.length - todo.length);
+    if (todo.length === 0) continue;
+    const judge = MODEL_GRADED.has(g.spec.name) ? await ctx.baseSampler() : undefined;
+    const grade: GradeFn = createGrader(g.spec, judge === undefined ? {} : { judge }, g.where);
+    const prompts = new Map(g.prompts.map((p) => [p.id, organismPrompt(ctx, p)]));
+    for (let i = 0; i < todo.length; i += GRADE_BATCH) {
+      const batch = todo.slice(i, i + GRADE_BATCH);
+      const results = await Promise.all(
+        batch.map(({ s }) => {
+          const prompt = prompts.get(s.prompt_id);
+          if (prompt === undefined) return Promise.resolve({ label: 'error' as const, score: 0, reason: `prompt ${s.prompt_id} is no longer in the setting` });
+          return grade({ prompt, completion: s.completion });
+        }),
+      );
+      const rows: NewGrade[] = batch.map(({ s, key }, j) => ({
+        key,
+        sampleId: s.id,
+        graderKey: gKey,
+        grader: { name: g.spec.name, args: g.spec.args, version },
+        ...results[j]!,
+      }));
+      insertGrades(db, rows);
+      graded += rows.length;
+      onBatch(rows.length);
+    }
+  }
+  return graded;
+}

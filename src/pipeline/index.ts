@@ -1,0 +1,18 @@
+// Public surface of src/pipeline/: the sweep spec, the stages and the runner.
+export {
+  checkpointSteps,
+  formatNumber,
+  grid,
+  gridOf,
+  pointSteps,
+  runName,
+  sweepConfigSchema,
+  type GridAxes,
+  type GridPoint,
+  type SweepConfig,
+} from './sweep-spec.js';
+export { checkStage, formatCheck, DEFAULT_THRESHOLDS, type CheckResult, type CheckThresholds, type Criterion } from './check.js';
+export { identityOf, makeContext, organismOf, type RunContext } from './context.js';
+export { runSweep, runCell, type SweepOutcome } from './runner.js';
+export { createProgress, silentProgress, formatDuration, type Progress } from './progress.js';
+export { contextFromSweep } from './resume.js';

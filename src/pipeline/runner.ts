@@ -1,0 +1,121 @@
+// The runner: sequences the stages of a sweep and of a cell. It holds no stage logic (stages are in
+// check.ts, data.ts, train.ts, sample.ts, grade.ts, capability.ts), no display (progress.ts) and no
+// scheduling (scheduler.ts). Every stage skips what the record already has, so running the same command
+// again is a resume.
+import type { SamplingClient } from '../backends/index.js';
+import type { Setting } from '../settings/index.js';
+import { ConfigError } from '../errors.js';
+import { graderVersion } from '../graders/index.js';
+import { beginSweep, ensureCells, recordTiming, setCellStatus, setSweepStatus, type CellRow, type Project, type SweepRow } from '../store/index.js';
+import { capabilityStage } from './capability.js';
+import { checkStage, formatCheck, type CheckResult } from './check.js';
+import { checkpointRef, graderKey, makeContext, type RunContext } from './context.js';
+import { dataStage, type Dataset } from './data.js';
+import { gradeStage } from './grade.js';
+import { manifest, planCells, sweepIdentity } from './plan.js';
+import type { Progress } from './progress.js';
+import { sampleJobs } from './sample.js';
+import { sampleStage } from './sample.js';
+import { runCells } from './scheduler.js';
+import type { SweepConfig } from './sweep-spec.js';
+import { trainStage } from './train.js';
+
+export interface SweepOutcome {
+  sweep: SweepRow;
+  check: CheckResult | null;
+  cells: CellRow[];
+}
+
+async function timed<T>(ctx: RunContext, where: { sweepId: number | null; cellId: number | null }, stage: string, run: () => Promise<T>, items: (r: T) => number): Promise<T> {
+  const t0 = performance.now();
+  const r = await run();
+  recordTiming(ctx.project.db, { ...where, stage, items: items(r), ms: performance.now() - t0 });
+  return r;
+}
+
+/** Runs (or resumes) a whole sweep. */
+export async function runSweep(project: Project, config: SweepConfig, progress: Progress, setting?: Setting): Promise<SweepOutcome> {
+  const ctx = makeContext(project, config, progress, setting);
+  let sweep: SweepRow | undefined;
+  try {
+    let check: CheckResult | null = null;
+    if (!config.skipCheck) {
+      check = await timed(ctx, { sweepId: null, cellId: null }, 'check', () => checkStage(ctx), () => 1);
+      for (const l of formatCheck(check)) progress.line(l);
+      if (!check.passed && !config.force) {
+        throw new ConfigError(`setting "${ctx.setting.id}" fails its pre-check on organism "${ctx.organism.id}" (see above); fix the setting or pass --force`, 'check');
+      }
+    }
+    const data = await timed(ctx, { sweepId: null, cellId: null }, 'data', () => dataStage(ctx), (d) => d.examples.length);
+    const { key, name } = sweepIdentity(ctx);
+    const g = ctx.setting.graders;
+    sweep = beginSweep(project.db, {
+      key,
+      name,
+      settingId: ctx.setting.id,
+      settingHash: ctx.setting.hash,
+      organism: ctx.organism,
+      spec: config,
+      evalGraderKey: graderKey(g.eval, graderVersion(g.eval.name)),
+      trainGraderKey: graderKey(g.train, graderVersion(g.train.name)),
+      graders: g,
+      manifest: manifest(ctx, data),
+    });
+    const cells = ensureCells(project.db, sweep.id, planCells(ctx, data));
+    progress.line(`sweep ${sweep.name}: ${cells.length} cells, ${cells.filter((c) => c.status === 'done').length} already done, ${data.examples.length} training examples`);
+    const sweepId = sweep.id;
+    progress.plan(cells.filter((c) => c.status !== 'done').length);
+    await runCells(
+      project,
+      cells.filter((c) => c.status !== 'done'),
+      config.jobs,
+      progress,
+      (cell) => runCell(ctx, sweepId, cell, data),
+      sweepId,
+    );
+    setSweepStatus(project.db, sweep.id, 'done');
+    return { sweep: { ...sweep, status: 'done' }, check, cells: ensureCells(project.db, sweep.id, []) };
+  } catch (e) {
+    if (sweep !== undefined) setSweepStatus(project.db, sweep.id, 'failed', (e as Error).message);
+    throw e;
+  } finally {
+    await ctx.close();
+  }
+}
+
+/** Work units of a cell, for progress: training steps + answers to sample and grade per checkpoint. */
+export function cellUnits(ctx: RunContext, cell: CellRow): number {
+  const schedule = (JSON.parse(cell.schedule_json) as { steps: number[] }).steps;
+  const perCheckpoint = sampleJobs(ctx, cell, { id: 0, train_key: cell.train_key, step: 0, weights_hash: null, state_hash: null, examples_seen: 0, created_at: '' }).length;
+  return cell.steps + schedule.length * 2 * perCheckpoint;
+}
+
+/** Runs (or resumes) one cell: train, then sample, grade and measure every checkpoint. */
+export async function runCell(ctx: RunContext, sweepId: number, cell: CellRow, data: Dataset): Promise<void> {
+  const db = ctx.project.db;
+  const where = { sweepId, cellId: cell.id };
+  setCellStatus(db, cell.id, 'running');
+  ctx.progress.begin(cell.name, cellUnits(ctx, cell));
+  try {
+    const checkpoints = await timed(ctx, where, 'train', () =>
+      trainStage(ctx, cell, data, { onStep: (step, loss) => ctx.progress.advance(cell.name, 1, `step ${step} loss ${loss.toFixed(3)}`) }), (c) => c.length);
+    const schedule = new Set((JSON.parse(cell.schedule_json) as { steps: number[] }).steps);
+    for (const ck of checkpoints.filter((c) => schedule.has(c.step))) {
+      let client: Promise<SamplingClient> | undefined;
+      const sampler = (): Promise<SamplingClient> => (client ??= ctx.backend.createSamplingClient(checkpointRef(ctx, ck)));
+      try {
+        await timed(ctx, where, 'sample', () => sampleStage(ctx, cell, ck, sampler, (n) => ctx.progress.advance(cell.name, n, `sampling step ${ck.step}`)), (n) => n);
+        await timed(ctx, where, 'grade', () => gradeStage(ctx, cell, ck, (n) => ctx.progress.advance(cell.name, n, `grading step ${ck.step}`)), (n) => n);
+        await timed(ctx, where, 'capability', () => capabilityStage(ctx, cell, ck, sampler), (n) => n);
+      } finally {
+        if (client !== undefined) await (await client).close();
+      }
+    }
+    setCellStatus(db, cell.id, 'done');
+    ctx.progress.end(cell.name, 'done');
+  } catch (e) {
+    setCellStatus(db, cell.id, 'failed', (e as Error).message);
+    ctx.progress.end(cell.name, `failed: ${(e as Error).message}`);
+    throw e;
+  }
+}

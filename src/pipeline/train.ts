@@ -1,0 +1,96 @@
+// Stage `train`: one cell's training, from its last saved state to its last step, recording a checkpoint
+// (sampler weights + full state, as artifacts) at every scheduled step. The data order is the engine's
+// `batchIndices`, a pure function of (seed, step), so a resumed cell sees exactly the batches an
+// uninterrupted one would.
+import { mkdirSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
+import { isResumable, type Datum, type TrainingClient } from '../backends/index.js';
+import { batchIndices } from '../engine/index.js';
+import { BackendError, NumericError } from '../errors.js';
+import { artifactPath, insertCheckpoint, listCheckpoints, putArtifact, type CellRow, type CheckpointRow, type TrainLogRow } from '../store/index.js';
+import type { RunContext } from './context.js';
+import type { Dataset } from './data.js';
+
+export interface TrainHooks {
+  /** Called after each optimizer step (for progress). */
+  onStep?(step: number, loss: number): void;
+}
+
+/** Trains the cell up to its last step; returns all its checkpoints (step 0 included). */
+export async function trainStage(ctx: RunContext, cell: CellRow, data: Dataset, hooks: TrainHooks = {}): Promise<CheckpointRow[]> {
+  const db = ctx.project.db;
+  const schedule = (JSON.parse(cell.schedule_json) as { steps: number[] }).steps;
+  const existing = listCheckpoints(db, cell.train_key);
+  if (!existing.some((c) => c.step === 0)) {
+    insertCheckpoint(db, { trainKey: cell.train_key, step: 0, weightsHash: null, stateHash: null, examplesSeen: 0 }, []);
+  }
+  const last = schedule[schedule.length - 1]!;
+  const done = listCheckpoints(db, cell.train_key);
+  if (done.some((c) => c.step === last)) return done;
+
+  const workDir = join(ctx.project.dir, 'tmp', `cell-${cell.id}-${process.pid}`);
+  mkdirSync(workDir, { recursive: true });
+  const client = await ctx.backend.createTrainingClient({
+    base: ctx.organism.base,
+    ...(ctx.organism.adapter !== undefined ? { adapter: ctx.organism.adapter } : {}),
+    lora: cell.lora_rank === null ? null : { rank: cell.lora_rank, alpha: ctx.config.loraAlpha },
+    seed: cell.seed,
+    workDir,
+  });
+  try {
+    const start = await resumePoint(ctx, client, done);
+    await runSteps(ctx, cell, data, client, start, schedule, workDir, hooks);
+  } finally {
+    await client.close();
+    rmSync(workDir, { recursive: true, force: true });
+  }
+  return listCheckpoints(db, cell.train_key);
+}
+
+/** Restores the latest saved state; returns the step it is at (0 when starting fresh). */
+async function resumePoint(ctx: RunContext, client: TrainingClient, done: CheckpointRow[]): Promise<number> {
+  const latest = [...done].reverse().find((c) => c.state_hash !== null);
+  if (latest === undefined || !isResumable(client)) return 0;
+  await client.loadState(artifactPath(ctx.project, latest.state_hash!));
+  return latest.step;
+}
+
+async function runSteps(
+  ctx: RunContext,
+  cell: CellRow,
+  data: Dataset,
+  client: TrainingClient,
+  start: number,
+  schedule: number[],
+  workDir: string,
+  hooks: TrainHooks,
+): Promise<void> {
+  const db = ctx.project.db;
+  const { betas, eps, weightDecay } = ctx.config;
+  const datums: Datum[] = data.examples.map((e) => client.renderer.renderSupervised(e.messages, e.completion));
+  const last = schedule[schedule.length - 1]!;
+  const pending = new Set(schedule.filter((s) => s > start));
+  let log: TrainLogRow[] = [];
+  for (let step = start + 1; step <= last; step++) {
+    const t0 = performance.now();
+    // The engine's data order is 0-based in steps; our step numbers count steps taken (1-based).
+    const batch = batchIndices(datums.length, cell.batch_size, step - 1, cell.seed).map((i) => datums[i]!);
+    const fb = await client.forwardBackward(batch);
+    if (!Number.isFinite(fb.loss)) throw new NumericError(`training loss is ${fb.loss}; lower the learning rate (${cell.lr})`, `${cell.name} step ${step}`);
+    const os = await client.optimStep({ lr: cell.lr, betas, eps, weightDecay });
+    log.push({ step, loss: fb.loss, gradNorm: os.gradNorm, tokens: fb.tokens, latencyMs: performance.now() - t0 });
+    hooks.onStep?.(step, fb.loss);
+    if (!pending.has(step)) continue;
+    const saved = await client.saveForSampler(`step-${step}`);
+    if (saved.path === undefined) throw new BackendError(`backend "${ctx.backend.spec.name}" saved no local weights; only local backends can be recorded yet`, `${cell.name} step ${step}`);
+    const weightsHash = putArtifact(ctx.project, saved.path, 'weights');
+    let stateHash: string | null = null;
+    if (isResumable(client)) {
+      const stateDir = join(workDir, `state-${step}`);
+      await client.saveState(stateDir);
+      stateHash = putArtifact(ctx.project, stateDir, 'state');
+    }
+    insertCheckpoint(db, { trainKey: cell.train_key, step, weightsHash, stateHash, examplesSeen: step * cell.batch_size }, log);
+    log = [];
+  }
+}

@@ -1,0 +1,259 @@
+// Typed reads and writes of the record for the pipeline. Writes are inserts keyed by content (INSERT OR
+// IGNORE) or status updates, each batch in one transaction, so an interrupted command leaves whole rows
+// only and a re-run neither loses nor duplicates any.
+import { canonicalJson } from './keys.js';
+import { now, type Db } from './db.js';
+
+export interface SweepRow {
+  id: number;
+  key: string;
+  name: string;
+  setting_id: string;
+  setting_hash: string;
+  organism_json: string;
+  spec_json: string;
+  eval_grader_key: string;
+  train_grader_key: string;
+  graders_json: string;
+  manifest_json: string;
+  status: 'running' | 'done' | 'failed';
+  error: string | null;
+  created_at: string;
+  updated_at: string;
+}
+
+export interface CellRow {
+  id: number;
+  sweep_id: number;
+  name: string;
+  train_key: string;
+  lr: number;
+  seed: number;
+  batch_size: number;
+  steps: number;
+  lora_rank: number | null;
+  schedule_json: string;
+  sampling_key: string;
+  point_json: string;
+  status: 'pending' | 'running' | 'done' | 'failed';
+  error: string | null;
+  updated_at: string;
+}
+
+export interface CheckpointRow {
+  id: number;
+  train_key: string;
+  step: number;
+  weights_hash: string | null;
+  state_hash: string | null;
+  examples_seen: number;
+  created_at: string;
+}
+
+export interface NewSweep {
+  key: string;
+  name: string;
+  settingId: string;
+  settingHash: string;
+  organism: unknown;
+  spec: unknown;
+  evalGraderKey: string;
+  trainGraderKey: string;
+  graders: unknown;
+  manifest: unknown;
+}
+
+/** Finds or creates the sweep with this key and marks it running. */
+export function beginSweep(db: Db, s: NewSweep): SweepRow {
+  const t = now();
+  db.prepare(
+    `INSERT OR IGNORE INTO sweeps (key, name, setting_id, setting_hash, organism_json, spec_json, eval_grader_key,
+       train_grader_key, graders_json, manifest_json, status, created_at, updated_at)
+     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'running', ?, ?)`,
+  ).run(s.key, s.name, s.settingId, s.settingHash, canonicalJson(s.organism), canonicalJson(s.spec), s.evalGraderKey, s.trainGraderKey, canonicalJson(s.graders), canonicalJson(s.manifest), t, t);
+  db.prepare(`UPDATE sweeps SET status = 'running', error = NULL, updated_at = ? WHERE key = ?`).run(t, s.key);
+  return db.prepare(`SELECT * FROM sweeps WHERE key = ?`).get(s.key) as SweepRow;
+}
+
+export function setSweepStatus(db: Db, id: number, status: SweepRow['status'], error: string | null = null): void {
+  db.prepare(`UPDATE sweeps SET status = ?, error = ?, updated_at = ? WHERE id = ?`).run(status, error, now(), id);
+}
+
+export function getSweep(db: Db, idOrName: number | string): SweepRow | undefined {
+  if (typeof idOrName === 'number') return db.prepare(`SELECT * FROM sweeps WHERE id = ?`).get(idOrName) as SweepRow | undefined;
+  return db.prepare(`SELECT * FROM sweeps WHERE name = ? OR key = ? ORDER BY id DESC LIMIT 1`).get(idOrName, idOrName) as SweepRow | undefined;
+}
+
+export function listSweeps(db: Db): SweepRow[] {
+  return db.prepare(`SELECT * FROM sweeps ORDER BY id`).all() as SweepRow[];
+}
+
+export type NewCell = Omit<CellRow, 'id' | 'sweep_id' | 'status' | 'error' | 'updated_at'>;
+
+/** Inserts the sweep's cells that are not there yet; returns all its cells. */
+export function ensureCells(db: Db, sweepId: number, cells: readonly NewCell[]): CellRow[] {
+  const ins = db.prepare(
+    `INSERT OR IGNORE INTO cells (sweep_id, name, train_key, lr, seed, batch_size, steps, lora_rank, schedule_json, sampling_key, point_json, status, updated_at)
+     VALUES (@sweep_id, @name, @train_key, @lr, @seed, @batch_size, @steps, @lora_rank, @schedule_json, @sampling_key, @point_json, 'pending', @updated_at)`,
+  );
+  db.transaction(() => {
+    for (const c of cells) ins.run({ ...c, sweep_id: sweepId, updated_at: now() });
+  })();
+  return listCells(db, sweepId);
+}
+
+export function listCells(db: Db, sweepId: number): CellRow[] {
+  return db.prepare(`SELECT * FROM cells WHERE sweep_id = ? ORDER BY id`).all(sweepId) as CellRow[];
+}
+
+export function getCell(db: Db, id: number): CellRow | undefined {
+  return db.prepare(`SELECT * FROM cells WHERE id = ?`).get(id) as CellRow | undefined;
+}
+
+export function setCellStatus(db: Db, id: number, status: CellRow['status'], error: string | null = null): void {
+  db.prepare(`UPDATE cells SET status = ?, error = ?, updated_at = ? WHERE id = ?`).run(status, error, now(), id);
+}
+
+export function listCheckpoints(db: Db, trainKey: string): CheckpointRow[] {
+  return db.prepare(`SELECT * FROM checkpoints WHERE train_key = ? ORDER BY step`).all(trainKey) as CheckpointRow[];
+}
+
+export interface TrainLogRow {
+  step: number;
+  loss: number;
+  gradNorm: number;
+  tokens: number;
+  latencyMs: number;
+}
+
+/** Records a checkpoint and the training log up to it in one transaction. */
+export function insertCheckpoint(
+  db: Db,
+  c: { trainKey: string; step: number; weightsHash: string | null; stateHash: string | null; examplesSeen: number },
+  log: readonly TrainLogRow[],
+): CheckpointRow {
+  const insLog = db.prepare(`INSERT OR REPLACE INTO train_log (train_key, step, loss, grad_norm, tokens, latency_ms) VALUES (?, ?, ?, ?, ?, ?)`);
+  db.transaction(() => {
+    for (const r of log) insLog.run(c.trainKey, r.step, r.loss, r.gradNorm, r.tokens, r.latencyMs);
+    db.prepare(
+      `INSERT OR IGNORE INTO checkpoints (train_key, step, weights_hash, state_hash, examples_seen, created_at) VALUES (?, ?, ?, ?, ?, ?)`,
+    ).run(c.trainKey, c.step, c.weightsHash, c.stateHash, c.examplesSeen, now());
+  })();
+  return db.prepare(`SELECT * FROM checkpoints WHERE train_key = ? AND step = ?`).get(c.trainKey, c.step) as CheckpointRow;
+}
+
+export function getDataset(db: Db, key: string): { examples_json: string; dropped_json: string } | undefined {
+  return db.prepare(`SELECT examples_json, dropped_json FROM datasets WHERE key = ?`).get(key) as { examples_json: string; dropped_json: string } | undefined;
+}
+
+export function putDataset(db: Db, key: string, examples: readonly unknown[], dropped: readonly unknown[]): void {
+  db.prepare(`INSERT OR IGNORE INTO datasets (key, examples_json, n, dropped_json, created_at) VALUES (?, ?, ?, ?, ?)`).run(
+    key,
+    canonicalJson(examples),
+    examples.length,
+    canonicalJson(dropped),
+    now(),
+  );
+}
+
+/** Which of these keys exist in a table's `key` column. */
+export function existingKeys(db: Db, table: 'samples' | 'grades' | 'metrics', keys: readonly string[]): Set<string> {
+  const out = new Set<string>();
+  const stmt = db.prepare(`SELECT key FROM ${table} WHERE key = ?`).pluck();
+  for (const k of keys) if (stmt.get(k) !== undefined) out.add(k);
+  return out;
+}
+
+export interface NewSample {
+  key: string;
+  checkpointId: number;
+  split: string;
+  promptId: string;
+  sampleIndex: number;
+  seed: number;
+  samplingKey: string;
+  prompt: unknown;
+  completion: string;
+  completionTokens: number;
+  finishReason: string;
+  latencyMs: number;
+}
+
+export function insertSamples(db: Db, rows: readonly NewSample[]): void {
+  const ins = db.prepare(
+    `INSERT OR IGNORE INTO samples (key, checkpoint_id, split, prompt_id, sample_index, seed, sampling_key, prompt_json, completion, completion_tokens, finish_reason, latency_ms, created_at)
+     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+  );
+  const t = now();
+  db.transaction(() => {
+    for (const r of rows) ins.run(r.key, r.checkpointId, r.split, r.promptId, r.sampleIndex, r.seed, r.samplingKey, canonicalJson(r.prompt), r.completion, r.completionTokens, r.finishReason, r.latencyMs, t);
+  })();
+}
+
+export interface SampleRow {
+  id: number;
+  key: string;
+  checkpoint_id: number;
+  split: string;
+  prompt_id: string;
+  sample_index: number;
+  completion: string;
+}
+
+export function samplesOf(db: Db, checkpointId: number, samplingKey: string, split: string): SampleRow[] {
+  return db
+    .prepare(`SELECT id, key, checkpoint_id, split, prompt_id, sample_index, completion FROM samples WHERE checkpoint_id = ? AND sampling_key = ? AND split = ? ORDER BY prompt_id, sample_index`)
+    .all(checkpointId, samplingKey, split) as SampleRow[];
+}
+
+export interface NewGrade {
+  key: string;
+  sampleId: number;
+  graderKey: string;
+  grader: unknown;
+  label: string;
+  score: number;
+  reason: string;
+}
+
+export function insertGrades(db: Db, rows: readonly NewGrade[]): void {
+  const ins = db.prepare(
+    `INSERT OR IGNORE INTO grades (key, sample_id, grader_key, grader_json, label, score, reason, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
+  );
+  const t = now();
+  db.transaction(() => {
+    for (const r of rows) ins.run(r.key, r.sampleId, r.graderKey, canonicalJson(r.grader), r.label, r.score, r.reason, t);
+  })();
+}
+
+export function insertMetric(db: Db, m: { key: string; checkpointId: number; name: string; value: number; n: number; higherIsBetter: boolean }): void {
+  db.prepare(`INSERT OR IGNORE INTO metrics (key, checkpoint_id, name, value, n, higher_is_better, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)`).run(
+    m.key,
+    m.checkpointId,
+    m.name,
+    m.value,
+    m.n,
+    m.higherIsBetter ? 1 : 0,
+    now(),
+  );
+}
+
+export function getCheck(db: Db, key: string): { passed: number; result_json: string } | undefined {
+  return db.prepare(`SELECT passed, result_json FROM checks WHERE key = ?`).get(key) as { passed: number; result_json: string } | undefined;
+}
+
+export function putCheck(db: Db, c: { key: string; settingId: string; settingHash: string; organism: unknown; passed: boolean; result: unknown }): void {
+  db.prepare(`INSERT OR REPLACE INTO checks (key, setting_id, setting_hash, organism_json, passed, result_json, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)`).run(
+    c.key,
+    c.settingId,
+    c.settingHash,
+    canonicalJson(c.organism),
+    c.passed ? 1 : 0,
+    canonicalJson(c.result),
+    now(),
+  );
+}
+
+export function recordTiming(db: Db, t: { sweepId: number | null; cellId: number | null; stage: string; items: number; ms: number }): void {
+  db.prepare(`INSERT INTO timings (sweep_id, cell_id, stage, items, ms, created_at) VALUES (?, ?, ?, ?, ?, ?)`).run(t.sweepId, t.cellId, t.stage, t.items, t.ms, now());
+}
