@@ -8,7 +8,8 @@ import { exportCommand } from './export.js';
 import { lsCommand } from './ls.js';
 import { runCommand } from './run.js';
 import { statusCommand } from './status.js';
-import { runTheory, theoryHelp } from './theory.js';
+import { reportCommand } from './report.js';
+import { theoryCommand } from './theory.js';
 
 export const COMMANDS: readonly Command[] = [
   checkCommand,
@@ -16,7 +17,8 @@ export const COMMANDS: readonly Command[] = [
   statusCommand,
   lsCommand,
   exportCommand,
-  { name: 'theory', summary: theoryHelp.summary.split('\n')[0]!, run: async (argv, io) => (await runTheory(argv, (l) => io.out.write(`${l}\n`)), 0) },
+  reportCommand,
+  theoryCommand,
 ];
 
 function usage(): string {
