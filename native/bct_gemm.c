@@ -133,8 +133,17 @@ static napi_value run(napi_env env, napi_callback_info info, int batched) {
   if (M == 0 || N == 0) return NULL;
   const enum CBLAS_TRANSPOSE ta = tA ? CblasTrans : CblasNoTrans, tb = tB ? CblasTrans : CblasNoTrans;
   for (int64_t b = 0; b < batch; b++) {
-    cblas_sgemm(CblasRowMajor, ta, tb, (int)M, (int)N, (int)K, alpha, A + aOff + b * sA, (int)lda,
-                B + bOff + b * sB, (int)ldb, beta, C + cOff + b * sC, (int)ldc);
+    const float *a = A + aOff + b * sA, *bm = B + bOff + b * sB;
+    float *c = C + cOff + b * sC;
+    if (M == 1 && K > 0) {
+      /* One row (sampling a single sequence): OpenBLAS's sgemm would pack all of B first, which costs
+       * as much as the product; sgemv reads B once. c = alpha·op(B)ᵀ·a + beta·c, where a is row 0 of
+       * op(A): contiguous, or every lda-th element when transA. */
+      if (tB) cblas_sgemv(CblasRowMajor, CblasNoTrans, (int)N, (int)K, alpha, bm, (int)ldb, a, tA ? (int)lda : 1, beta, c, 1);
+      else cblas_sgemv(CblasRowMajor, CblasTrans, (int)K, (int)N, alpha, bm, (int)ldb, a, tA ? (int)lda : 1, beta, c, 1);
+    } else {
+      cblas_sgemm(CblasRowMajor, ta, tb, (int)M, (int)N, (int)K, alpha, a, (int)lda, bm, (int)ldb, beta, c, (int)ldc);
+    }
   }
   return NULL;
 }

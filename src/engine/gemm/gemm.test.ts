@@ -41,6 +41,8 @@ for (const tA of [false, true]) {
     // Several K slices and row blocks of the packed path, and the small-M path, with beta.
     cases.push({ tA, tB, M: 70, N: 50, K: 600, alpha: 0.25, beta: 0.5, pad: 2, off: 5 });
     cases.push({ tA, tB, M: 3, N: 20, K: 33, alpha: 1.5, beta: 2, pad: 1, off: 1 });
+    // One row: the addon hands this to sgemv.
+    cases.push({ tA, tB, M: 1, N: 37, K: 70, alpha: -0.5, beta: 0.75, pad: 3, off: 2 });
   }
 }
 
@@ -62,19 +64,22 @@ for (const [name, gemm] of backends) {
     }
   });
 
-  test(`${name}: beta = 0 ignores NaN already in C; K = 0 scales C by beta`, { skip }, () => {
+  test(`${name}: beta = 0 ignores NaN already in C (also for one row); K = 0 scales C by beta`, { skip }, () => {
     const A = filled(6, 4), B = filled(6, 5);
     const C = new Float32Array(4).fill(NaN); // (2, 2)
     gemm!.sgemm(false, false, 2, 2, 3, 1, A, 0, 3, B, 0, 2, 0, C, 0, 2);
     assert.ok(C.every(Number.isFinite), `C = ${Array.from(C)}`);
+    const R = new Float32Array(2).fill(NaN); // (1, 2): one row takes the sgemv path in the addon
+    gemm!.sgemm(false, false, 1, 2, 3, 1, A, 0, 3, B, 0, 2, 0, R, 0, 2);
+    assert.ok(R.every(Number.isFinite), `R = ${Array.from(R)}`);
     const D = new Float32Array([1, 2, 3, 4]); // (2, 2)
     gemm!.sgemm(false, false, 2, 2, 0, 1, A, 0, 1, B, 0, 2, 2, D, 0, 2);
     assert.deepEqual(Array.from(D), [2, 4, 6, 8]);
   });
 
   test(`${name}: sgemmStridedBatched matches per-item reference products`, { skip }, () => {
-    for (const [tA, tB] of [[false, false], [false, true], [true, false], [true, true]] as const) {
-      const M = 7, N = 9, K = 11, batch = 5, off = 3;
+    for (const [tA, tB, M] of [[false, false, 7], [false, true, 7], [true, false, 7], [true, true, 7], [false, true, 1], [true, false, 1]] as const) {
+      const N = 9, K = 11, batch = 5, off = 3;
       const lda = tA ? M : K, ldb = tB ? K : N, ldc = N;
       const sA = M * K + 2, sB = K * N + 1, sC = M * N + 4;
       const A = filled(off + batch * sA, 6), B = filled(off + batch * sB, 7), C0 = filled(off + batch * sC, 8);
@@ -84,7 +89,7 @@ for (const [name, gemm] of backends) {
       }
       gemm!.sgemmStridedBatched(tA, tB, M, N, K, 0.7, A, off, lda, sA, B, off, ldb, sB, 0.3, got, off, ldc, sC, batch);
       const d = maxRelDiff(got, want);
-      assert.ok(d < TOL, `tA=${tA} tB=${tB}: maxdiff ${d}`);
+      assert.ok(d < TOL, `tA=${tA} tB=${tB} M=${M}: maxdiff ${d}`);
     }
   });
 
