@@ -1,0 +1,70 @@
+// `bct view`: serves the local viewer over the record on 127.0.0.1 until interrupted (Ctrl-C).
+import { z } from 'zod';
+import { ConfigError } from '../errors.js';
+import { openProject } from '../store/index.js';
+import { startViewer } from '../report/index.js';
+import type { Command } from './command.js';
+import { formatHelp, parseArgs, parseNumber, type CliOptions, type CommandHelp } from './options.js';
+
+export interface ViewConfig {
+  project: string; // project folder with the record; default .bct
+  host: string; // interface to listen on; default 127.0.0.1
+  port: number; // port; default 8765 (0 = any free port)
+  threshold: number; // steps to transfer: initial rate below this; default 0.5
+}
+
+const schema = z
+  .object({
+    project: z.string().min(1).default('.bct'),
+    host: z.string().min(1).default('127.0.0.1'),
+    port: z.number().int().min(0).max(65535).default(8765),
+    threshold: z.number().gt(0).lt(1).default(0.5),
+  })
+  .strict();
+
+export const viewOptions: CliOptions<ViewConfig> = {
+  project: { description: 'project folder with the record (default .bct)', argument: '<dir>' },
+  host: { description: 'interface to listen on (default 127.0.0.1)', argument: '<host>' },
+  port: { description: 'port (default 8765; 0 = any free port)', argument: '<port>', parse: parseNumber },
+  threshold: { description: 'steps to transfer: initial rate below this (default 0.5)', argument: '<rate>', parse: parseNumber },
+};
+
+export const viewHelp: CommandHelp = {
+  usage: 'bct view [options]',
+  summary: 'Browse the record in a local web app: sweeps, cells, curves, answers by class, checkpoints side by side.',
+  examples: ['bct view', 'bct view --project runs/.bct --port 9000'],
+};
+
+export const viewCommand: Command = {
+  name: 'view',
+  summary: viewHelp.summary,
+  run: async (argv, io) => {
+    const args = parseArgs(argv, viewOptions);
+    if (args.help) {
+      io.out.write(formatHelp(viewHelp, viewOptions));
+      return 0;
+    }
+    const parsed = schema.safeParse(args.values);
+    if (!parsed.success) {
+      const issue = parsed.error.issues[0]!;
+      const field = String(issue.path[0] ?? '');
+      throw new ConfigError(issue.message, args.flags.get(field) ?? field);
+    }
+    const c = parsed.data;
+    const project = openProject(c.project, { readonly: true });
+    const viewer = await startViewer(project.db, { host: c.host, port: c.port, threshold: c.threshold });
+    io.out.write(`bct view: ${viewer.url}  (Ctrl-C to stop)\n`);
+    await new Promise<void>((resolve) => {
+      const stop = (): void => {
+        process.off('SIGINT', stop);
+        process.off('SIGTERM', stop);
+        resolve();
+      };
+      process.on('SIGINT', stop);
+      process.on('SIGTERM', stop);
+    });
+    await viewer.close();
+    project.db.close();
+    return 0;
+  },
+};
