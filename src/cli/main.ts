@@ -10,6 +10,7 @@ import { runCommand } from './run.js';
 import { statusCommand } from './status.js';
 import { reportCommand } from './report.js';
 import { theoryCommand } from './theory.js';
+import { viewCommand } from './view.js';
 
 export const COMMANDS: readonly Command[] = [
   checkCommand,
@@ -19,6 +20,7 @@ export const COMMANDS: readonly Command[] = [
   exportCommand,
   reportCommand,
   theoryCommand,
+  viewCommand,
 ];
 
 function usage(): string {
