@@ -136,3 +136,13 @@ export function summaryTable(a: SweepAnalysis): string {
   const w = head.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
   return [head, ...rows].map((r) => r.map((c, i) => c.padEnd(w[i]!)).join('  ').trimEnd()).join('\n');
 }
+
+/** The per-checkpoint metrics table of a sweep as flat rows (booleans as 0/1, NaN as null) for `bct export`. */
+export function sweepMetricsRows(db: Db, sweepId: number, broken: BrokenThresholds = DEFAULT_BROKEN): Record<string, string | number | null>[] {
+  const rows = metricsTable(sweepSamples(db, sweepId), sweepCells(db, sweepId), sweepCapability(db, sweepId), broken);
+  return rows.map((r) =>
+    Object.fromEntries(
+      Object.entries(r).map(([k, v]) => [k, typeof v === 'boolean' ? (v ? 1 : 0) : typeof v === 'number' && !Number.isFinite(v) ? null : (v as string | number | null)]),
+    ),
+  );
+}

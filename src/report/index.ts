@@ -17,6 +17,6 @@ export {
   type SamplePageQuery,
 } from './record.js';
 export { buildFixtureRecord, type FixtureOptions } from './fixture.js';
-export { analyzeSweep, summaryTable, type SweepAnalysis, type AnalysisOptions, type GroupSummary } from './analyze.js';
+export { analyzeSweep, summaryTable, sweepMetricsRows, type SweepAnalysis, type AnalysisOptions, type GroupSummary } from './analyze.js';
 export { buildReport, writeReport, REPORT_SCHEMA_VERSION, type ReportOptions } from './report.js';
 export { startViewer, type Viewer, type ViewerOptions } from './viewer.js';

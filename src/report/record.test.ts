@@ -44,3 +44,25 @@ test('the adapter reads a sweep of the record into analysis inputs, and pages an
     rmSync(dir, { recursive: true, force: true });
   }
 });
+
+test('metrics rows for export: one per checkpoint, flat values', async () => {
+  const { sweepMetricsRows } = await import('./analyze.js');
+  const dir = mkdtempSync(join(tmpdir(), 'bct-metrics-'));
+  try {
+    const { project, sweepId } = buildFixtureRecord(dir, { lrs: [1e-3, 3e-3], seeds: [0], steps: [0, 10, 30], evalPrompts: 10 });
+    const rows = sweepMetricsRows(project.db, sweepId);
+    assert.equal(rows.length, 2 * 3);
+    for (const r of rows) {
+      assert.ok(r['broken'] === 0 || r['broken'] === 1);
+      assert.equal(typeof r['initial'], 'number');
+      assert.equal(r['eval_n'], 10);
+    }
+    // The fixture's top LR loses capability (accuracy 0.9 -> 0.63 at step 30, a 30% loss): broken there.
+    const top = rows.filter((r) => r['lr'] === 3e-3 && r['step'] === 30)[0]!;
+    assert.equal(top['broken'], 1);
+    assert.ok((top['capability_loss'] as number) >= 0.1);
+    project.db.close();
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
