@@ -4,6 +4,7 @@ import { writeFileSync } from 'node:fs';
 import { z } from 'zod';
 import { ConfigError, StoreError } from '../errors.js';
 import { getSweep, listSweeps, openProject, type Db } from '../store/index.js';
+import { sweepMetricsRows } from '../report/index.js';
 import { type Command, writeLine } from './command.js';
 import { validateConfig } from './config.js';
 import { formatHelp, parseArgs, type CliOptions, type CommandHelp } from './options.js';
@@ -17,6 +18,10 @@ export interface ExportTable {
 }
 
 export const EXPORT_TABLES: Record<string, ExportTable> = {
+  metrics: {
+    description: 'one row per checkpoint: each class rate with its 95% interval, capability loss, broken (src/analysis)',
+    rows: (db, id) => sweepMetricsRows(db, id),
+  },
   grades: {
     description: 'one row per graded eval/train answer: cell axes, step, prompt, answer, label, reason',
     rows: (db, id) =>
