@@ -34,18 +34,19 @@ export function causalSelfAttention(tape: Tape, qkv: Tensor, nHead: number): Ten
   if (rec) {
     tape.record(() => {
       if (!y.grad) return;
-      const dyh = tape.gradScratch(BH * TD); // (B, H, T, D)
+      const dyh = tape.gradScratchRaw(BH * TD); // (B, H, T, D)
       splitOne(y.grad, dyh, B, T, C, H, D);
-      const dp = tape.gradScratch(BH * TT); // (B, H, T, T)
+      const dp = tape.gradScratchRaw(BH * TT); // (B, H, T, T)
       g.sgemmStridedBatched(false, true, T, T, D, 1, dyh, 0, D, TD, v, 0, D, TD, 0, dp, 0, T, TT, BH);
-      const dv = tape.gradScratch(BH * TD); // (B, H, T, D)
+      const dv = tape.gradScratchRaw(BH * TD); // (B, H, T, D)
       g.sgemmStridedBatched(true, false, T, D, T, 1, p, 0, T, TT, dyh, 0, D, TD, 0, dv, 0, D, TD, BH);
       softmaxBackwardRows(dp, p, BH, T); // dp becomes dS (pre-scale)
-      const dq = tape.gradScratch(BH * TD); // (B, H, T, D)
-      const dk = tape.gradScratch(BH * TD); // (B, H, T, D)
+      const dq = tape.gradScratchRaw(BH * TD); // (B, H, T, D)
+      const dk = tape.gradScratchRaw(BH * TD); // (B, H, T, D)
       g.sgemmStridedBatched(false, false, T, D, T, scale, dp, 0, T, TT, k, 0, D, TD, 0, dq, 0, D, TD, BH);
       g.sgemmStridedBatched(true, false, T, D, T, scale, dp, 0, T, TT, q, 0, D, TD, 0, dk, 0, D, TD, BH);
-      accumulateHeads(tape.grad(qkv), dq, dk, dv, B, T, C, H, D);
+      const [dqkv, acc] = tape.gradTarget(qkv);
+      mergeQkvGrads(dqkv, acc, dq, dk, dv, B, T, C, H, D);
     });
   }
   return y;
@@ -93,8 +94,8 @@ function mergeHeads(src: Float32Array, dst: Float32Array, B: number, T: number, 
   }
 }
 
-/** dqkv (B, T, 3C) += [dq | dk | dv], each (B, H, T, D). */
-function accumulateHeads(dst: Float32Array, dq: Float32Array, dk: Float32Array, dv: Float32Array,
+/** dqkv (B, T, 3C) (+)= [dq | dk | dv], each (B, H, T, D); adds when `acc`. */
+function mergeQkvGrads(dst: Float32Array, acc: boolean, dq: Float32Array, dk: Float32Array, dv: Float32Array,
   B: number, T: number, C: number, H: number, D: number): void {
   for (let b = 0; b < B; b++) {
     for (let t = 0; t < T; t++) {
@@ -103,9 +104,9 @@ function accumulateHeads(dst: Float32Array, dq: Float32Array, dk: Float32Array, 
         const d0 = ((b * H + h) * T + t) * D;
         const s0 = s + h * D;
         for (let d = 0; d < D; d++) {
-          dst[s0 + d] += dq[d0 + d]!;
-          dst[s0 + C + d] += dk[d0 + d]!;
-          dst[s0 + 2 * C + d] += dv[d0 + d]!;
+          dst[s0 + d] = acc ? dst[s0 + d]! + dq[d0 + d]! : dq[d0 + d]!;
+          dst[s0 + C + d] = acc ? dst[s0 + C + d]! + dk[d0 + d]! : dk[d0 + d]!;
+          dst[s0 + 2 * C + d] = acc ? dst[s0 + 2 * C + d]! + dv[d0 + d]! : dv[d0 + d]!;
         }
       }
     }

@@ -85,13 +85,15 @@ export function linearCrossEntropy(tape: Tape, x: Tensor, w: Tensor, targets: In
     tape.record(() => {
       if (!loss.grad) return;
       const up = loss.grad[0]!;
-      if (dx) axpy(tape.grad(x), dx, up);
-      if (dw) axpy(tape.grad(w), dw, up);
+      if (dx) axpy(tape.gradTarget(x), dx, up);
+      if (dw) axpy(tape.gradTarget(w), dw, up);
     });
   }
   return { loss, nll, weightSum };
 }
 
-function axpy(y: Float32Array, x: Float32Array, a: number): void {
-  for (let i = 0; i < y.length; i++) y[i] += a * x[i]!;
+/** y (+)= a·x into a gradient target (adds when it already holds values). */
+function axpy([y, acc]: [Float32Array, boolean], x: Float32Array, a: number): void {
+  if (acc) for (let i = 0; i < y.length; i++) y[i] += a * x[i]!;
+  else for (let i = 0; i < y.length; i++) y[i] = a * x[i]!;
 }

@@ -43,7 +43,8 @@ export function linear(tape: Tape, x: Tensor, w: Tensor, lora?: LoraPair): Tenso
       const dy = y.grad;
       if (!dy) return;
       if (x.requiresGrad) {
-        g.sgemm(false, false, N, cin, cout, 1, dy, 0, cout, w.data, 0, cin, 1, tape.grad(x), 0, cin);
+        const [dx, acc] = tape.gradTarget(x);
+        g.sgemm(false, false, N, cin, cout, 1, dy, 0, cout, w.data, 0, cin, acc ? 1 : 0, dx, 0, cin);
       }
       if (w.requiresGrad) {
         g.sgemm(true, false, cout, cin, N, 1, dy, 0, cout, x.data, 0, cin, 1, tape.grad(w), 0, cin);
@@ -52,7 +53,7 @@ export function linear(tape: Tape, x: Tensor, w: Tensor, lora?: LoraPair): Tenso
         const { a, b, scale } = lora;
         if (b.requiresGrad) g.sgemm(true, false, cout, R, N, scale, dy, 0, cout, u, 0, R, 1, tape.grad(b), 0, R);
         if (a.requiresGrad || x.requiresGrad) {
-          const du = tape.gradScratch(N * R); // (N, R)
+          const du = tape.gradScratchRaw(N * R); // (N, R), overwritten (beta 0)
           g.sgemm(false, false, N, R, cout, scale, dy, 0, cout, b.data, 0, R, 0, du, 0, R);
           if (a.requiresGrad) g.sgemm(true, false, R, cin, N, 1, du, 0, R, x.data, 0, cin, 1, tape.grad(a), 0, cin);
           if (x.requiresGrad) g.sgemm(false, false, N, cin, R, 1, du, 0, R, a.data, 0, cin, 1, tape.grad(x), 0, cin);
@@ -119,17 +120,23 @@ function binary(tape: Tape, a: Tensor, b: Tensor, isMul: boolean): Tensor {
     tape.record(() => {
       const dy = y.grad;
       if (!dy) return;
-      if (a.requiresGrad) {
-        const da = tape.grad(a);
-        for (let i = 0; i < n; i++) da[ia ? ia[i]! : i] += isMul ? dy[i]! * bd[ib ? ib[i]! : i]! : dy[i]!;
-      }
-      if (b.requiresGrad) {
-        const db = tape.grad(b);
-        for (let i = 0; i < n; i++) db[ib ? ib[i]! : i] += isMul ? dy[i]! * ad[ia ? ia[i]! : i]! : dy[i]!;
-      }
+      if (a.requiresGrad) binaryBackward(tape, a, ia, dy, isMul ? bd : null, ib, n);
+      if (b.requiresGrad) binaryBackward(tape, b, ib, dy, isMul ? ad : null, ia, n);
     });
   }
   return y;
+}
+
+/** d(self) += dy (times the other operand for mul), reduced over broadcast dims through `idx`. */
+function binaryBackward(tape: Tape, self: Tensor, idx: Int32Array | null, dy: Float32Array,
+  other: Float32Array | null, otherIdx: Int32Array | null, n: number): void {
+  const [d, acc] = tape.gradTarget(self);
+  if (!acc && idx === null && other === null) {
+    d.set(dy); // a fresh, same-shape gradient of an add is dy itself
+    return;
+  }
+  if (!acc) d.fill(0);
+  for (let i = 0; i < n; i++) d[idx ? idx[i]! : i] += other ? dy[i]! * other[otherIdx ? otherIdx[i]! : i]! : dy[i]!;
 }
 
 function broadcastShape(a: readonly number[], b: readonly number[], op: string): number[] {
@@ -234,7 +241,9 @@ export function gelu(tape: Tape, x: Tensor): Tensor {
   geluForward(y.data, th, x.data, x.size);
   if (rec && th) {
     tape.record(() => {
-      if (y.grad) geluBackward(tape.grad(x), y.grad, x.data, th, x.size);
+      if (!y.grad) return;
+      const [dx, acc] = tape.gradTarget(x);
+      geluBackward(dx, acc, y.grad, x.data, th, x.size);
     });
   }
   return y;

@@ -45,6 +45,9 @@ export class AdamW {
     const bc1 = 1 - Math.pow(b1, stepNo);
     const bc2 = 1 - Math.pow(b2, stepNo);
     const lr = p.lr;
+    const stepSize = lr / bc1;
+    const invSqrtBc2 = 1 / Math.sqrt(bc2);
+    const eps = p.eps;
     for (const [name, t] of params) {
       let m = this.m.get(name);
       let v = this.v.get(name);
@@ -57,15 +60,17 @@ export class AdamW {
       const decay = t.shape.length >= 2 ? 1 - lr * p.weightDecay : 1;
       const w = t.data;
       const g = t.grad!;
+      const c1 = 1 - b1;
+      const c2 = 1 - b2;
       for (let i = 0; i < w.length; i++) {
         const gi = g[i]! * gs;
-        const mi = b1 * m[i]! + (1 - b1) * gi;
-        const vi = b2 * v[i]! + (1 - b2) * gi * gi;
+        const mi = b1 * m[i]! + c1 * gi;
+        const vi = b2 * v[i]! + c2 * gi * gi;
         m[i] = mi;
         v[i] = vi;
-        w[i] = w[i]! * decay - lr * (mi / bc1) / (Math.sqrt(vi / bc2) + p.eps);
+        w[i] = w[i]! * decay - (stepSize * mi) / (Math.sqrt(vi) * invSqrtBc2 + eps);
+        g[i] = 0;
       }
-      g.fill(0);
     }
     this.step = stepNo;
     return { step: stepNo, gradNorm };

@@ -111,13 +111,21 @@ export class Tape {
     return this.acts.take(n);
   }
 
-  /** A zeroed scratch buffer from the gradient arena (temporaries during backward). */
-  gradScratch(n: number): Float32Array {
-    return this.grads.takeZeroed(n);
-  }
-
   record(fn: () => void): void {
     this.backs.push(fn);
+  }
+
+  /** For a backward that can overwrite: t's gradient buffer and whether it already holds values to add
+   *  to. A new buffer is NOT zeroed, so a caller told `false` must write every element. */
+  gradTarget(t: Tensor): [Float32Array, boolean] {
+    if (t.grad !== null) return [t.grad, true];
+    t.grad = this.grads.take(t.size);
+    return [t.grad, false];
+  }
+
+  /** A scratch buffer from the gradient arena with unspecified contents (the caller overwrites it). */
+  gradScratchRaw(n: number): Float32Array {
+    return this.grads.take(n);
   }
 
   /** The gradient buffer of t, created zeroed on first use. */
