@@ -1,5 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
 import { getGemm, getGemmBackend, referenceSgemm, type Gemm } from './index.js';
 import { loadOpenblasGemm } from './openblas.js';
 import { BctError, ShapeError } from '../../errors.js';
@@ -134,4 +135,25 @@ test('openblas addon: the C checks throw a named JS error and never touch memory
   bad(() => raw.sgemmStridedBatched(false, false, 2, 2, 3, 1, A, 0, 3, 2 ** 31 - 1, B, 0, 2, 0, 0, C, 0, 2, 0, 2 ** 31 - 1), 'A');
   assert.throws(() => (raw.sgemm as (...a: unknown[]) => void)(false, false), /expected 16 arguments/);
   assert.ok(raw.numThreads() >= 1);
+});
+
+// getGemm() reads BCT_GEMM once per process, so each case runs in a fresh child process.
+function childGemm(env: Record<string, string>): { out: string; err: string; status: number | null } {
+  const index = new URL('./index.js', import.meta.url).href;
+  const code = `const m = await import(${JSON.stringify(index)});
+try { console.log(m.getGemm().backend); } catch (e) { console.log(e.name + ': ' + e.message); }`;
+  const r = spawnSync(process.execPath, [...process.execArgv, '--input-type=module', '-e', code],
+    { encoding: 'utf8', env: { ...process.env, ...env } });
+  return { out: r.stdout.trim(), err: r.stderr.trim(), status: r.status };
+}
+
+test('BCT_GEMM forces a backend and rejects unknown names', () => {
+  const ts = childGemm({ BCT_GEMM: 'typescript' });
+  assert.equal(ts.out, 'typescript', ts.err);
+  assert.equal(ts.err, '');
+  const bad = childGemm({ BCT_GEMM: 'blas' });
+  assert.match(bad.out, /^ConfigError: BCT_GEMM: expected "openblas" or "typescript", got "blas"/);
+  const ob = childGemm({ BCT_GEMM: 'openblas' });
+  if (openblas.gemm) assert.equal(ob.out, 'openblas', ob.err);
+  else assert.match(ob.out, /^BackendError: gemm\.openblas: the OpenBLAS GEMM addon is unavailable/);
 });

@@ -56,7 +56,7 @@ export function getGemm(): Gemm {
   if (r.gemm) {
     chosen = r.gemm;
   } else {
-    process.stderr.write(`[bctlab] OpenBLAS GEMM addon unavailable (${r.reason}); using the slower pure-TypeScript GEMM\n`);
+    process.stderr.write(`[bctlab] OpenBLAS GEMM addon unavailable (${r.reason}); using the slower pure-TypeScript GEMM (install libopenblas-dev, then run npm run build:native)\n`);
     chosen = typescriptGemm;
   }
   return chosen;

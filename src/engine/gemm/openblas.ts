@@ -32,7 +32,7 @@ let loaded: OpenblasLoad | undefined; // memo: the addon is loaded at most once 
 export function loadOpenblasGemm(): OpenblasLoad {
   if (loaded) return loaded;
   const require = createRequire(import.meta.url);
-  let reason = 'native/build/Release/bct_gemm.node not found; run `npm run build:native`';
+  let reason = 'native/build/Release/bct_gemm.node not found';
   for (const p of ADDON_PATHS) {
     try {
       const addon = require(p) as OpenblasAddon;
