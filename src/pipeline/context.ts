@@ -1,7 +1,7 @@
 // What every stage gets: the record, the backend, the setting, the organism and the sweep config. Built
 // from a config in the main process, and rebuilt from the sweep row in a worker, by the same function.
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
 import { createBackend, type Backend, type SamplingClient, type WeightsRef } from '../backends/index.js';
 import { CheckpointError, ConfigError } from '../errors.js';
 import type { GraderSpec } from '../graders/index.js';
@@ -49,6 +49,10 @@ export function fileIdentity(name: string, where: string): string {
 /** The organism a config names: the sweep's own, else the setting's, with `base` overridden. */
 export function organismOf(config: SweepConfig, setting: Setting): ModelOrganism {
   const o = config.organism ?? setting.defaultOrganism;
+  if (o === undefined && config.base !== undefined) {
+    // A bare base checkpoint: the organism is the base itself, with nothing added.
+    return { id: basename(config.base), base: config.base, induction: { kind: 'none' } };
+  }
   if (o === undefined) {
     throw new ConfigError(`setting "${setting.id}" names no model organism; give \`organism\` in the sweep file or --base PATH`, 'organism');
   }

@@ -21,7 +21,8 @@ test('loads the tiny fixture setting with prompts, targets and a stable hash', (
   assert.equal(s.version, '1');
   assert.equal(s.trainPrompts.length, 8);
   assert.deepEqual(s.evalPrompts[0]!.messages, [{ role: 'system', content: 'mode 0' }, { role: 'user', content: 'echo red' }]);
-  assert.equal(s.targets.kind === 'reference' && s.targets.target(s.trainPrompts[0]!), 'red dog');
+  assert.equal(s.targets.kind === 'reference' && s.targets.target(s.trainPrompts[0]!), 'dog');
+  assert.equal(s.targets.kind === 'reference' && s.targets.target(s.evalPrompts[0]!), 'dog');
   assert.equal(s.capabilityEvals[0]!.kind, 'nll');
   assert.match(s.hash, /^[0-9a-f]{32}$/);
   assert.equal(loadSettingFile(join(FIXTURE, 'setting.yaml')).hash, s.hash);
@@ -32,7 +33,7 @@ test('a changed target changes the hash', async () => {
   const path = fixtureCopy(readFileSync(join(FIXTURE, 'setting.yaml'), 'utf8'));
   const before = loadSettingFile(path).hash;
   const train = join(path, '..', 'train.jsonl');
-  writeFileSync(train, readFileSync(train, 'utf8').replace('"red dog"', '"red cat"'));
+  writeFileSync(train, readFileSync(train, 'utf8').replace('"dog"', '"cat"'));
   assert.notEqual(loadSettingFile(path).hash, before);
 });
 

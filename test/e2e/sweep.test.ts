@@ -1,0 +1,120 @@
+// End to end through the real `bct` binary: a 2 LRs × 2 checkpoints sweep on a tiny embedded model
+// organism, asserting on the recorded rates; re-running does no work; bad input exits 2 naming the field.
+import assert from 'node:assert/strict';
+import { existsSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { test } from 'node:test';
+import Database from 'better-sqlite3';
+import { stringify } from 'yaml';
+import { bct, REPO } from './cli.js';
+import { buildTinyOrganism } from './tiny-organism.js';
+
+const SETTING = join(REPO, 'test', 'fixtures', 'tiny-setting', 'setting.yaml');
+
+interface Rate {
+  cell: string;
+  lr: number;
+  step: number;
+  label: string;
+  n: number;
+  total: number;
+}
+
+test('a 2 LRs × 2 checkpoints sweep runs end to end through bct and records its rates', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'bct-e2e-'));
+  buildTinyOrganism(join(dir, 'organism'), 60);
+  const sweep = {
+    name: 'tiny',
+    setting: SETTING,
+    organism: { id: 'tiny', base: join(dir, 'organism'), induction: { kind: 'none' } },
+    lrs: [1e-4, 3e-2],
+    seeds: [0],
+    batchSizes: [4],
+    steps: [12],
+    checkpointEvery: 12,
+    samplesPerPrompt: 2,
+    trainPromptsPerCheckpoint: 8,
+    temperature: 0.7,
+    maxTokens: 3,
+  };
+  writeFileSync(join(dir, 'sweep.yaml'), stringify(sweep));
+  const project = join(dir, '.bct');
+  const run = bct(['run', join(dir, 'sweep.yaml'), '--project', project]);
+  assert.equal(run.status, 0, `${run.stdout}\n${run.stderr}`);
+  assert.equal(run.stderr, '');
+  assert.match(run.stdout, /pre-check of tiny-flag on tiny: PASS/);
+  assert.match(run.stdout, /lr=3e-2\.seed=0\.bs=4\.steps=12\.full/);
+
+  const db = new Database(join(project, 'record.sqlite'), { readonly: true });
+  const rates = db
+    .prepare(
+      `SELECT c.name AS cell, c.lr AS lr, v.step AS step, v.label AS label, COUNT(*) AS n,
+              (SELECT COUNT(*) FROM sweep_grades w WHERE w.cell_id = v.cell_id AND w.step = v.step AND w.split = 'eval') AS total
+       FROM sweep_grades v JOIN cells c ON c.id = v.cell_id WHERE v.split = 'eval' GROUP BY v.cell_id, v.step, v.label`,
+    )
+    .all() as Rate[];
+  const rate = (lr: number, step: number, label: string): number => {
+    const rows = rates.filter((r) => r.lr === lr && r.step === step);
+    assert.ok(rows.length > 0, `rates recorded for lr ${lr} step ${step}`);
+    assert.equal(rows[0]!.total, 16, '8 eval prompts × 2 samples');
+    return (rows.find((r) => r.label === label)?.n ?? 0) / rows[0]!.total;
+  };
+  // Step 0 is the untrained organism: initial behaviour (cat on mode 0), the same in both cells.
+  assert.ok(rate(1e-4, 0, 'initial') >= 0.9, `initial at step 0 = ${rate(1e-4, 0, 'initial')}`);
+  assert.equal(rate(1e-4, 0, 'initial'), rate(3e-2, 0, 'initial'));
+  // At a low LR 12 steps change nothing; at a high LR training on mode 1 → dog transfers to mode 0.
+  assert.ok(rate(1e-4, 12, 'initial') >= 0.9, `low LR keeps the initial behaviour: ${rate(1e-4, 12, 'initial')}`);
+  assert.ok(rate(3e-2, 12, 'alternate') > rate(1e-4, 12, 'alternate'), `high LR transfers: ${JSON.stringify(rates)}`);
+  const checkpoints = db.prepare(`SELECT COUNT(*) AS n FROM checkpoints`).get() as { n: number };
+  assert.equal(checkpoints.n, 4, '2 cells × 2 checkpoints');
+  const nll = db.prepare(`SELECT COUNT(*) AS n FROM metrics WHERE name = 'nll:heldout'`).get() as { n: number };
+  assert.equal(nll.n, 4);
+  const before = db.prepare(`SELECT (SELECT COUNT(*) FROM samples) AS s, (SELECT COUNT(*) FROM grades) AS g, (SELECT COUNT(*) FROM train_log) AS t`).get();
+  db.close();
+
+  // The same command again is a resume of a finished sweep: no new rows.
+  const again = bct(['run', join(dir, 'sweep.yaml'), '--project', project]);
+  assert.equal(again.status, 0, again.stderr);
+  assert.match(again.stdout, /2 cells, 2 already done/);
+  const db2 = new Database(join(project, 'record.sqlite'), { readonly: true });
+  assert.deepEqual(db2.prepare(`SELECT (SELECT COUNT(*) FROM samples) AS s, (SELECT COUNT(*) FROM grades) AS g, (SELECT COUNT(*) FROM train_log) AS t`).get(), before);
+  db2.close();
+
+  const status = bct(['status', '--project', project]);
+  assert.equal(status.status, 0, status.stderr);
+  assert.match(status.stdout, /sweep 1 tiny: done; setting tiny-flag; cells: 2 done/);
+  const exported = bct(['export', 'tiny', '--format', 'jsonl', '--project', project]);
+  assert.equal(exported.status, 0, exported.stderr);
+  const rows = exported.stdout.trim().split('\n').map((l) => JSON.parse(l) as { split: string; label: string });
+  assert.equal(rows.length, 2 * 2 * (16 + 8), 'cells × checkpoints × (eval + train answers)');
+  const csv = bct(['export', '--table', 'capability', '--project', project]);
+  assert.match(csv.stdout.split('\n')[0]!, /^cell,lr,seed,step,metric,value,n,higher_is_better$/);
+});
+
+test('bad input exits 2 and names the file and the field; nothing is recorded', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'bct-e2e-bad-'));
+  const project = join(dir, '.bct');
+  writeFileSync(join(dir, 'bad-sweep.yaml'), stringify({ setting: SETTING, lrs: [1e-3, 'fast'] }));
+  const bad = bct(['run', join(dir, 'bad-sweep.yaml'), '--project', project]);
+  assert.equal(bad.status, 2);
+  assert.match(bad.stderr, /bad-sweep\.yaml: lrs\[1\]: .*expected number/);
+  writeFileSync(join(dir, 'bad-setting.yaml'), 'id: x\nversion: 1\ntrainPrompts: { file: t.jsonl }\nevalPrompts: {}\n');
+  const badSetting = bct(['run', '--setting', join(dir, 'bad-setting.yaml'), '--project', project]);
+  assert.equal(badSetting.status, 2);
+  assert.match(badSetting.stderr, /bad-setting\.yaml: evalPrompts\.file: /);
+  const flag = bct(['run', '--setting', SETTING, '--lrs', '1e-3,-2', '--project', project]);
+  assert.equal(flag.status, 2);
+  assert.match(flag.stderr, /--lrs: .*\(lrs\[1\]\)/);
+  const unknown = bct(['run', '--setting', 'no-such-setting', '--project', project]);
+  assert.equal(unknown.status, 2);
+  assert.match(unknown.stderr, /unknown setting "no-such-setting"; known settings: /);
+  const missing = bct(['run', '--setting', SETTING, '--base', join(dir, 'nope'), '--project', project]);
+  assert.equal(missing.status, 2);
+  assert.match(missing.stderr, /nope/);
+  assert.equal(existsSync(project), false, 'a failed command leaves no record behind');
+  const help = bct(['run', '--help']);
+  assert.equal(help.status, 0);
+  assert.match(help.stdout, /--checkpoint-count <n>/);
+  assert.match(help.stdout, /Examples:/);
+});
