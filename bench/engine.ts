@@ -61,18 +61,27 @@ function randomArray(n: number, seed: number): Float32Array {
   return a;
 }
 
-/** Largest relative difference from the reference over all transpose pairs, odd sizes and a batch. */
+/** Largest relative difference from the reference over every transpose pair and odd sizes, through
+ *  sgemm and through a 3-item sgemmStridedBatched. */
 function validate(gemm: Gemm): number {
   let worst = 0;
-  for (const [M, N, K] of [[67, 45, 131], [5, 300, 257], [128, 96, 64]] as const) {
+  const batch = 3;
+  for (const [M, N, K] of [[67, 45, 131], [1, 300, 257], [5, 300, 257], [128, 96, 64]] as const) {
     for (const tA of [false, true]) {
       for (const tB of [false, true]) {
-        const A = randomArray(M * K, 1), B = randomArray(K * N, 2), C0 = randomArray(M * N, 3);
-        const want = C0.slice(), got = C0.slice();
+        const A = randomArray(batch * M * K, 1), B = randomArray(batch * K * N, 2), C0 = randomArray(batch * M * N, 3);
+        const want = C0.slice(), one = C0.slice(), many = C0.slice();
         const lda = tA ? M : K, ldb = tB ? K : N;
-        referenceSgemm(tA, tB, M, N, K, 0.5, A, 0, lda, B, 0, ldb, 0.25, want, 0, N);
-        gemm.sgemmStridedBatched(tA, tB, M, N, K, 0.5, A, 0, lda, 0, B, 0, ldb, 0, 0.25, got, 0, N, 0, 1);
-        for (let i = 0; i < want.length; i++) worst = Math.max(worst, Math.abs(got[i]! - want[i]!) / (1 + Math.abs(want[i]!)));
+        for (let b = 0; b < batch; b++) {
+          referenceSgemm(tA, tB, M, N, K, 0.5, A, b * M * K, lda, B, b * K * N, ldb, 0.25, want, b * M * N, N);
+        }
+        gemm.sgemm(tA, tB, M, N, K, 0.5, A, 0, lda, B, 0, ldb, 0.25, one, 0, N);
+        gemm.sgemmStridedBatched(tA, tB, M, N, K, 0.5, A, 0, lda, M * K, B, 0, ldb, K * N, 0.25, many, 0, N, M * N, batch);
+        for (let i = 0; i < want.length; i++) {
+          const ref = want[i]!, scale = 1 + Math.abs(ref);
+          if (i < M * N) worst = Math.max(worst, Math.abs(one[i]! - ref) / scale);
+          worst = Math.max(worst, Math.abs(many[i]! - ref) / scale);
+        }
       }
     }
   }
