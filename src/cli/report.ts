@@ -79,7 +79,7 @@ export async function runReport(argv: readonly string[], out: (line: string) => 
 
 export const reportCommand: Command = {
   name: 'report',
-  summary: reportHelp.summary,
+  summary: 'write a self-contained offline HTML report of a sweep',
   run: async (argv, io) => {
     await runReport(argv, (l) => io.out.write(`${l}\n`));
     return 0;

@@ -53,7 +53,7 @@ export async function runTheory(argv: readonly string[], out: (line: string) => 
     return;
   }
   const model = args.positionals[0];
-  if (model !== 'linreg') throw new ConfigError(`expected a model name; known: linreg (got ${model === undefined ? 'none' : `"${model}"`})`, 'theory');
+  if (model !== 'linreg') throw new ConfigError(`expected a model name; known: linreg (got ${model === undefined ? 'none' : `"${model}"`})`, 'model');
   const parsed = schema.safeParse(args.values);
   if (!parsed.success) {
     const issue = parsed.error.issues[0]!;
@@ -90,7 +90,7 @@ function table(head: string[], rows: string[][]): string {
 
 export const theoryCommand: Command = {
   name: 'theory',
-  summary: theoryHelp.summary.split('\n')[0]!,
+  summary: 'linear-regression model of transfer: closed form, simulation, plot',
   run: async (argv, io) => {
     await runTheory(argv, (l) => io.out.write(`${l}\n`));
     return 0;

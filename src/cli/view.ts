@@ -37,7 +37,7 @@ export const viewHelp: CommandHelp = {
 
 export const viewCommand: Command = {
   name: 'view',
-  summary: viewHelp.summary,
+  summary: 'browse the record in a local web app (127.0.0.1)',
   run: async (argv, io) => {
     const args = parseArgs(argv, viewOptions);
     if (args.help) {

@@ -2,7 +2,7 @@
 // report and the viewer need, and the adapter that turns a sweep into the analysis's plain arrays.
 // Sample lists are paged by keyset (sample id), never loaded whole.
 
-import { StoreError } from '../errors.js';
+import { ConfigError, StoreError } from '../errors.js';
 import type { Db } from '../store/index.js';
 import type { CapabilityScore, CellInfo, GradedSample } from '../analysis/index.js';
 
@@ -50,7 +50,7 @@ export function findSweep(db: Db, ref?: string | number): SweepMeta {
   if (all.length === 0) throw new StoreError('the record has no sweeps yet; run `bct run` or `bct demo` first');
   const hit = ref === undefined ? all[all.length - 1] : all.find((s) => String(s.id) === String(ref) || s.name === String(ref));
   if (hit === undefined) {
-    throw new StoreError(`no sweep "${ref}"; known: ${all.map((s) => `${s.id} (${s.name})`).join(', ')}`, 'sweep');
+    throw new ConfigError(`no sweep "${ref}"; known: ${all.map((s) => `${s.id} (${s.name})`).join(', ')}`, 'sweep');
   }
   const row = db
     .prepare(`SELECT setting_hash, organism_json, spec_json, graders_json, manifest_json FROM sweeps WHERE id = ?`)
