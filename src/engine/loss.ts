@@ -6,7 +6,7 @@
 import { ShapeError } from '../errors.js';
 import { Tape, Tensor, fmtShape } from './tensor.js';
 
-const CHUNK = 128;
+const CHUNK = 512;
 
 export interface CrossEntropyResult {
   /** Σᵢ wᵢ·nllᵢ / Σᵢ wᵢ as a scalar (1); 0 when no weight is positive. */
