@@ -90,6 +90,22 @@ test('a 2 LRs × 2 checkpoints sweep runs end to end through bct and records its
   assert.equal(rows.length, 2 * 2 * (16 + 8), 'cells × checkpoints × (eval + train answers)');
   const csv = bct(['export', '--table', 'capability', '--project', project]);
   assert.match(csv.stdout.split('\n')[0]!, /^cell,lr,seed,step,metric,value,n,higher_is_better$/);
+
+  // Two cells at once in worker threads compute exactly what one at a time did.
+  const parallel = join(dir, 'parallel');
+  const jobs = bct(['run', join(dir, 'sweep.yaml'), '--project', parallel, '--jobs', '2']);
+  assert.equal(jobs.status, 0, `${jobs.stdout}\n${jobs.stderr}`);
+  const answers = (p: string): unknown[] => {
+    const d = new Database(join(p, 'record.sqlite'), { readonly: true });
+    const rows = d.prepare(`SELECT key, completion FROM samples ORDER BY key`).all();
+    d.close();
+    return rows;
+  };
+  assert.deepEqual(answers(parallel), answers(project));
+
+  const check = bct(['check', SETTING, '--base', join(dir, 'organism'), '--project', project]);
+  assert.equal(check.status, 0, check.stderr);
+  assert.match(check.stdout, /initial behaviour at step 0: 100\.0% \(8\/8, 95% CI 67\.6%–100\.0%\) PASS/);
 });
 
 test('bad input exits 2 and names the file and the field; nothing is recorded', () => {
