@@ -2,6 +2,7 @@
 // the one table of them (add a command with one line). Only this file maps errors to exit statuses:
 // 0 success, 2 bad input (BctError.isInputError), 1 any other failure.
 import { BctError } from '../errors.js';
+import { baseCommand } from './base.js';
 import { checkCommand } from './check.js';
 import type { Command, Io } from './command.js';
 import { exportCommand } from './export.js';
@@ -21,6 +22,7 @@ export const COMMANDS: readonly Command[] = [
   reportCommand,
   theoryCommand,
   viewCommand,
+  baseCommand,
 ];
 
 function usage(): string {
