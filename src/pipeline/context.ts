@@ -5,7 +5,7 @@ import { basename, join } from 'node:path';
 import { createBackend, type Backend, type SamplingClient, type WeightsRef } from '../backends/index.js';
 import { CheckpointError, ConfigError } from '../errors.js';
 import type { GraderSpec } from '../graders/index.js';
-import { applyInduction, resolveModelPath, resolveSetting, type ModelOrganism, type Prompt, type Setting } from '../settings/index.js';
+import { applyInduction, resolveModelPath, resolveSetting, trainingHash, type ModelOrganism, type Prompt, type Setting } from '../settings/index.js';
 import { artifactPath, bytesHash, contentHash, type CheckpointRow, type Project } from '../store/index.js';
 import type { Progress } from './progress.js';
 import type { SweepConfig } from './sweep-spec.js';
@@ -17,6 +17,8 @@ export interface RunContext {
   organism: ModelOrganism;
   /** The organism with its files replaced by content hashes: what keys and the manifest use. */
   organismIdentity: OrganismIdentity;
+  /** `trainingHash(setting)`: what training depends on (not graders), used in data and train keys. */
+  trainingHash: string;
   config: SweepConfig;
   progress: Progress;
   /** The untrained organism's sampler (judge for model-graded graders, on-policy targets). */
@@ -81,6 +83,7 @@ export function makeContext(project: Project, config: SweepConfig, progress: Pro
     setting: s,
     organism,
     organismIdentity,
+    trainingHash: trainingHash(s),
     config,
     progress,
     baseSampler: () => (base ??= backend.createSamplingClient(baseRef(organism))),

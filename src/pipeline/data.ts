@@ -23,7 +23,7 @@ export interface Dataset {
 export function dataKey(ctx: RunContext): string {
   const t = ctx.setting.targets;
   return stageKey('data', {
-    setting: ctx.setting.hash,
+    setting: ctx.trainingHash,
     organism: ctx.organismIdentity,
     targets: t.kind === 'reference' ? { kind: t.kind } : { ...t, grader: graderKey(ctx.setting.graders.train, graderVersion(ctx.setting.graders.train.name)), maxTokens: ctx.config.maxTokens },
   });

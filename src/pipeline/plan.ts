@@ -24,7 +24,7 @@ export function planCells(ctx: RunContext, data: Dataset): NewCell[] {
     const steps = pointSteps(point, data.examples.length);
     const schedule = checkpointSteps(steps, { ...(c.checkpointEvery !== undefined ? { every: c.checkpointEvery } : {}), ...(c.checkpointCount !== undefined ? { count: c.checkpointCount } : {}) });
     const trainKey = stageKey('train', {
-      setting: ctx.setting.hash,
+      setting: ctx.trainingHash,
       organism: ctx.organismIdentity,
       data: data.key,
       lr: point.lr,

@@ -21,3 +21,10 @@ function hashableTargets(s: Omit<Setting, 'hash'>): unknown {
   const t = s.targets;
   return t.kind === 'reference' ? { kind: t.kind, values: s.trainPrompts.map((p) => t.target(p)) } : t;
 }
+
+/** The hash of what training depends on: train prompts and their targets (not graders, eval prompts or
+ *  capability evaluations). Training and sampling keys use it, so changing a grader re-grades without
+ *  re-training or re-sampling. */
+export function trainingHash(s: Omit<Setting, 'hash'>): string {
+  return contentHash({ trainPrompts: s.trainPrompts, targets: hashableTargets(s) });
+}

@@ -21,7 +21,7 @@ export function resolveSetting(arg: string, where = 'setting'): Setting {
 
 export { defineSetting, type BuiltinSetting } from './registry.js';
 export { loadSettingFile, organismSchema, inductionSchema, parseConfigFile, issuePath, settingFileSchema } from './schema.js';
-export { settingHash } from './hash.js';
+export { settingHash, trainingHash } from './hash.js';
 export { applyInduction, resolveModelPath } from './organism.js';
 export type {
   CapabilityEval,

@@ -1,7 +1,7 @@
 // End to end through the real `bct` binary: a 2 LRs × 2 checkpoints sweep on a tiny embedded model
 // organism, asserting on the recorded rates; re-running does no work; bad input exits 2 naming the field.
 import assert from 'node:assert/strict';
-import { existsSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
@@ -81,7 +81,22 @@ test('a 2 LRs × 2 checkpoints sweep runs end to end through bct and records its
   assert.deepEqual(db2.prepare(`SELECT (SELECT COUNT(*) FROM samples) AS s, (SELECT COUNT(*) FROM grades) AS g, (SELECT COUNT(*) FROM train_log) AS t`).get(), before);
   db2.close();
 
-  const status = bct(['status', '--project', project]);
+  // A changed grader (same prompts and targets) re-grades without re-training or re-sampling.
+  const regraded = join(dir, 'regraded');
+  mkdirSync(regraded);
+  for (const f of ['train.jsonl', 'eval.jsonl', 'nll.jsonl']) copyFileSync(join(REPO, 'test', 'fixtures', 'tiny-setting', f), join(regraded, f));
+  writeFileSync(join(regraded, 'setting.yaml'), readFileSync(SETTING, 'utf8').replace('args: { classes: { initial: cat, alternate: dog } }', 'args: { classes: { initial: cat, alternate: dog }, ignoreCase: true }'));
+  writeFileSync(join(dir, 'regrade.yaml'), stringify({ ...sweep, name: 'regraded', setting: join(regraded, 'setting.yaml') }));
+  const regrade = bct(['run', join(dir, 'regrade.yaml'), '--project', project]);
+  assert.equal(regrade.status, 0, regrade.stderr);
+  const db3 = new Database(join(project, 'record.sqlite'), { readonly: true });
+  const after = db3.prepare(`SELECT (SELECT COUNT(*) FROM samples) AS s, (SELECT COUNT(*) FROM grades) AS g, (SELECT COUNT(*) FROM train_log) AS t`).get() as { s: number; g: number; t: number };
+  const b = before as { s: number; g: number; t: number };
+  assert.deepEqual([after.s, after.t], [b.s, b.t], 'no new samples or training');
+  assert.equal(after.g, b.g + 2 * 2 * 16, 'eval answers graded again by the new grader');
+  db3.close();
+
+  const status = bct(['status', 'tiny', '--project', project]);
   assert.equal(status.status, 0, status.stderr);
   assert.match(status.stdout, /sweep 1 tiny: done; setting tiny-flag; cells: 2 done/);
   const exported = bct(['export', 'tiny', '--format', 'jsonl', '--project', project]);
