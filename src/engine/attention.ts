@@ -4,6 +4,7 @@
 // Sequences are right-padded, so padding never leaks into earlier positions under the causal mask.
 import { ShapeError } from '../errors.js';
 import { Tape, Tensor, fmtShape } from './tensor.js';
+import { fastExp } from './kernels.js';
 
 /** Causal self-attention. qkv holds [q | k | v] along the last dim, each split into H heads of size D. */
 export function causalSelfAttention(tape: Tape, qkv: Tensor, nHead: number): Tensor {
@@ -122,7 +123,7 @@ function causalSoftmaxRows(p: Float32Array, BH: number, T: number): void {
       for (let j = 0; j <= i; j++) if (p[o + j]! > m) m = p[o + j]!;
       let s = 0;
       for (let j = 0; j <= i; j++) {
-        const e = Math.exp(p[o + j]! - m);
+        const e = fastExp(p[o + j]! - m);
         p[o + j] = e;
         s += e;
       }

@@ -5,6 +5,7 @@
 // Shape legend: N rows (B·T), C channels, V vocab, R rows per chunk.
 import { ShapeError } from '../errors.js';
 import { Tape, Tensor, fmtShape } from './tensor.js';
+import { fastExp } from './kernels.js';
 
 const CHUNK = 512;
 
@@ -57,7 +58,7 @@ export function linearCrossEntropy(tape: Tape, x: Tensor, w: Tensor, targets: In
       const lt = lg[o + tgt]!;
       let s = 0;
       for (let j = 0; j < V; j++) {
-        const e = Math.exp(lg[o + j]! - m);
+        const e = fastExp(lg[o + j]! - m);
         lg[o + j] = e; // the row now holds exp(logit − max)
         s += e;
       }

@@ -12,6 +12,7 @@ import { add, embedding, gelu, layerNorm, linear, matmul, mean, mul, sum } from 
 import { causalSelfAttention } from './attention.js';
 import { linearCrossEntropy } from './loss.js';
 import { ShapeError } from '../errors.js';
+import { fastExp, fastTanh } from './kernels.js';
 
 const gemm = getGemmBackend('typescript');
 const EPS = 1e-2;
@@ -179,4 +180,18 @@ test('shape mismatches throw ShapeError naming both shapes', () => {
     e instanceof ShapeError && e.message.includes('(2, 5)') && e.message.includes('(4, 6)'));
   assert.throws(() => add(tape, param([2, 3]), param([4])), (e: unknown) =>
     e instanceof ShapeError && e.message.includes('(2, 3)') && e.message.includes('(4)'));
+});
+
+test('fastExp and fastTanh agree with Math.exp / Math.tanh to float32 resolution', () => {
+  let relExp = 0;
+  let absTanh = 0;
+  for (let i = 0; i <= 200000; i++) {
+    const x = -87 + (i * 87) / 200000;
+    relExp = Math.max(relExp, Math.abs(fastExp(x) - Math.exp(x)) / Math.exp(x));
+    const u = -12 + (i * 24) / 200000;
+    absTanh = Math.max(absTanh, Math.abs(fastTanh(u) - Math.tanh(u)));
+  }
+  assert.ok(relExp < 2e-8, `exp relative error ${relExp}`);
+  assert.ok(absTanh < 3e-7, `tanh absolute error ${absTanh}`);
+  assert.equal(fastExp(-100), 0);
 });

@@ -11,7 +11,7 @@ import { DataError, ConfigError } from '../errors.js';
 import type { Gemm } from './gemm/index.js';
 import { getGemm } from './gemm/index.js';
 import type { Gpt, LoraTarget } from './gpt.js';
-import { geluForward, layerNormForward } from './kernels.js';
+import { fastExp, geluForward, layerNormForward } from './kernels.js';
 import { Rng } from './rng.js';
 import { Tape } from './tensor.js';
 import { packBatch } from './train.js';
@@ -214,7 +214,7 @@ function logSoftmaxAt(logits: Float32Array, off: number, V: number, tok: number)
   let m = -Infinity;
   for (let j = 0; j < V; j++) if (logits[off + j]! > m) m = logits[off + j]!;
   let z = 0;
-  for (let j = 0; j < V; j++) z += Math.exp(logits[off + j]! - m);
+  for (let j = 0; j < V; j++) z += fastExp(logits[off + j]! - m);
   return logits[off + tok]! - m - Math.log(z);
 }
 
@@ -228,7 +228,7 @@ function softmaxPrefixRows(s: Float32Array, H: number, n: number, keys: number, 
     for (let j = 0; j < vis; j++) if (s[o + j]! > m) m = s[o + j]!;
     let z = 0;
     for (let j = 0; j < vis; j++) {
-      const e = Math.exp(s[o + j]! - m);
+      const e = fastExp(s[o + j]! - m);
       s[o + j] = e;
       z += e;
     }
@@ -259,7 +259,7 @@ export class TokenPicker {
     const invT = 1 / temperature;
     let z = 0;
     for (let j = 0; j < V; j++) {
-      const e = Math.exp((logits[off + j]! - m) * invT);
+      const e = fastExp((logits[off + j]! - m) * invT);
       p[j] = e;
       idx[j] = j;
       z += e;
