@@ -7,6 +7,7 @@
  */
 #define _GNU_SOURCE
 #include <limits.h>
+#include <pthread.h>
 #include <sched.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -20,6 +21,8 @@ void openblas_set_num_threads(int num_threads);
 int openblas_get_num_threads(void);
 
 #define MAX_ARGS 20
+
+static int threads_wanted = 1; /* OpenBLAS's thread count, restored after a split batch */
 
 /* Throws unless the call itself failed; returns 0 so callers can `return fail(...)`. */
 static int fail_type(napi_env env, const char *arg, const char *what) {
@@ -98,6 +101,78 @@ static int check_extent(napi_env env, const char *name, const char *ldname, int6
   return 1;
 }
 
+/* Products b0..b1-1 of one (batched) call; operands already offset to item 0. */
+typedef struct {
+  int tA, tB, M, N, K;
+  float alpha, beta;
+  const float *A;
+  int lda;
+  int64_t sA;
+  const float *B;
+  int ldb;
+  int64_t sB;
+  float *C;
+  int ldc;
+  int64_t sC, b0, b1;
+} gemm_job;
+
+static void *run_items(void *arg) {
+  const gemm_job *j = arg;
+  const enum CBLAS_TRANSPOSE ta = j->tA ? CblasTrans : CblasNoTrans, tb = j->tB ? CblasTrans : CblasNoTrans;
+  for (int64_t b = j->b0; b < j->b1; b++) {
+    const float *a = j->A + b * j->sA, *bm = j->B + b * j->sB;
+    float *c = j->C + b * j->sC;
+    if (j->M == 1 && j->K > 0) {
+      /* One row (sampling a single sequence): OpenBLAS's sgemm would pack all of B first, which costs
+       * as much as the product; sgemv reads B once. c = alpha·op(B)ᵀ·a + beta·c, where a is row 0 of
+       * op(A): contiguous, or every lda-th element when transA. */
+      const int inc = j->tA ? j->lda : 1;
+      if (j->tB) cblas_sgemv(CblasRowMajor, CblasNoTrans, j->N, j->K, j->alpha, bm, j->ldb, a, inc, j->beta, c, 1);
+      else cblas_sgemv(CblasRowMajor, CblasTrans, j->K, j->N, j->alpha, bm, j->ldb, a, inc, j->beta, c, 1);
+    } else {
+      cblas_sgemm(CblasRowMajor, ta, tb, j->M, j->N, j->K, j->alpha, a, j->lda, bm, j->ldb, j->beta, c, j->ldc);
+    }
+  }
+  return NULL;
+}
+
+#define MAX_THREADS 64
+#define SMALL_ITEM_FLOPS (1 << 24) /* below this OpenBLAS gains little from splitting one product */
+#define MIN_SPLIT_FLOPS (1 << 22)  /* below this starting threads costs more than it saves */
+
+/* Many small products (attention heads): OpenBLAS splits each one across its threads, and for a
+ * 128×128×64 item the hand-offs cost more than the arithmetic. Instead, give each thread a share of
+ * the items and let OpenBLAS run single-threaded inside each. Results are the same either way: OpenBLAS
+ * never splits the K sum across threads. */
+static void run_batch(const gemm_job *job) {
+  const int64_t batch = job->b1 - job->b0;
+  const double item = 2.0 * job->M * job->N * job->K;
+  int threads = openblas_get_num_threads();
+  if (threads > batch) threads = (int)batch;
+  if (threads > MAX_THREADS) threads = MAX_THREADS;
+  if (threads < 2 || item > SMALL_ITEM_FLOPS || item * (double)batch < MIN_SPLIT_FLOPS) {
+    run_items((void *)job);
+    return;
+  }
+  gemm_job parts[MAX_THREADS];
+  pthread_t tid[MAX_THREADS];
+  int started[MAX_THREADS] = {0};
+  openblas_set_num_threads(1);
+  for (int t = 0; t < threads; t++) {
+    parts[t] = *job;
+    parts[t].b0 = job->b0 + batch * t / threads;
+    parts[t].b1 = job->b0 + batch * (t + 1) / threads;
+    /* Part 0 runs on this thread; if a thread cannot start, its part runs here too. */
+    if (t > 0) started[t] = pthread_create(&tid[t], NULL, run_items, &parts[t]) == 0;
+  }
+  run_items(&parts[0]);
+  for (int t = 1; t < threads; t++) {
+    if (started[t]) pthread_join(tid[t], NULL);
+    else run_items(&parts[t]);
+  }
+  openblas_set_num_threads(threads_wanted);
+}
+
 /* Parses (transA, transB, M, N, K, alpha, A, aOff, lda, [strideA], B, bOff, ldb, [strideB], beta,
  * C, cOff, ldc, [strideC, batch]) and runs the products. */
 static napi_value run(napi_env env, napi_callback_info info, int batched) {
@@ -131,20 +206,9 @@ static napi_value run(napi_env env, napi_callback_info info, int batched) {
       !check_extent(env, "C", "ldc", cLen, cOff, ldc, M, N, sC, batch))
     return NULL;
   if (M == 0 || N == 0) return NULL;
-  const enum CBLAS_TRANSPOSE ta = tA ? CblasTrans : CblasNoTrans, tb = tB ? CblasTrans : CblasNoTrans;
-  for (int64_t b = 0; b < batch; b++) {
-    const float *a = A + aOff + b * sA, *bm = B + bOff + b * sB;
-    float *c = C + cOff + b * sC;
-    if (M == 1 && K > 0) {
-      /* One row (sampling a single sequence): OpenBLAS's sgemm would pack all of B first, which costs
-       * as much as the product; sgemv reads B once. c = alpha·op(B)ᵀ·a + beta·c, where a is row 0 of
-       * op(A): contiguous, or every lda-th element when transA. */
-      if (tB) cblas_sgemv(CblasRowMajor, CblasNoTrans, (int)N, (int)K, alpha, bm, (int)ldb, a, tA ? (int)lda : 1, beta, c, 1);
-      else cblas_sgemv(CblasRowMajor, CblasTrans, (int)K, (int)N, alpha, bm, (int)ldb, a, tA ? (int)lda : 1, beta, c, 1);
-    } else {
-      cblas_sgemm(CblasRowMajor, ta, tb, (int)M, (int)N, (int)K, alpha, a, (int)lda, bm, (int)ldb, beta, c, (int)ldc);
-    }
-  }
+  gemm_job job = {tA, tB, (int)M, (int)N, (int)K, alpha, beta, A + aOff, (int)lda, sA, B + bOff, (int)ldb, sB,
+                  C + cOff, (int)ldc, sC, 0, batch};
+  run_batch(&job);
   return NULL;
 }
 
@@ -170,6 +234,7 @@ NAPI_MODULE_INIT(/* napi_env env, napi_value exports */) {
   /* OpenBLAS reads OPENBLAS_NUM_THREADS itself when it loads; a user's setting wins. */
   const char *user = getenv("OPENBLAS_NUM_THREADS");
   if (user == NULL || *user == '\0') openblas_set_num_threads(core_count());
+  threads_wanted = openblas_get_num_threads();
   napi_property_descriptor props[] = {
     {"sgemm", NULL, sgemm, NULL, NULL, NULL, napi_default, NULL},
     {"sgemmStridedBatched", NULL, sgemm_batched, NULL, NULL, NULL, napi_default, NULL},

@@ -94,6 +94,22 @@ for (const [name, gemm] of backends) {
     }
   });
 
+  test(`${name}: a batch of many small products (split across threads by the addon) matches the reference`, { skip }, () => {
+    // 7 items of 2·64·64·128 ≈ 1 MFLOP: small enough per item and large enough in total to be split.
+    for (const [tA, tB] of [[false, true], [true, false]] as const) {
+      const M = 64, N = 64, K = 128, batch = 7;
+      const A = filled(batch * M * K, 9), B = filled(batch * K * N, 10), C0 = filled(batch * M * N, 11);
+      const want = C0.slice(), got = C0.slice();
+      const lda = tA ? M : K, ldb = tB ? K : N;
+      for (let i = 0; i < batch; i++) {
+        referenceSgemm(tA, tB, M, N, K, 1, A, i * M * K, lda, B, i * K * N, ldb, 0, want, i * M * N, N);
+      }
+      gemm!.sgemmStridedBatched(tA, tB, M, N, K, 1, A, 0, lda, M * K, B, 0, ldb, K * N, 0, got, 0, N, M * N, batch);
+      const d = maxRelDiff(got, want);
+      assert.ok(d < TOL, `tA=${tA} tB=${tB}: maxdiff ${d}`);
+    }
+  });
+
   test(`${name}: bad arguments throw a ShapeError naming the argument`, { skip }, () => {
     const A = new Float32Array(6), B = new Float32Array(6), C = new Float32Array(4);
     const call = (f: () => void, where: string) =>
