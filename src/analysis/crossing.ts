@@ -87,21 +87,21 @@ export function stepsToTransfer(
   const rnd = seededRandom(opts.seed ?? 1);
   const info = new Map(cells.map((c) => [c.cellId, c]));
 
-  // counts[cellId][step][promptIndex] = [k, n]
+  // Dense per-prompt counts, counts[cellId][step] = { k, n } over prompt indices: the bootstrap below
+  // reweights prompts thousands of times, so this is a flat loop over typed arrays.
   const promptIndex = new Map<string, number>();
-  const counts = new Map<string, Map<number, Map<number, [number, number]>>>();
+  for (const s of samples) if (s.split === 'eval' && info.has(s.cellId) && !promptIndex.has(s.promptId)) promptIndex.set(s.promptId, promptIndex.size);
+  const P = promptIndex.size;
+  const counts = new Map<string, Map<number, { k: Float64Array; n: Float64Array }>>();
   for (const s of samples) {
     if (s.split !== 'eval' || !info.has(s.cellId)) continue;
-    let pi = promptIndex.get(s.promptId);
-    if (pi === undefined) promptIndex.set(s.promptId, (pi = promptIndex.size));
+    const pi = promptIndex.get(s.promptId)!;
     let byStep = counts.get(s.cellId);
     if (byStep === undefined) counts.set(s.cellId, (byStep = new Map()));
-    let byPrompt = byStep.get(s.step);
-    if (byPrompt === undefined) byStep.set(s.step, (byPrompt = new Map()));
-    const c = byPrompt.get(pi) ?? [0, 0];
-    c[1]++;
-    if (s.label === cls) c[0]++;
-    byPrompt.set(pi, c);
+    let c = byStep.get(s.step);
+    if (c === undefined) byStep.set(s.step, (c = { k: new Float64Array(P), n: new Float64Array(P) }));
+    c.n[pi]!++;
+    if (s.label === cls) c.k[pi]!++;
   }
   const nPrompts = promptIndex.size;
   const groups = new Map<string, CellInfo[]>();
@@ -127,14 +127,14 @@ export function stepsToTransfer(
         let sum = 0;
         let used = 0;
         for (const ci of cellIdx) {
-          const byPrompt = counts.get(members[ci]!.cellId)!.get(step);
-          if (byPrompt === undefined) continue;
+          const c = counts.get(members[ci]!.cellId)!.get(step);
+          if (c === undefined) continue;
           let k = 0;
           let n = 0;
-          for (const [pi, [pk, pn]] of byPrompt) {
+          for (let pi = 0; pi < P; pi++) {
             const w = promptWeights === null ? 1 : promptWeights[pi]!;
-            k += w * pk;
-            n += w * pn;
+            k += w * c.k[pi]!;
+            n += w * c.n[pi]!;
           }
           if (n === 0) continue;
           sum += k / n;

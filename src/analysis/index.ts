@@ -1,8 +1,8 @@
 // Public surface of src/analysis: rates with intervals, transfer curves, steps to transfer, the LR check,
 // capability degradation and the metrics table. Everything works on plain arrays (see types.ts).
 export * from './types.js';
-export { wilson, clusterBootstrapRate, seededRandom, quantileSorted, Z95, type Rate, type PromptCount, type BootstrapOptions } from './intervals.js';
-export { checkpointRates, promptCounts, type CheckpointRates, type RateOptions } from './rates.js';
+export { wilson, clusterBootstrapRate, clusterBootstrapRates, seededRandom, quantileSorted, Z95, type Rate, type PromptCount, type BootstrapOptions } from './intervals.js';
+export { checkpointRates, type CheckpointRates, type RateOptions } from './rates.js';
 export { transferCurves, type CurvePoint } from './curves.js';
 export { firstCrossing, stepsToTransfer, formatSteps, type Crossing, type CurveSample, type StepsToTransfer, type StepsOptions } from './crossing.js';
 export { lrCheck, type LrPairCheck } from './lr-check.js';
@@ -15,5 +15,5 @@ export {
   type BrokenThresholds,
   type ParetoPoint,
 } from './capability.js';
-export { metricsTable, metricsCsv, metricsJsonl, type MetricsRow } from './metrics-table.js';
+export { metricsTable, metricsFromRates, metricsCsv, metricsJsonl, type MetricsRow } from './metrics-table.js';
 export * as theory from './theory/index.js';

@@ -1,8 +1,8 @@
 // The per-checkpoint metrics table that `bct export --metrics` writes, as CSV or JSONL, for notebooks:
 // one row per (cell, checkpoint) with every rate, its interval, the capability loss and the broken flag.
 
-import { brokenPredicate, capabilityLoss, DEFAULT_BROKEN, type BrokenThresholds } from './capability.js';
-import { checkpointRates } from './rates.js';
+import { brokenPredicate, capabilityLoss, DEFAULT_BROKEN, type BrokenThresholds, type CapabilityLoss } from './capability.js';
+import { checkpointRates, type CheckpointRates } from './rates.js';
 import type { CapabilityScore, CellInfo, GradedSample } from './types.js';
 
 /** One row of the metrics table. Field order is the CSV column order; changing it changes the format. */
@@ -41,11 +41,20 @@ export function metricsTable(
   capability: readonly CapabilityScore[] = [],
   thresholds: BrokenThresholds = DEFAULT_BROKEN,
 ): MetricsRow[] {
-  const info = new Map(cells.map((c) => [c.cellId, c]));
   const rates = checkpointRates(samples, cells);
   const losses = capabilityLoss(capability);
+  return metricsFromRates(rates, cells, losses, brokenPredicate(rates, losses, thresholds));
+}
+
+/** The same table from rates and capability losses already computed. */
+export function metricsFromRates(
+  rates: readonly CheckpointRates[],
+  cells: readonly CellInfo[],
+  losses: readonly CapabilityLoss[],
+  broken: (cellId: string, step: number) => boolean,
+): MetricsRow[] {
+  const info = new Map(cells.map((c) => [c.cellId, c]));
   const lossOf = new Map(losses.map((l) => [`${l.cellId}@${l.step}`, l.loss]));
-  const broken = brokenPredicate(rates, losses, thresholds);
   return rates.map((r) => {
     const c = info.get(r.cellId);
     const e = r.eval;

@@ -1,6 +1,6 @@
 // Per-checkpoint, per-cell rates of each eval class and of compatible train answers, with intervals.
 
-import { clusterBootstrapRate, wilson, type PromptCount, type Rate } from './intervals.js';
+import { clusterBootstrapRates, wilson, type Rate } from './intervals.js';
 import { EVAL_CLASSES, type CellInfo, type EvalClass, type GradedSample } from './types.js';
 
 /** Rates of one checkpoint of one cell. */
@@ -44,19 +44,32 @@ export function checkpointRates(
     const evalSamples = list.filter((s) => s.split === 'eval');
     const trainSamples = list.filter((s) => s.split === 'train');
     const clustered = maxPerPrompt(evalSamples) > 1 || maxPerPrompt(trainSamples) > 1;
-    const rateOf = (subset: readonly GradedSample[], pred: (s: GradedSample) => boolean): Rate =>
-      clustered
-        ? clusterBootstrapRate(promptCounts(subset, pred), { seed: opts.seed ?? 1, resamples: opts.resamples })
-        : wilson(subset.filter(pred).length, subset.length);
+    const bootOpts = { seed: opts.seed ?? 1, resamples: opts.resamples };
+    const rates = (subset: readonly GradedSample[], labels: readonly GradedSample['label'][]): Rate[] => {
+      if (!clustered) return labels.map((l) => wilson(subset.filter((s) => s.label === l).length, subset.length));
+      const index = new Map<string, number>();
+      for (const s of subset) if (!index.has(s.promptId)) index.set(s.promptId, index.size);
+      const n = new Float64Array(index.size);
+      const k = labels.map(() => new Float64Array(index.size));
+      for (const s of subset) {
+        const i = index.get(s.promptId)!;
+        n[i]!++;
+        const c = labels.indexOf(s.label);
+        if (c >= 0) k[c]![i]!++;
+      }
+      return clusterBootstrapRates(k, n, bootOpts);
+    };
+    const evalList = rates(evalSamples, EVAL_CLASSES);
     const evalRates = {} as Record<EvalClass, Rate>;
-    for (const c of EVAL_CLASSES) evalRates[c] = rateOf(evalSamples, (s) => s.label === c);
+    EVAL_CLASSES.forEach((c, i) => (evalRates[c] = evalList[i]!));
+    const [compatible] = rates(trainSamples, ['compatible']);
     const b = batch.get(cellId);
     out.push({
       cellId,
       step,
       samplesSeen: b === undefined ? NaN : step * b,
       eval: evalRates,
-      compatible: rateOf(trainSamples, (s) => s.label === 'compatible'),
+      compatible: compatible!,
       interval: clustered ? 'bootstrap' : 'wilson',
     });
   }
@@ -72,16 +85,4 @@ function maxPerPrompt(samples: readonly GradedSample[]): number {
     if (v > max) max = v;
   }
   return max;
-}
-
-/** Per-prompt counts of samples that satisfy `pred`. */
-export function promptCounts(samples: readonly GradedSample[], pred: (s: GradedSample) => boolean): PromptCount[] {
-  const m = new Map<string, PromptCount>();
-  for (const s of samples) {
-    let c = m.get(s.promptId);
-    if (c === undefined) m.set(s.promptId, (c = { k: 0, n: 0 }));
-    c.n++;
-    if (pred(s)) c.k++;
-  }
-  return [...m.values()];
 }
