@@ -9,9 +9,12 @@ import { exportCommand } from './export.js';
 import { lsCommand } from './ls.js';
 import { runCommand } from './run.js';
 import { statusCommand } from './status.js';
-import { reportCommand } from './report.js';
-import { theoryCommand } from './theory.js';
-import { viewCommand } from './view.js';
+
+/** A command whose module is imported only when it runs: report, theory and view pull in the plotting
+ *  libraries, which take about a second to load, and every other command should start fast. */
+function lazy(name: string, summary: string, load: () => Promise<Command>): Command {
+  return { name, summary, run: async (argv, io) => (await load()).run(argv, io) };
+}
 
 export const COMMANDS: readonly Command[] = [
   checkCommand,
@@ -19,9 +22,9 @@ export const COMMANDS: readonly Command[] = [
   statusCommand,
   lsCommand,
   exportCommand,
-  reportCommand,
-  theoryCommand,
-  viewCommand,
+  lazy('report', 'write the self-contained HTML report of a sweep', async () => (await import('./report.js')).reportCommand),
+  lazy('theory', 'linear-regression model of transfer (closed form and simulation)', async () => (await import('./theory.js')).theoryCommand),
+  lazy('view', 'browse the record in a local web app (127.0.0.1)', async () => (await import('./view.js')).viewCommand),
   baseCommand,
 ];
 
