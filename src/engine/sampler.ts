@@ -62,32 +62,41 @@ export function generate(model: Gpt, prompts: readonly (readonly number[])[], op
   const run = new DecodeState(model, gemm, S, prompts.reduce((n, p) => n + p.length, 0));
   const rngs = prompts.map((_, i) => new Rng(o.seeds ? o.seeds[i]! : o.seed + i));
   const stop = new Set(o.stopTokens);
-  const len = prompts.map((p) => p.length);
+  const V = cfg.vocabSize;
   // Prefill: every prompt token of every row in one step; logits at each row's last prompt token.
-  const rows: number[] = [];
-  const pos: number[] = [];
-  const ids: number[] = [];
-  prompts.forEach((p, r) => p.forEach((id, t) => { rows.push(r); pos.push(t); ids.push(id); }));
-  let active = prompts.map((_, r) => r);
-  let logits = run.step(rows, pos, ids);
-  const picker = new TokenPicker(cfg.vocabSize);
-  while (active.length > 0) {
-    const next: number[] = [];
-    const nextTok: number[] = [];
-    active.forEach((r, k) => {
-      const tok = picker.pick(logits, k * cfg.vocabSize, o.temperature, o.topP, rngs[r]!);
-      out[r]!.tokens.push(tok);
-      out[r]!.logprobs?.push(logSoftmaxAt(logits, k * cfg.vocabSize, cfg.vocabSize, tok));
-      if (stop.has(tok)) out[r]!.finishReason = 'stop';
-      else if (out[r]!.tokens.length < o.maxTokens && len[r]! < cfg.contextLength) {
-        next.push(r);
-        nextTok.push(tok);
+  let E = 0;
+  prompts.forEach((p, r) => p.forEach((id, t) => {
+    run.rows[E] = r;
+    run.pos[E] = t;
+    run.ids[E++] = id;
+  }));
+  const len = Int32Array.from(prompts, (p) => p.length); // (S) tokens seen per row
+  const active = Int32Array.from(prompts, (_, r) => r); // (S) unfinished rows, first nActive used
+  let nActive = S;
+  let logits = run.step(E);
+  const picker = new TokenPicker(V);
+  // Decode: one token per unfinished row per step; buffers are reused, nothing is allocated per token
+  // beyond the growing output arrays.
+  for (;;) {
+    let n = 0;
+    for (let k = 0; k < nActive; k++) {
+      const r = active[k]!;
+      const tok = picker.pick(logits, k * V, o.temperature, o.topP, rngs[r]!);
+      const g = out[r]!;
+      g.tokens.push(tok);
+      g.logprobs?.push(logSoftmaxAt(logits, k * V, V, tok));
+      if (stop.has(tok)) g.finishReason = 'stop';
+      else if (g.tokens.length < o.maxTokens && len[r]! < cfg.contextLength) {
+        active[n] = r; // n ≤ k, so compaction in place is safe
+        run.rows[n] = r;
+        run.pos[n] = len[r]!;
+        run.ids[n++] = tok;
+        len[r]!++;
       }
-    });
-    active = next;
-    if (active.length === 0) break;
-    logits = run.step(active, active.map((r) => len[r]!), nextTok);
-    for (const r of active) len[r]!++;
+    }
+    nActive = n;
+    if (nActive === 0) break;
+    logits = run.step(nActive);
   }
   return out;
 }
@@ -109,6 +118,11 @@ class DecodeState {
   private readonly scores: Float32Array; // (H, T, T) scores of one run of entries, per head
   private readonly last: Float32Array; // (S, C) final hidden state of each row's last entry
   private readonly logits: Float32Array; // (S, V)
+  private readonly runs: Int32Array; // (E + 1) start of each run of entries of one row, then E
+  /** The entries of the next step: row, position and token id. (E) each */
+  readonly rows: Int32Array;
+  readonly pos: Int32Array;
+  readonly ids: Int32Array;
 
   constructor(private readonly model: Gpt, private readonly gemm: Gemm, S: number, maxEntries: number) {
     const cfg = model.config;
@@ -142,13 +156,16 @@ class DecodeState {
     this.scores = new Float32Array(this.H * T * T); // (H, T, T)
     this.last = new Float32Array(S * C); // (S, C)
     this.logits = new Float32Array(S * cfg.vocabSize); // (S, V)
+    this.runs = new Int32Array(E + 1); // (E + 1)
+    this.rows = new Int32Array(E); // (E)
+    this.pos = new Int32Array(E); // (E)
+    this.ids = new Int32Array(E); // (E)
   }
 
-  /** Feeds entries (row, pos, token), grouped in runs of one row with consecutive positions; returns the
-   *  logits (runs, V) at the last entry of each run, in run order. */
-  step(rows: readonly number[], pos: readonly number[], ids: readonly number[]): Float32Array {
-    const { C, H, D, T, gemm, model } = this;
-    const E = rows.length;
+  /** Feeds the first E entries of rows/pos/ids, grouped in runs of one row with consecutive positions;
+   *  returns the logits (runs, V) at the last entry of each run, in run order. */
+  step(E: number): Float32Array {
+    const { C, H, D, T, gemm, model, rows, pos, ids, runs } = this;
     const x = this.x;
     const wte = model.wte.data;
     const wpe = model.wpe.data;
@@ -157,11 +174,12 @@ class DecodeState {
       const p = pos[e]! * C;
       for (let c = 0; c < C; c++) x[e * C + c] = wte[a + c]! + wpe[p + c]!;
     }
-    const runs: number[] = []; // start index of each run, plus E at the end
-    for (let e = 0; e < E; e++) if (e === 0 || rows[e] !== rows[e - 1]) runs.push(e);
-    runs.push(E);
+    let nRuns = 0;
+    for (let e = 0; e < E; e++) if (e === 0 || rows[e] !== rows[e - 1]) runs[nRuns++] = e;
+    runs[nRuns] = E;
     const scale = 1 / Math.sqrt(D);
-    model.blocks.forEach((blk, l) => {
+    for (let l = 0; l < model.blocks.length; l++) {
+      const blk = model.blocks[l]!;
       const w = this.layers[l]!;
       layerNormForward(this.h, 0, null, null, x, 0, blk.ln1W.data, blk.ln1B.data, E, C);
       gemm.sgemm(false, true, E, 3 * C, C, 1, this.h, 0, C, w.attnW, 0, C, 0, this.qkv, 0, 3 * C);
@@ -178,7 +196,7 @@ class DecodeState {
           }
         }
       }
-      for (let k = 0; k + 1 < runs.length; k++) {
+      for (let k = 0; k < nRuns; k++) {
         const e0 = runs[k]!;
         const n = runs[k + 1]! - e0;
         const p0 = pos[e0]!;
@@ -198,8 +216,7 @@ class DecodeState {
       gemm.sgemm(false, true, E, 4 * C, C, 1, this.h, 0, C, w.fcW, 0, C, 0, this.f, 0, 4 * C);
       geluForward(this.f, null, this.f, E * 4 * C);
       gemm.sgemm(false, true, E, C, 4 * C, 1, this.f, 0, 4 * C, w.fcProjW, 0, 4 * C, 1, x, 0, C); // x += f Wᵀ
-    });
-    const nRuns = runs.length - 1;
+    }
     for (let k = 0; k < nRuns; k++) {
       const e = runs[k + 1]! - 1;
       layerNormForward(this.last, k * C, null, null, x, e * C, model.lnfW.data, model.lnfB.data, 1, C);
