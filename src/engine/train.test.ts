@@ -118,6 +118,8 @@ test('config, batch and schedule validation', () => {
   assert.ok(Math.abs(countParams(GPT_4M) - 4.24e6) < 0.05e6);
   assert.throws(() => packBatch([{ tokens: [1] }], 16), DataError);
   assert.throws(() => packBatch([{ tokens: Array(18).fill(1) }], 16), /batch\[0\]\.tokens/);
+  assert.throws(() => packBatch([{ tokens: [1, 2], weights: [0, -1] }], 16), /batch\[0\]\.weights: weight -1/);
+  assert.throws(() => new Trainer(new Gpt(TINY, 0), gemm).forwardBackward([{ tokens: [1, 2], weights: [1, 0] }]), DataError);
   assert.equal(scheduledLr(1, 0, { warmupSteps: 4 }), 0.25);
   assert.equal(scheduledLr(1, 10, { warmupSteps: 4 }), 1);
   assert.ok(Math.abs(scheduledLr(1, 100, { kind: 'cosine', totalSteps: 100, minLrRatio: 0.1 }) - 0.1) < 1e-12);

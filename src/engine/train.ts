@@ -36,6 +36,8 @@ export function packBatch(seqs: readonly Sequence[], contextLength: number): Pac
     if (s.weights && s.weights.length !== s.tokens.length) {
       throw new DataError(`${s.weights.length} weights for ${s.tokens.length} tokens; expected one per token`, `batch[${b}].weights`);
     }
+    const bad = s.weights ? s.weights.findIndex((w) => !(w >= 0 && Number.isFinite(w))) : -1;
+    if (bad >= 0) throw new DataError(`weight ${s.weights![bad]} at position ${bad}; expected a finite number ≥ 0`, `batch[${b}].weights`);
     maxLen = Math.max(maxLen, s.tokens.length);
   });
   const B = seqs.length;
@@ -73,6 +75,9 @@ export class Trainer {
     const tape = this.tape;
     tape.reset();
     tape.recording = true;
+    let weighted = 0;
+    for (let i = 0; i < packed.weights.length; i++) if (packed.weights[i]! > 0) weighted++;
+    if (weighted === 0) throw new DataError('no target in the batch has a positive loss weight', 'batch');
     const { loss } = this.model.forward(tape, packed);
     const value = loss.data[0]!;
     const stepNo = this.step + 1;
@@ -81,8 +86,6 @@ export class Trainer {
     }
     tape.backward(loss);
     this.micro++;
-    let weighted = 0;
-    for (let i = 0; i < packed.weights.length; i++) if (packed.weights[i]! > 0) weighted++;
     return { loss: value, weightedTokens: weighted, tokens: packed.B * packed.T };
   }
 
