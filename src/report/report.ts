@@ -174,7 +174,7 @@ function examplesSection(db: Db, a: SweepAnalysis, perClass: number): string {
     const cols = picks.map((step) => {
       const ex = examplesByClass(db, c.id, step, perClass);
       const body = (Object.entries(ex) as [string, SampleRow[]][])
-        .map(([cls, rows]) => `<div><span class="tag ${esc(cls)}">${esc(cls)}</span> ${rows.length === 0 ? '<span class="muted">none</span>' : rows.map((r) => `<div class="answer" title="${esc(r.reason)}">${esc(r.promptId)}: ${esc(r.completion)}</div>`).join('')}</div>`)
+        .map(([cls, rows]) => `<div><span class="tag ${esc(cls)}">${esc(cls)}</span> ${rows.length === 0 ? '<span class="muted">none</span>' : rows.map((r) => `<div class="answer" title="${esc(r.reason)}"><span class="muted">${esc(r.promptId)} · ${esc(promptText(r.prompt))}</span><br>${esc(r.completion)}</div>`).join('')}</div>`)
         .join('');
       return `<td><b>step ${step}</b>${body}</td>`;
     });
@@ -189,4 +189,15 @@ function manifestSection(a: SweepAnalysis): string {
     a.cells.map((c) => [esc(c.name), esc(c.family), esc(formatLr(c.lr)), String(c.seed), String(c.batchSize), String(c.steps), esc(c.status)]),
   );
   return `<h3>Manifest (versions, seeds, hashes)</h3>${jsonBlock(a.meta.manifest)}<h3>Sweep spec</h3>${jsonBlock(a.meta.spec)}<h3>Cells</h3>${cells}`;
+}
+
+/** The last message of a recorded prompt (`[{ role, content }]`), or the raw text if it is not that shape. */
+function promptText(promptJson: string): string {
+  try {
+    const msgs = JSON.parse(promptJson) as { role?: string; content?: string }[];
+    if (Array.isArray(msgs) && msgs.length > 0) return msgs.map((m) => `${m.role ?? '?'}: ${m.content ?? ''}`).join(' | ');
+  } catch {
+    // not JSON: show as recorded
+  }
+  return promptJson;
 }
