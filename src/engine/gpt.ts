@@ -3,6 +3,7 @@
 // torch.nn.Linear, (out, in), and named like nanoGPT / GPT-2 so a PyTorch user recognises them.
 // Shape legend: B batch, T time, C channels (dModel), V vocab, L layers, R LoRA rank, N = B·T.
 import { ConfigError } from '../errors.js';
+import type { Gemm } from './gemm/index.js';
 import type { GptConfig } from './config.js';
 import { resolveGptConfig } from './config.js';
 import { Rng } from './rng.js';
@@ -144,6 +145,30 @@ export class Gpt {
     });
     this.lora = { rank: R, alpha: lora.alpha, targets: [...lora.targets] };
     for (const [, t] of this.namedParams()) t.requiresGrad = false;
+  }
+
+  /** The effective weight of a projection: W itself without an adapter, else a copy W + scale·B A. */
+  effectiveWeight(l: number, target: LoraTarget, gemm: Gemm): Float32Array {
+    const w = this.projection(this.blocks[l]!, target);
+    const pair = this.adapters.get(`h.${l}.${target}`);
+    if (!pair) return w.data;
+    const [cout, cin] = w.shape as [number, number];
+    const R = pair.a.shape[0]!;
+    const m = Float32Array.from(w.data); // (Cout, Cin)
+    gemm.sgemm(false, false, cout, cin, R, pair.scale, pair.b.data, 0, R, pair.a.data, 0, cin, 1, m, 0, cin);
+    return m;
+  }
+
+  /** Folds the adapters into the base weights (W ← W + scale·B A), removes them and unfreezes the base,
+   *  e.g. to train new adapters on top of an organism shipped as adapters. */
+  mergeLora(gemm: Gemm): void {
+    if (!this.lora) throw new ConfigError('this model has no LoRA adapters to merge', 'lora');
+    this.blocks.forEach((blk, l) => {
+      for (const target of LORA_TARGETS) this.projection(blk, target).data.set(this.effectiveWeight(l, target, gemm));
+    });
+    this.adapters.clear();
+    this.lora = null;
+    for (const [, t] of this.namedParams()) t.requiresGrad = true;
   }
 
   projection(blk: Block, target: LoraTarget): Tensor {

@@ -10,7 +10,7 @@
 import { DataError, ConfigError } from '../errors.js';
 import type { Gemm } from './gemm/index.js';
 import { getGemm } from './gemm/index.js';
-import type { Gpt, LoraTarget } from './gpt.js';
+import type { Gpt } from './gpt.js';
 import { fastExp, geluForward, layerNormForward } from './kernels.js';
 import { Rng } from './rng.js';
 import { Tape } from './tensor.js';
@@ -131,21 +131,10 @@ class DecodeState {
     this.D = C / cfg.nHead;
     const T = (this.T = cfg.contextLength);
     const E = Math.max(S, maxEntries);
-    this.layers = model.blocks.map((blk, l) => {
-      const merged = (t: LoraTarget, w: Float32Array): Float32Array => {
-        const pair = model.adapters.get(`h.${l}.${t}`);
-        if (!pair) return w;
-        const m = Float32Array.from(w); // (Cout, Cin)
-        const [cout, cin] = [model.projection(blk, t).shape[0]!, model.projection(blk, t).shape[1]!];
-        const R = pair.a.shape[0]!;
-        gemm.sgemm(false, false, cout, cin, R, pair.scale, pair.b.data, 0, R, pair.a.data, 0, cin, 1, m, 0, cin);
-        return m;
-      };
-      return {
-        attnW: merged('attn.c_attn', blk.attnW.data), attnProjW: merged('attn.c_proj', blk.attnProjW.data),
-        fcW: merged('mlp.c_fc', blk.fcW.data), fcProjW: merged('mlp.c_proj', blk.fcProjW.data),
-      };
-    });
+    this.layers = model.blocks.map((_, l) => ({
+      attnW: model.effectiveWeight(l, 'attn.c_attn', gemm), attnProjW: model.effectiveWeight(l, 'attn.c_proj', gemm),
+      fcW: model.effectiveWeight(l, 'mlp.c_fc', gemm), fcProjW: model.effectiveWeight(l, 'mlp.c_proj', gemm),
+    }));
     this.kCache = model.blocks.map(() => new Float32Array(S * C * T)); // (S, H, T, D)
     this.vCache = model.blocks.map(() => new Float32Array(S * C * T)); // (S, H, T, D)
     this.x = new Float32Array(E * C); // (E, C)

@@ -86,6 +86,25 @@ test('LoRA: outputs equal the base exactly at init; training moves only the adap
   assert.equal(lora.trainableParams().length, 2 * 4 * 2);
 });
 
+test('mergeLora folds the adapters into the base: same outputs (1e-5), base trainable again', () => {
+  const m = new Gpt(TINY, 4);
+  m.addLora({ rank: 2, alpha: 4, targets: ['attn.c_attn', 'mlp.c_proj'] }, 9);
+  run(4, 4, m);
+  const batch = packBatch(data(3, 10, 2), 16);
+  const nll = (): Float32Array => {
+    const t = new Tape(gemm);
+    t.recording = false;
+    return Float32Array.from(m.forward(t, batch).nll);
+  };
+  const before = nll();
+  m.mergeLora(gemm);
+  const after = nll();
+  before.forEach((v, i) => assert.ok(Math.abs(v - after[i]!) < 1e-5, `position ${i}: ${v} vs ${after[i]}`));
+  assert.equal(m.lora, null);
+  assert.equal(m.trainableParams().length, m.namedParams().length);
+  assert.ok(m.namedParams().every(([, t]) => t.requiresGrad));
+});
+
 test('gradient accumulation: two half batches match one full batch', () => {
   const seqs = data(4, 10, 0);
   const m1 = new Gpt(TINY, 8);
