@@ -9,7 +9,7 @@ import { cpus } from 'node:os';
 import { resolve } from 'node:path';
 import { ConfigError } from '../src/errors.js';
 import { GPT_4M, Gpt, Trainer, countParams, generate, type Sequence } from '../src/engine/index.js';
-import { getGemm, getGemmBackend, openblasThreads, referenceSgemm, type Gemm, type GemmBackendName } from '../src/engine/gemm/index.js';
+import { getGemm, getGemmBackend, openblasInfo, referenceSgemm, type Gemm, type GemmBackendName } from '../src/engine/gemm/index.js';
 
 interface BenchConfig {
   // Output
@@ -161,8 +161,9 @@ function runTorch(path: string, cfg: BenchConfig): TorchResult | { error: string
 function main(): void {
   const cfg = parseArgs(process.argv.slice(2));
   const gemm = getGemm();
+  const blas = gemm.backend === 'openblas' ? openblasInfo() : undefined;
   log(`bench:engine  node ${process.version}, ${cpus().length} cores (${cpus()[0]?.model ?? '?'}), ` +
-    `GEMM ${gemm.backend}${gemm.backend === 'openblas' ? ` (${openblasThreads()} threads)` : ''}`);
+    `GEMM ${gemm.backend}${blas ? ` (${blas.threads} threads, ${blas.core} kernels)` : ''}`);
 
   const backends: Gemm[] = [getGemmBackend('typescript')];
   if (gemm.backend === 'openblas') backends.push(gemm);
@@ -199,7 +200,8 @@ function main(): void {
     gemmPeakGflops: PEAK_GFLOPS,
     gemmUtilisation: round(chosen / PEAK_GFLOPS, 3),
     gemmGflopsTypescript: round(gflops.typescript!, 2),
-    openblasThreads: openblasThreads() ?? null,
+    openblasThreads: blas?.threads ?? null,
+    openblasCore: blas?.core ?? null,
     trainStepMs: round(train.stepMs),
     trainLoss: round(train.loss, 3),
     params: nParams,

@@ -19,6 +19,7 @@
 /* In OpenBLAS's cblas.h, but not in every cblas.h that the multiarch alternative may point to. */
 void openblas_set_num_threads(int num_threads);
 int openblas_get_num_threads(void);
+char *openblas_get_corename(void);
 
 #define MAX_ARGS 20
 
@@ -222,6 +223,13 @@ static napi_value num_threads(napi_env env, napi_callback_info info) {
   return out;
 }
 
+static napi_value core_name(napi_env env, napi_callback_info info) {
+  (void)info;
+  napi_value out;
+  napi_create_string_utf8(env, openblas_get_corename(), NAPI_AUTO_LENGTH, &out);
+  return out;
+}
+
 /* Cores this process may run on (honours taskset/cgroup affinity), at least 1. */
 static int core_count(void) {
   cpu_set_t set;
@@ -239,6 +247,7 @@ NAPI_MODULE_INIT(/* napi_env env, napi_value exports */) {
     {"sgemm", NULL, sgemm, NULL, NULL, NULL, napi_default, NULL},
     {"sgemmStridedBatched", NULL, sgemm_batched, NULL, NULL, NULL, napi_default, NULL},
     {"numThreads", NULL, num_threads, NULL, NULL, NULL, napi_default, NULL},
+    {"coreName", NULL, core_name, NULL, NULL, NULL, napi_default, NULL},
   };
   if (napi_define_properties(env, exports, sizeof props / sizeof props[0], props) != napi_ok) return NULL;
   return exports;

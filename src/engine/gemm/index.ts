@@ -24,9 +24,11 @@ export { referenceSgemm } from './reference.js';
 
 const typescriptGemm = createTypescriptGemm();
 
-/** Threads the OpenBLAS addon runs on, or undefined when it does not load (for benchmark reports). */
-export function openblasThreads(): number | undefined {
-  return loadOpenblasGemm().addon?.numThreads();
+/** How OpenBLAS runs (threads, and the kernel family it chose for this CPU), or undefined when the addon
+ *  does not load; for benchmark reports. */
+export function openblasInfo(): { threads: number; core: string } | undefined {
+  const addon = loadOpenblasGemm().addon;
+  return addon ? { threads: addon.numThreads(), core: addon.coreName() } : undefined;
 }
 
 /** The named backend; throws BackendError when OpenBLAS is asked for but the addon does not load. */
