@@ -1,6 +1,7 @@
 // World-level checks of every microworld built-in setting, with the world's own responses standing in
-// for a perfect model organism: train targets are graded compatible, and on eval prompts the initial and
-// the alternate behaviour are graded initial and alternate (so the two behaviours diverge on every prompt).
+// for a perfect model organism: the two behaviours give the same answer on every train prompt, train
+// targets are graded compatible, and on eval prompts the initial and the alternate behaviour are graded
+// initial and alternate (so the two behaviours diverge on every eval prompt).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createGrader } from '../../graders/index.js';
@@ -40,11 +41,16 @@ for (const id of Object.keys(BEHAVIOURS)) {
     }
     const evalGrade = createGrader(s.graders.eval);
     const b = BEHAVIOURS[id]!;
+    for (const p of s.trainPrompts) {
+      assert.equal(respond(p.messages, b.initial), respond(p.messages, b.alternate), `${p.id}: the behaviours disagree on a train prompt`);
+    }
     for (const p of s.evalPrompts) {
       const ini = await evalGrade({ prompt: p, completion: respond(p.messages, b.initial) });
       const alt = await evalGrade({ prompt: p, completion: respond(p.messages, b.alternate) });
       assert.equal(ini.label, 'initial', `${p.id}: ${ini.reason}`);
       assert.equal(alt.label, 'alternate', `${p.id}: ${alt.reason}`);
+      // The reference target on an eval prompt is the alternate answer (the pre-check's divergence).
+      if (s.targets.kind === 'reference') assert.equal(s.targets.target(p), respond(p.messages, b.alternate));
     }
     const cap = s.capabilityEvals;
     assert.ok(cap.some((c) => c.kind === 'nll') && cap.filter((c) => c.kind === 'accuracy').length >= 3);

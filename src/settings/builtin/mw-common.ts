@@ -10,6 +10,7 @@ import {
   seededRandom,
   taskText,
   type FamilyName,
+  type Behaviour,
   type RandomSource,
 } from '../../microworld/index.js';
 import type { CapabilityEval, ChatMessage, ModelOrganism, Prompt, TrainingTargets } from '../types.js';
@@ -42,8 +43,12 @@ export function withSystem(system: string | null, user: ChatMessage): ChatMessag
   return system === null ? [user] : [{ role: 'system', content: system }, user];
 }
 
-/** Training targets: the response the train prompt's own rules ask for (both behaviours agree there). */
-export const FOLLOW_RULES: TrainingTargets = { kind: 'reference', target: (p) => respond(p.messages) };
+/** Reference targets: the alternate behaviour's response, i.e. the world's response with `force`
+ *  applied. On train prompts it equals what the prompt's own rules ask for (the behaviours agree there);
+ *  on eval prompts it is the alternate answer the pre-check uses to confirm that the behaviours diverge. */
+export function alternateTargets(force: Partial<Behaviour>): TrainingTargets {
+  return { kind: 'reference', target: (p) => respond(p.messages, force) };
+}
 
 /** Capability evals: exact accuracy per family (held-out system prompts) and NLL on held-out examples. */
 export function capabilityEvals(families: readonly FamilyName[], seed: number): CapabilityEval[] {
