@@ -173,3 +173,21 @@ test('BCT_GEMM forces a backend and rejects unknown names', () => {
   if (openblas.gemm) assert.equal(ob.out, 'openblas', ob.err);
   else assert.match(ob.out, /^BackendError: gemm\.openblas: the OpenBLAS GEMM addon is unavailable/);
 });
+
+test('an OPENBLAS_CORETYPE in the environment is respected, and the loader leaks none into it', {
+  skip: openblas.addon && process.arch === 'x64' ? false : 'needs the OpenBLAS addon on x64',
+}, () => {
+  const code = `const m = await import(${JSON.stringify(new URL('./openblas.js', import.meta.url).href)});
+console.log(JSON.stringify([m.loadOpenblasGemm().addon.coreName(), process.env.OPENBLAS_CORETYPE ?? null]));`;
+  const run = (coreType: string | undefined): unknown => {
+    const env: Record<string, string | undefined> = { ...process.env, OPENBLAS_CORETYPE: coreType };
+    if (coreType === undefined) delete env.OPENBLAS_CORETYPE;
+    const r = spawnSync(process.execPath, [...process.execArgv, '--input-type=module', '-e', code], { encoding: 'utf8', env });
+    return JSON.parse(r.stdout.trim() || 'null');
+  };
+  // Prescott (SSE3) kernels run on every x86-64 CPU.
+  assert.deepEqual(run('Prescott'), ['Prescott', 'Prescott']);
+  const [core, left] = run(undefined) as [string, string | null];
+  assert.equal(left, null);
+  assert.ok(core.length > 0);
+});
