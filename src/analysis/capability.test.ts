@@ -7,13 +7,16 @@ import type { CapabilityScore, CellInfo, GradedSample } from './types.js';
 const acc = (step: number, value: number): CapabilityScore => ({ cellId: 'c', step, name: 'acc', value, higherIsBetter: true });
 const nll = (step: number, value: number): CapabilityScore => ({ cellId: 'c', step, name: 'nll', value, higherIsBetter: false });
 
-test('capability loss is the worst relative loss against step 0', () => {
+test('capability loss is the worst loss against step 0: relative for accuracy, of likelihood for NLL', () => {
   const rows = capabilityLoss([acc(0, 0.8), nll(0, 2), acc(10, 0.6), nll(10, 2.2)]);
   assert.equal(rows.length, 2);
   assert.equal(rows[0]!.loss, 0);
-  // acc: (0.8-0.6)/0.8 = 0.25; nll: (2.2-2)/2 = 0.1 -> worst 0.25
+  // acc: (0.8-0.6)/0.8 = 0.25; nll: likelihood drop 1 - exp(-(2.2-2)) = 0.1813 -> worst 0.25
   assert.ok(Math.abs(rows[1]!.loss - 0.25) < 1e-12);
-  assert.ok(Math.abs(rows[1]!.metrics['nll']!.loss - 0.1) < 1e-12);
+  assert.ok(Math.abs(rows[1]!.metrics['nll']!.loss - 0.18127) < 1e-5);
+  // A tiny NLL that grows by 30% is a tiny loss of likelihood, not a 30% capability loss.
+  const small = capabilityLoss([nll(0, 0.001), nll(5, 0.0013)]);
+  assert.ok(Math.abs(small[1]!.loss - 0.0003) < 1e-6);
 });
 
 function evalAt(cellId: string, step: number, counts: { initial: number; alternate: number; other: number }): GradedSample[] {

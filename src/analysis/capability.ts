@@ -9,14 +9,18 @@ import { groupKey, type CapabilityScore, type CellInfo } from './types.js';
 export interface CapabilityLoss {
   cellId: string;
   step: number;
-  /** Worst relative loss over the evaluations (0 = unchanged, 0.2 = 20% worse; negative = better). */
+  /** Worst loss over the evaluations (0 = unchanged, 0.2 = 20% worse; negative = better); see capabilityLoss. */
   loss: number;
   /** Per evaluation: value, baseline value and relative loss. */
   metrics: Record<string, { value: number; base: number; loss: number }>;
 }
 
 /**
- * Relative loss per evaluation: (base − value)/|base| for accuracies, (value − base)/|base| for losses.
+ * Loss per evaluation, in [0, 1] when capability got worse (negative when it improved):
+ * - accuracies (higher is better): the relative drop, (base − value)/|base|;
+ * - losses in nats such as NLL per token: the relative drop of the per-token likelihood,
+ *   1 − exp(−(value − base)). A relative change of the NLL itself would call 0.001 → 0.0013 nats a 30%
+ *   loss; the likelihood view calls it 0.03%, and a collapse to chance close to 100%.
  * The checkpoint's loss is the worst one, so that one collapsed ability is enough to call it broken.
  */
 export function capabilityLoss(scores: readonly CapabilityScore[]): CapabilityLoss[] {
@@ -32,8 +36,7 @@ export function capabilityLoss(scores: readonly CapabilityScore[]): CapabilityLo
     let row = rows.get(key);
     if (row === undefined) rows.set(key, (row = { cellId: s.cellId, step: s.step, loss: -Infinity, metrics: {} }));
     const b = base.get(`${s.cellId}\u0000${s.name}`)!.value;
-    const scale = Math.abs(b) > 1e-12 ? Math.abs(b) : 1;
-    const loss = (s.higherIsBetter ? b - s.value : s.value - b) / scale;
+    const loss = s.higherIsBetter ? (b - s.value) / (Math.abs(b) > 1e-12 ? Math.abs(b) : 1) : 1 - Math.exp(-(s.value - b));
     row.metrics[s.name] = { value: s.value, base: b, loss };
     row.loss = Math.max(row.loss, loss);
   }

@@ -80,7 +80,7 @@ export function curveSpec(points: readonly CurvePoint[], cls: EvalClass, axis: C
   } as TopLevelSpec;
 }
 
-/** Capability loss (worst relative loss against step 0) against steps, one line per cell. */
+/** Capability loss (worst loss against step 0, see src/analysis/capability.ts) against steps, one line per cell. */
 export function capabilitySpec(losses: readonly CapabilityLoss[], cells: readonly CellInfo[], threshold: number): TopLevelSpec {
   const info = new Map(cells.map((c) => [c.cellId, c]));
   const values = losses.flatMap((l) => {
@@ -90,7 +90,7 @@ export function capabilitySpec(losses: readonly CapabilityLoss[], cells: readonl
   const groups = [...new Set(cells.slice().sort((a, b) => a.lr - b.lr).map((c) => groupKey(c)))];
   return {
     $schema: 'https://vega.github.io/schema/vega-lite/v6.json',
-    title: 'capability loss (worst relative loss vs step 0)',
+    title: 'capability loss (worst over evaluations, vs step 0)',
     width: 360,
     height: 240,
     data: { values },

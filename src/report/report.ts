@@ -55,7 +55,7 @@ ${stepsSection(a)}
 ${lrSection(a)}
 <div class="plots">${plotLrSteps}</div>
 <h2 id="capability">Capability</h2>
-<p class="muted">Capability loss is the worst relative loss against the cell's step 0 over its evaluations. A checkpoint with capability loss ≥ ${esc(a.broken.capabilityLoss)} or an other-rate ≥ ${esc(a.broken.otherRate)} is <b>broken</b>: its drop in the initial behaviour is not counted as transfer.</p>
+<p class="muted">Capability loss is the worst loss against the cell's step 0 over its evaluations: the relative drop of an accuracy, or the relative drop of per-token likelihood, 1 − exp(−ΔNLL), for an NLL. A checkpoint with capability loss ≥ ${esc(a.broken.capabilityLoss)} or an other-rate ≥ ${esc(a.broken.otherRate)} is <b>broken</b>: its drop in the initial behaviour is not counted as transfer.</p>
 <div class="plots">${plotsCapability}</div>
 <h2 id="examples">Example answers</h2>
 ${examplesSection(db, a, opts.examplesPerClass ?? 2)}
