@@ -1,7 +1,7 @@
 /* OpenBLAS sgemm for bctlab, over the plain Node-API (node_api.h).
  *
  * Exports sgemm, sgemmStridedBatched (the batch loop runs here: one crossing from JavaScript per batch)
- * and numThreads. Every argument is checked before OpenBLAS sees it: a wrong type or an operand that
+ * numThreads and coreName. Every argument is checked before OpenBLAS sees it: a wrong type or an operand that
  * reaches outside its Float32Array throws a JavaScript TypeError/RangeError naming the argument, so a bad
  * call can never read or write out of bounds. Argument order and meaning match src/engine/gemm/index.ts.
  */
@@ -25,7 +25,7 @@ char *openblas_get_corename(void);
 
 static int threads_wanted = 1; /* OpenBLAS's thread count, restored after a split batch */
 
-/* Throws unless the call itself failed; returns 0 so callers can `return fail(...)`. */
+/* Throw a JS TypeError / RangeError with the argument's name; return 0 so checks chain with `||`. */
 static int fail_type(napi_env env, const char *arg, const char *what) {
   char msg[256];
   snprintf(msg, sizeof msg, "sgemm.%s: %s", arg, what);
