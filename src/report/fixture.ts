@@ -70,6 +70,9 @@ export function buildFixtureRecord(dir: string, options: FixtureOptions = {}): {
     agreement: { k: 10, n: 10, rate: 1, lo: 0.72, hi: 1, threshold: 0.95, passed: true, offending: [] },
     divergence: { k: 19, n: 20, rate: 0.95, lo: 0.76, hi: 0.99, threshold: 0.9, passed: true, offending: ['e7'] },
     initialAtStep0: { k: 20, n: 20, rate: 1, lo: 0.84, hi: 1, threshold: 0.9, passed: true, offending: [] },
+    organismId: organism.id,
+    passed: true,
+    settingId: 'animal-flag',
   };
   db.prepare(`INSERT OR IGNORE INTO checks (key, setting_id, setting_hash, organism_json, passed, result_json, created_at) VALUES (?, 'animal-flag', 'f1x7', ?, 1, ?, ?)`).run(
     stageKey('check', { setting: 'f1x7', organism }),

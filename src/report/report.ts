@@ -115,8 +115,13 @@ function checkSection(a: SweepAnalysis): string {
   const m = a.meta;
   const head = `<p>setting <b>${esc(m.settingId)}</b> (hash <code>${esc(m.settingHash)}</code>)</p><h3>Model organism</h3>${jsonBlock(m.organism)}<h3>Graders</h3>${jsonBlock(m.graders)}`;
   if (m.check === null) return `${head}<p class="bad">No pre-check of this setting on this organism is recorded.</p>`;
-  const result = m.check.result as Record<string, CheckPart>;
-  const rows = Object.entries(result).map(([name, c]) => [
+  // The result holds one { k, n, rate, … } object per criterion next to plain fields (ids, the verdict).
+  const result = m.check.result as Record<string, unknown>;
+  const criteria = Object.entries(result).filter((e): e is [string, CheckPart] => {
+    const v = e[1] as Partial<CheckPart> | null;
+    return typeof v === 'object' && v !== null && typeof v.k === 'number' && typeof v.n === 'number';
+  });
+  const rows = criteria.map(([name, c]) => [
     esc(name),
     `${c.k}/${c.n}`,
     esc(pctInterval(c.rate, c.lo, c.hi)),
