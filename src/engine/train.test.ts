@@ -105,6 +105,26 @@ test('mergeLora folds the adapters into the base: same outputs (1e-5), base trai
   assert.ok(m.namedParams().every(([, t]) => t.requiresGrad));
 });
 
+test('a reused tape gives the same gradients as a fresh one after batches of other lengths', () => {
+  const m = new Gpt(TINY, 6);
+  const grads = (): Float32Array[] => m.namedParams().map(([, t]) => Float32Array.from(t.grad!));
+  const zero = (): void => m.namedParams().forEach(([, t]) => t.grad!.fill(0));
+  const short = packBatch(data(2, 6, 1), 16);
+  const reused = new Tape(gemm);
+  for (const len of [12, 4, 9]) {
+    reused.reset();
+    reused.backward(m.forward(reused, packBatch(data(3, len, 5), 16)).loss);
+  }
+  zero();
+  reused.reset();
+  reused.backward(m.forward(reused, short).loss);
+  const a = grads();
+  zero();
+  const fresh = new Tape(gemm);
+  fresh.backward(m.forward(fresh, short).loss);
+  grads().forEach((g, i) => assert.deepEqual(g, a[i], m.namedParams()[i]![0]));
+});
+
 test('gradient accumulation: two half batches match one full batch', () => {
   const seqs = data(4, 10, 0);
   const m1 = new Gpt(TINY, 8);
