@@ -133,8 +133,8 @@ export function saveOptimizer(opt: AdamW, model: Gpt, dir: string): void {
   const named = model.trainableParams();
   const out: Record<string, NamedTensor> = {};
   for (const [name, t] of named) {
-    out[`${name}.exp_avg`] = { shape: [...t.shape], data: opt.m.get(name) ?? new Float32Array(t.size) }; // param's shape
-    out[`${name}.exp_avg_sq`] = { shape: [...t.shape], data: opt.v.get(name) ?? new Float32Array(t.size) }; // param's shape
+    out[`${name}.exp_avg`] = { shape: [...t.shape], data: opt.m.get(name) ?? new Float32Array(t.size) }; // (...param)
+    out[`${name}.exp_avg_sq`] = { shape: [...t.shape], data: opt.v.get(name) ?? new Float32Array(t.size) }; // (...param)
   }
   writeSafetensors(join(dir, FILES.optimizer), out, { schemaVersion: String(CHECKPOINT_SCHEMA_VERSION), step: String(opt.step) });
 }

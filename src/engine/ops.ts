@@ -107,7 +107,7 @@ function binary(tape: Tape, a: Tensor, b: Tensor, isMul: boolean): Tensor {
   const ia = broadcastIndex(a.shape, shape);
   const ib = broadcastIndex(b.shape, shape);
   const rec = tape.needsGrad(a, b);
-  const y = tape.output(shape, rec); // broadcast shape of a and b
+  const y = tape.output(shape, rec); // (broadcast of a and b)
   const ad = a.data;
   const bd = b.data;
   const yd = y.data;
@@ -236,8 +236,8 @@ export function layerNorm(tape: Tape, x: Tensor, w: Tensor, b: Tensor): Tensor {
 /** GELU (tanh approximation), elementwise. */
 export function gelu(tape: Tape, x: Tensor): Tensor {
   const rec = tape.needsGrad(x);
-  const y = tape.output(x.shape, rec); // same shape as x
-  const th = rec ? tape.scratch(x.size) : null; // same size as x
+  const y = tape.output(x.shape, rec); // (...x)
+  const th = rec ? tape.scratch(x.size) : null; // (...x) saved tanh
   geluForward(y.data, th, x.data, x.size);
   if (rec && th) {
     tape.record(() => {

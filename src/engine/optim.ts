@@ -1,5 +1,6 @@
 // AdamW with decoupled weight decay (as torch.optim.AdamW), gradient clipping by global L2 norm, and
 // learning-rate schedules (constant by default; linear warm-up; cosine decay).
+// Shape legend: (...param) = the shape of the parameter a buffer belongs to.
 import { ConfigError, NumericError } from '../errors.js';
 import type { Tensor } from './tensor.js';
 
@@ -52,8 +53,8 @@ export class AdamW {
       let m = this.m.get(name);
       let v = this.v.get(name);
       if (!m || !v) {
-        m = new Float32Array(t.size); // same shape as the parameter
-        v = new Float32Array(t.size); // same shape as the parameter
+        m = new Float32Array(t.size); // (...param)
+        v = new Float32Array(t.size); // (...param)
         this.m.set(name, m);
         this.v.set(name, v);
       }

@@ -71,7 +71,7 @@ export class Rng {
 
   /** A seeded permutation of 0..n-1 (Fisher–Yates). */
   permutation(n: number): Int32Array {
-    const p = new Int32Array(n);
+    const p = new Int32Array(n); // (n)
     for (let i = 0; i < n; i++) p[i] = i;
     for (let i = n - 1; i > 0; i--) {
       const j = this.int(i + 1);

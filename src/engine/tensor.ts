@@ -34,8 +34,8 @@ export class Tensor {
 
 /** A trainable weight: a tensor with a persistent, zero-initialised gradient buffer. */
 export function param(shape: readonly number[], data?: Float32Array): Tensor {
-  const t = new Tensor(shape, data ?? new Float32Array(numel(shape)), true); // shape as given
-  t.grad = new Float32Array(t.size); // same shape as t
+  const t = new Tensor(shape, data ?? new Float32Array(numel(shape)), true); // (...shape)
+  t.grad = new Float32Array(t.size); // (...shape)
   return t;
 }
 
@@ -67,7 +67,7 @@ export class Arena {
   }
 
   takeZeroed(n: number): Float32Array {
-    const buf = this.take(n);
+    const buf = this.take(n); // (n)
     buf.fill(0);
     return buf;
   }
@@ -103,12 +103,12 @@ export class Tape {
 
   /** A fresh output tensor whose buffer comes from the activation arena (contents unspecified). */
   output(shape: readonly number[], requiresGrad: boolean): Tensor {
-    return new Tensor(shape, this.acts.take(numel(shape)), requiresGrad);
+    return new Tensor(shape, this.acts.take(numel(shape)), requiresGrad); // (...shape)
   }
 
   /** A scratch buffer from the activation arena that lives until the next reset (saved for backward). */
   scratch(n: number): Float32Array {
-    return this.acts.take(n);
+    return this.acts.take(n); // (n)
   }
 
   record(fn: () => void): void {
@@ -119,13 +119,13 @@ export class Tape {
    *  to. A new buffer is NOT zeroed, so a caller told `false` must write every element. */
   gradTarget(t: Tensor): [Float32Array, boolean] {
     if (t.grad !== null) return [t.grad, true];
-    t.grad = this.grads.take(t.size);
+    t.grad = this.grads.take(t.size); // (...t)
     return [t.grad, false];
   }
 
   /** A scratch buffer from the gradient arena with unspecified contents (the caller overwrites it). */
   gradScratchRaw(n: number): Float32Array {
-    return this.grads.take(n);
+    return this.grads.take(n); // (n)
   }
 
   /** The gradient buffer of t, created zeroed on first use. */
