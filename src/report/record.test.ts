@@ -66,3 +66,22 @@ test('metrics rows for export: one per checkpoint, flat values', async () => {
     rmSync(dir, { recursive: true, force: true });
   }
 });
+
+test('family names carry only the axes that vary at a fixed LR and seed', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'bct-family-'));
+  try {
+    const { project } = buildFixtureRecord(dir, { lrs: [1e-3], seeds: [0], steps: [0, 10], evalPrompts: 2, trainPrompts: 1, sweepName: 'a', batchSize: 8 });
+    // A second sweep in the same record with LoRA: still its own families.
+    const lora = buildFixtureRecord(dir, { lrs: [1e-3, 1e-2], seeds: [0], steps: [0, 10], evalPrompts: 2, trainPrompts: 1, sweepName: 'b', loraRank: 4 });
+    assert.deepEqual(sweepCells(project.db, 1).map((c) => c.family), ['full']);
+    assert.deepEqual(sweepCells(project.db, lora.sweepId).map((c) => c.family), ['lora r=4', 'lora r=4']);
+    // Two batch sizes at the same LR and seed: the batch size joins the family.
+    project.db.prepare(`UPDATE cells SET batch_size = 16, point_json = json_set(point_json, '$.batchSize', 16) WHERE id = (SELECT MAX(id) FROM cells WHERE sweep_id = ?)`).run(lora.sweepId);
+    project.db.prepare(`UPDATE cells SET lr = 1e-3, point_json = json_set(point_json, '$.lr', 1e-3) WHERE id = (SELECT MAX(id) FROM cells WHERE sweep_id = ?)`).run(lora.sweepId);
+    assert.deepEqual(sweepCells(project.db, lora.sweepId).map((c) => c.family).sort(), ['lora r=4 bs=16', 'lora r=4 bs=8']);
+    lora.project.db.close();
+    project.db.close();
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});

@@ -69,17 +69,38 @@ export function findSweep(db: Db, ref?: string | number): SweepMeta {
   };
 }
 
-/** Cells of a sweep. The family is the fine-tuning mode, plus the batch size when the sweep has several. */
+/**
+ * Cells of a sweep. The family is the fine-tuning mode (`full`, `lora r=N`) plus every other axis of the
+ * grid point that takes several values at one (LR, seed) — e.g. `bs=8` when batch sizes were swept. An
+ * axis that only varies together with the LR (steps in an equal lr × steps design) stays out, so those
+ * cells remain one family and the LR check can compare them.
+ */
 export function sweepCells(db: Db, sweepId: number): CellRow[] {
   const rows = db
-    .prepare(`SELECT id, name, lr, seed, batch_size, steps, lora_rank, status FROM cells WHERE sweep_id = ? ORDER BY lr, seed, id`)
-    .all(sweepId) as { id: number; name: string; lr: number; seed: number; batch_size: number; steps: number; lora_rank: number | null; status: string }[];
-  const severalBatch = new Set(rows.map((r) => r.batch_size)).size > 1;
-  return rows.map((r) => ({
+    .prepare(`SELECT id, name, lr, seed, batch_size, steps, lora_rank, point_json, status FROM cells WHERE sweep_id = ? ORDER BY lr, seed, id`)
+    .all(sweepId) as { id: number; name: string; lr: number; seed: number; batch_size: number; steps: number; lora_rank: number | null; point_json: string; status: string }[];
+  const points: Record<string, unknown>[] = rows.map((r) => {
+    const p = JSON.parse(r.point_json) as Record<string, unknown>;
+    return { ...p, batchSize: r.batch_size, steps: r.steps };
+  });
+  const skip = new Set(['lr', 'seed', 'loraRank']);
+  const keys = [...new Set(points.flatMap((p) => Object.keys(p)))].filter((k) => !skip.has(k)).sort();
+  const varying = keys.filter((k) => {
+    const seen = new Map<string, string>();
+    return rows.some((r, i) => {
+      const at = `${r.lr}|${r.seed}`;
+      const v = JSON.stringify(points[i]![k]);
+      const prev = seen.get(at);
+      seen.set(at, v);
+      return prev !== undefined && prev !== v;
+    });
+  });
+  const short: Record<string, string> = { batchSize: 'bs' };
+  return rows.map((r, i) => ({
     cellId: String(r.id),
     id: r.id,
     name: r.name,
-    family: (r.lora_rank === null ? 'full' : `lora r=${r.lora_rank}`) + (severalBatch ? ` bs=${r.batch_size}` : ''),
+    family: [r.lora_rank === null || r.lora_rank === 0 ? 'full' : `lora r=${r.lora_rank}`, ...varying.map((k) => `${short[k] ?? k}=${formatAxis(points[i]![k])}`)].join(' '),
     lr: r.lr,
     seed: r.seed,
     batchSize: r.batch_size,
@@ -87,6 +108,10 @@ export function sweepCells(db: Db, sweepId: number): CellRow[] {
     steps: r.steps,
     status: r.status,
   }));
+}
+
+function formatAxis(v: unknown): string {
+  return typeof v === 'string' ? v : JSON.stringify(v);
 }
 
 /** Every graded eval/train answer of a sweep as analysis input (labels only; no texts). */
