@@ -81,6 +81,8 @@ test('crossing step in closed form matches the curve and scales as 1/lr at small
   const before = evalBehaviour(p, closedFormWeights(p, 0.01, Math.floor(k))).initialRate;
   const after = evalBehaviour(p, closedFormWeights(p, 0.01, Math.ceil(k))).initialRate;
   assert.ok(before > 0.5 && after < 0.5, `${before} ${after}`);
+  // The end point docs/theory.md states: Φ((1.0 − 0.8 − 0.5)/0.397) = 0.225, whatever the LR.
+  assert.ok(Math.abs(evalBehaviour(p, closedFormWeights(p, 0.01, 5000)).initialRate - 0.2248) < 1e-3);
   // The linear model predicts about N× more steps at N× lower LR: no large superlinear effect...
   assert.ok(Math.abs(scenarioLrRatio(s, 0.01, 10) - 1) < 0.02);
   // ...except near the stability edge (ηλ → 1), where one large step does what many small ones do.
