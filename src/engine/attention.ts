@@ -15,103 +15,49 @@ export function causalSelfAttention(tape: Tape, qkv: Tensor, nHead: number): Ten
   const C = C3 / 3;
   const H = nHead;
   const D = C / H;
-  const BH = B * H;
   const TT = T * T;
-  const TD = T * D;
   const g = tape.gemm;
   const rec = tape.needsGrad(qkv);
-  const q = tape.scratch(BH * TD); // (B, H, T, D)
-  const k = tape.scratch(BH * TD); // (B, H, T, D)
-  const v = tape.scratch(BH * TD); // (B, H, T, D)
-  splitHeads(qkv.data, q, k, v, B, T, C, H, D);
-  const p = tape.scratch(BH * TT); // (B, H, T, T) attention probabilities
+  const x = qkv.data;
   const scale = 1 / Math.sqrt(D);
-  g.sgemmStridedBatched(false, true, T, T, D, scale, q, 0, D, TD, k, 0, D, TD, 0, p, 0, T, TT, BH);
-  causalSoftmaxRows(p, BH, T);
-  const yh = tape.scratch(BH * TD); // (B, H, T, D)
-  g.sgemmStridedBatched(false, false, T, D, T, 1, p, 0, T, TT, v, 0, D, TD, 0, yh, 0, D, TD, BH);
+  // Heads are read in place: for sequence b, head h's q is the (T, D) block at b·T·3C + h·D with row
+  // stride 3C (k at +C, v at +2C), so one strided batch over the H heads per sequence needs no copies.
+  const p = tape.scratch(B * H * TT); // (B, H, T, T) attention probabilities
+  for (let b = 0; b < B; b++) {
+    const o = b * T * C3;
+    g.sgemmStridedBatched(false, true, T, T, D, scale, x, o, C3, D, x, o + C, C3, D, 0, p, b * H * TT, T, TT, H);
+  }
+  causalSoftmaxRows(p, B * H, T);
   const y = tape.output([B, T, C], rec); // (B, T, C)
-  mergeHeads(yh, y.data, B, T, C, H, D);
+  for (let b = 0; b < B; b++) {
+    const o = b * T * C3;
+    g.sgemmStridedBatched(false, false, T, D, T, 1, p, b * H * TT, T, TT, x, o + 2 * C, C3, D, 0, y.data, b * T * C, C, D, H);
+  }
   if (rec) {
     tape.record(() => {
-      if (!y.grad) return;
-      const dyh = tape.gradScratchRaw(BH * TD); // (B, H, T, D)
-      splitOne(y.grad, dyh, B, T, C, H, D);
-      const dp = tape.gradScratchRaw(BH * TT); // (B, H, T, T)
-      g.sgemmStridedBatched(false, true, T, T, D, 1, dyh, 0, D, TD, v, 0, D, TD, 0, dp, 0, T, TT, BH);
-      const dv = tape.gradScratchRaw(BH * TD); // (B, H, T, D)
-      g.sgemmStridedBatched(true, false, T, D, T, 1, p, 0, T, TT, dyh, 0, D, TD, 0, dv, 0, D, TD, BH);
-      softmaxBackwardRows(dp, p, BH, T); // dp becomes dS (pre-scale)
-      const dq = tape.gradScratchRaw(BH * TD); // (B, H, T, D)
-      const dk = tape.gradScratchRaw(BH * TD); // (B, H, T, D)
-      g.sgemmStridedBatched(false, false, T, D, T, scale, dp, 0, T, TT, k, 0, D, TD, 0, dq, 0, D, TD, BH);
-      g.sgemmStridedBatched(true, false, T, D, T, scale, dp, 0, T, TT, q, 0, D, TD, 0, dk, 0, D, TD, BH);
-      const [dqkv, acc] = tape.gradTarget(qkv);
-      mergeQkvGrads(dqkv, acc, dq, dk, dv, B, T, C, H, D);
+      const dy = y.grad;
+      if (!dy) return;
+      const [dx, acc] = tape.gradTarget(qkv);
+      const beta = acc ? 1 : 0;
+      const dp = tape.gradScratchRaw(B * H * TT); // (B, H, T, T)
+      for (let b = 0; b < B; b++) {
+        const o = b * T * C3;
+        const pb = b * H * TT;
+        // dP = dY Vᵀ; dV = Pᵀ dY (written into the v part of dqkv)
+        g.sgemmStridedBatched(false, true, T, T, D, 1, dy, b * T * C, C, D, x, o + 2 * C, C3, D, 0, dp, pb, T, TT, H);
+        g.sgemmStridedBatched(true, false, T, D, T, 1, p, pb, T, TT, dy, b * T * C, C, D, beta, dx, o + 2 * C, C3, D, H);
+      }
+      softmaxBackwardRows(dp, p, B * H, T); // dp becomes dS (before the 1/√D scale)
+      for (let b = 0; b < B; b++) {
+        const o = b * T * C3;
+        const pb = b * H * TT;
+        // dQ = scale · dS K; dK = scale · dSᵀ Q
+        g.sgemmStridedBatched(false, false, T, D, T, scale, dp, pb, T, TT, x, o + C, C3, D, beta, dx, o, C3, D, H);
+        g.sgemmStridedBatched(true, false, T, D, T, scale, dp, pb, T, TT, x, o, C3, D, beta, dx, o + C, C3, D, H);
+      }
     });
   }
   return y;
-}
-
-/** qkv (B, T, 3C) → q, k, v (B, H, T, D). */
-function splitHeads(src: Float32Array, q: Float32Array, k: Float32Array, v: Float32Array,
-  B: number, T: number, C: number, H: number, D: number): void {
-  for (let b = 0; b < B; b++) {
-    for (let t = 0; t < T; t++) {
-      const s = (b * T + t) * 3 * C;
-      for (let h = 0; h < H; h++) {
-        const d0 = ((b * H + h) * T + t) * D;
-        const s0 = s + h * D;
-        for (let d = 0; d < D; d++) {
-          q[d0 + d] = src[s0 + d]!;
-          k[d0 + d] = src[s0 + C + d]!;
-          v[d0 + d] = src[s0 + 2 * C + d]!;
-        }
-      }
-    }
-  }
-}
-
-/** (B, T, C) → (B, H, T, D). */
-function splitOne(src: Float32Array, dst: Float32Array, B: number, T: number, C: number, H: number, D: number): void {
-  for (let b = 0; b < B; b++) {
-    for (let t = 0; t < T; t++) {
-      for (let h = 0; h < H; h++) {
-        dst.set(src.subarray((b * T + t) * C + h * D, (b * T + t) * C + h * D + D), ((b * H + h) * T + t) * D);
-      }
-    }
-  }
-}
-
-/** (B, H, T, D) → (B, T, C). */
-function mergeHeads(src: Float32Array, dst: Float32Array, B: number, T: number, C: number, H: number, D: number): void {
-  for (let b = 0; b < B; b++) {
-    for (let h = 0; h < H; h++) {
-      for (let t = 0; t < T; t++) {
-        const s = ((b * H + h) * T + t) * D;
-        dst.set(src.subarray(s, s + D), (b * T + t) * C + h * D);
-      }
-    }
-  }
-}
-
-/** dqkv (B, T, 3C) (+)= [dq | dk | dv], each (B, H, T, D); adds when `acc`. */
-function mergeQkvGrads(dst: Float32Array, acc: boolean, dq: Float32Array, dk: Float32Array, dv: Float32Array,
-  B: number, T: number, C: number, H: number, D: number): void {
-  for (let b = 0; b < B; b++) {
-    for (let t = 0; t < T; t++) {
-      const s = (b * T + t) * 3 * C;
-      for (let h = 0; h < H; h++) {
-        const d0 = ((b * H + h) * T + t) * D;
-        const s0 = s + h * D;
-        for (let d = 0; d < D; d++) {
-          dst[s0 + d] = acc ? dst[s0 + d]! + dq[d0 + d]! : dq[d0 + d]!;
-          dst[s0 + C + d] = acc ? dst[s0 + C + d]! + dk[d0 + d]! : dk[d0 + d]!;
-          dst[s0 + 2 * C + d] = acc ? dst[s0 + 2 * C + d]! + dv[d0 + d]! : dv[d0 + d]!;
-        }
-      }
-    }
-  }
 }
 
 /** In place over BH blocks of (T, T) scores: row i becomes softmax over columns 0..i, zeros after. */
