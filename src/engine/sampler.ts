@@ -329,6 +329,10 @@ export function score(model: Gpt, items: readonly ScoreItem[], gemm: Gemm = getG
     if (it.prompt.length < 1 || it.continuation.length < 1) {
       throw new DataError('prompt and continuation need at least one token each', `items[${i}]`);
     }
+    const n = it.prompt.length + it.continuation.length;
+    if (n > model.config.contextLength + 1) {
+      throw new DataError(`prompt + continuation is ${n} tokens; at most ${model.config.contextLength + 1} (context length + 1) can be scored`, `items[${i}]`);
+    }
   });
   for (let b0 = 0; b0 < items.length; b0 += batchSize) {
     const chunk = items.slice(b0, b0 + batchSize);
