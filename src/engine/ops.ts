@@ -111,10 +111,16 @@ function binary(tape: Tape, a: Tensor, b: Tensor, isMul: boolean): Tensor {
   const ad = a.data;
   const bd = b.data;
   const yd = y.data;
-  for (let i = 0; i < n; i++) {
-    const x1 = ad[ia ? ia[i]! : i]!;
-    const x2 = bd[ib ? ib[i]! : i]!;
-    yd[i] = isMul ? x1 * x2 : x1 + x2;
+  if (ia === null && ib === null) {
+    // Same shapes (the residual adds): a plain loop.
+    if (isMul) for (let i = 0; i < n; i++) yd[i] = ad[i]! * bd[i]!;
+    else for (let i = 0; i < n; i++) yd[i] = ad[i]! + bd[i]!;
+  } else {
+    for (let i = 0; i < n; i++) {
+      const x1 = ad[ia ? ia[i]! : i]!;
+      const x2 = bd[ib ? ib[i]! : i]!;
+      yd[i] = isMul ? x1 * x2 : x1 + x2;
+    }
   }
   if (rec) {
     tape.record(() => {
@@ -133,6 +139,11 @@ function binaryBackward(tape: Tape, self: Tensor, idx: Int32Array | null, dy: Fl
   const [d, acc] = tape.gradTarget(self);
   if (!acc && idx === null && other === null) {
     d.set(dy); // a fresh, same-shape gradient of an add is dy itself
+    return;
+  }
+  if (idx === null && otherIdx === null) {
+    if (other) for (let i = 0; i < n; i++) d[i] = (acc ? d[i]! : 0) + dy[i]! * other[i]!;
+    else for (let i = 0; i < n; i++) d[i] += dy[i]!; // acc is true here (the fresh case returned above)
     return;
   }
   if (!acc) d.fill(0);
