@@ -5,7 +5,7 @@
 // the same run. Progress lines go to stdout; with --json the last line is one JSON object.
 import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { cpus } from 'node:os';
+import { cpus, loadavg } from 'node:os';
 import { resolve } from 'node:path';
 import { ConfigError } from '../src/errors.js';
 import { GPT_4M, Gpt, Trainer, countParams, generate, type Sequence } from '../src/engine/index.js';
@@ -162,6 +162,7 @@ function main(): void {
   const cfg = parseArgs(process.argv.slice(2));
   const gemm = getGemm();
   const blas = gemm.backend === 'openblas' ? openblasInfo() : undefined;
+  const loadBefore = loadavg()[0]!; // other processes compete for the cores; reported with the figures
   log(`bench:engine  node ${process.version}, ${cpus().length} cores (${cpus()[0]?.model ?? '?'}), ` +
     `GEMM ${gemm.backend}${blas ? ` (${blas.threads} threads, ${blas.core} kernels)` : ''}`);
 
@@ -208,6 +209,7 @@ function main(): void {
     config: { ...GPT_4M, batch: cfg.batch, steps: cfg.steps, gen: cfg.gen },
     node: process.version,
     cores: cpus().length,
+    loadAvg1mBefore: round(loadBefore, 2),
   };
   if (cfg.torch) {
     log(`torch reference: ${PYTHON} ${cfg.torch}`);
@@ -227,6 +229,8 @@ function main(): void {
       log(`  engine/torch: training ×${result.trainVsTorch}, batch-1 sampling ×${result.sampleBatch1VsTorch}`);
     }
   }
+  result.loadAvg1mAfter = round(loadavg()[0]!, 2);
+  log(`load average (1 min) before ${loadBefore.toFixed(2)}, after ${loadavg()[0]!.toFixed(2)} on ${cpus().length} cores`);
   if (cfg.json) log(JSON.stringify(result));
 }
 
