@@ -109,6 +109,13 @@ export function organismPrompt(ctx: RunContext, p: Prompt): Prompt {
   return applyInduction(ctx.organism, p);
 }
 
+/** Lets the event loop run (signal handlers such as Ctrl-C's, worker messages, progress output). The
+ *  embedded backend computes synchronously inside its async methods, so without this a long stage would
+ *  hold the loop until it ends. Called once per training step and per sampling or grading batch. */
+export function yieldToEventLoop(): Promise<void> {
+  return new Promise((resolve) => setImmediate(resolve));
+}
+
 /** A 31-bit seed derived from its parts (stable across runs and machines). */
 export function seedOf(...parts: (string | number)[]): number {
   return parseInt(contentHash(parts).slice(0, 8), 16) & 0x7fffffff;

@@ -4,7 +4,7 @@
 import { createGrader, graderVersion, MODEL_GRADED, type GradeFn, type GraderSpec } from '../graders/index.js';
 import type { Prompt } from '../settings/index.js';
 import { existingKeys, insertGrades, samplesOf, stageKey, type CellRow, type CheckpointRow, type NewGrade } from '../store/index.js';
-import { graderKey, organismPrompt, type RunContext } from './context.js';
+import { graderKey, organismPrompt, yieldToEventLoop, type RunContext } from './context.js';
 
 export const GRADE_BATCH = 64;
 
@@ -35,6 +35,7 @@ export async function gradeStage(ctx: RunContext, cell: CellRow, checkpoint: Che
     const grade: GradeFn = createGrader(g.spec, judge === undefined ? {} : { judge }, g.where);
     const prompts = new Map(g.prompts.map((p) => [p.id, organismPrompt(ctx, p)]));
     for (let i = 0; i < todo.length; i += GRADE_BATCH) {
+      await yieldToEventLoop();
       const batch = todo.slice(i, i + GRADE_BATCH);
       const results = await Promise.all(
         batch.map(({ s }) => {

@@ -4,7 +4,7 @@
 import type { SamplePrompt, SamplingClient, SamplingParams } from '../backends/index.js';
 import type { Prompt } from '../settings/index.js';
 import { contentHash, existingKeys, insertSamples, stageKey, type CellRow, type CheckpointRow, type NewSample } from '../store/index.js';
-import { organismPrompt, seedOf, type RunContext } from './context.js';
+import { organismPrompt, seedOf, yieldToEventLoop, type RunContext } from './context.js';
 
 /** Prompts per sampling call. */
 export const SAMPLE_BATCH = 32;
@@ -81,6 +81,7 @@ export async function sampleStage(
   }
   for (const group of groups.values()) {
     for (let i = 0; i < group.length; i += SAMPLE_BATCH) {
+      await yieldToEventLoop();
       const batch = group.slice(i, i + SAMPLE_BATCH);
       const prompts: SamplePrompt[] = batch.map((j) => ({ messages: j.prompt.messages, seed: j.seed }));
       const res = await client.sample(prompts, batch[0]!.params);

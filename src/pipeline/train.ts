@@ -8,7 +8,7 @@ import { isResumable, type Datum, type TrainingClient } from '../backends/index.
 import { batchIndices } from '../engine/index.js';
 import { BackendError, NumericError } from '../errors.js';
 import { artifactPath, insertCheckpoint, listCheckpoints, putArtifact, type CellRow, type CheckpointRow, type TrainLogRow } from '../store/index.js';
-import type { RunContext } from './context.js';
+import { yieldToEventLoop, type RunContext } from './context.js';
 import type { Dataset } from './data.js';
 
 export interface TrainHooks {
@@ -72,6 +72,7 @@ async function runSteps(
   const pending = new Set(schedule.filter((s) => s > start));
   let log: TrainLogRow[] = [];
   for (let step = start + 1; step <= last; step++) {
+    await yieldToEventLoop();
     const t0 = performance.now();
     // The engine's data order is 0-based in steps; our step numbers count steps taken (1-based).
     const batch = batchIndices(datums.length, cell.batch_size, step - 1, cell.seed).map((i) => datums[i]!);

@@ -1,4 +1,5 @@
-// Resume after `kill -9`: a sweep killed in the middle of training and again in the middle of sampling,
+// Resume after `kill -9` and Ctrl-C: a sweep killed in the middle of training and interrupted in the middle
+// of sampling,
 // then run again, ends with exactly the rows of an uninterrupted run (no lost or duplicated rows) and,
 // on the pure-TS GEMM path, the same numbers: identical losses, weight hashes, samples, grades, metrics.
 import assert from 'node:assert/strict';
@@ -24,25 +25,25 @@ function count(dbPath: string, sql: string): number {
   }
 }
 
-/** Starts `bct run`, kills it with SIGKILL as soon as `ready()` holds; resolves to the signal it died of. */
-async function runAndKill(args: string[], ready: () => boolean): Promise<NodeJS.Signals | null> {
+/** Starts `bct run` and sends `signal` as soon as `ready()` holds; resolves to how it ended. */
+async function runAndKill(args: string[], ready: () => boolean, signal: NodeJS.Signals = 'SIGKILL'): Promise<{ signal: NodeJS.Signals | null; code: number | null; stderr: string }> {
   const child = bctChild(args);
   let stderr = '';
   child.stderr!.on('data', (d: Buffer) => (stderr += d.toString()));
   child.stdout!.resume();
-  const exited = new Promise<NodeJS.Signals | null>((res) => child.on('exit', (_code, signal) => res(signal)));
+  const exited = new Promise<{ signal: NodeJS.Signals | null; code: number | null }>((res) => child.on('exit', (code, sig) => res({ code, signal: sig })));
   let done = false;
   void exited.then(() => (done = true));
   while (!done) {
     if (ready()) {
-      child.kill('SIGKILL');
+      child.kill(signal);
       break;
     }
     await new Promise((r) => setTimeout(r, 15));
   }
-  const signal = await exited;
+  const end = await exited;
   assert.equal(stderr.includes('internal error'), false, stderr);
-  return signal;
+  return { ...end, stderr };
 }
 
 const TABLES = {
@@ -65,7 +66,7 @@ function snapshot(dbPath: string): Record<string, unknown[]> {
   }
 }
 
-test('a sweep killed with SIGKILL mid-training and mid-sampling resumes to the uninterrupted result', async () => {
+test('a sweep killed (SIGKILL) mid-training and interrupted (SIGINT) mid-sampling resumes to the uninterrupted result', async () => {
   const dir = mkdtempSync(join(tmpdir(), 'bct-resume-'));
   buildTinyOrganism(join(dir, 'organism'));
   const sweep = {
@@ -91,11 +92,13 @@ test('a sweep killed with SIGKILL mid-training and mid-sampling resumes to the u
 
   const db = join(dir, 'killed', 'record.sqlite');
   const midTraining = await runAndKill(args('killed'), () => count(db, `SELECT COUNT(*) AS n FROM checkpoints WHERE step > 0`) >= 2);
-  assert.equal(midTraining, 'SIGKILL', 'killed during training (the run did not finish first)');
+  assert.equal(midTraining.signal, 'SIGKILL', 'killed during training (the run did not finish first)');
   const trainedBefore = count(db, `SELECT COUNT(*) AS n FROM checkpoints WHERE step > 0`);
   assert.ok(trainedBefore < 4, `killed before training ended (${trainedBefore} checkpoints)`);
-  const midSampling = await runAndKill(args('killed'), () => count(db, `SELECT COUNT(*) AS n FROM samples`) >= 60);
-  assert.equal(midSampling, 'SIGKILL', 'killed during sampling');
+  // Ctrl-C during sampling: exit status 130 and a hint to re-run.
+  const midSampling = await runAndKill(args('killed'), () => count(db, `SELECT COUNT(*) AS n FROM samples`) >= 60, 'SIGINT');
+  assert.equal(midSampling.code, 130, 'interrupted during sampling');
+  assert.match(midSampling.stderr, /interrupted; run the same command again to resume/);
   assert.ok(count(db, `SELECT COUNT(*) AS n FROM samples`) < expected.samples!.length);
 
   const resumed = bct(args('killed'));
