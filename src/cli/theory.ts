@@ -10,7 +10,7 @@ import type { Command } from './command.js';
 import { formatHelp, parseArgs, parseNumber, parseNumberList, type CliOptions, type CommandHelp } from './options.js';
 
 export interface TheoryConfig {
-  lrs: number[]; // learning rates to compare; default 1e-3 … 0.9 (the scenario's GD is stable below 1)
+  lrs: number[]; // learning rates to compare; default 3e-4 … 0.9 (the scenario's GD is stable below 1)
   steps: number; // last checkpoint step; default 3000
   points: number; // log-spaced checkpoints from 0; default 20
   out: string; // SVG file to write; default theory-linreg.svg
@@ -20,7 +20,7 @@ export interface TheoryConfig {
 
 const schema = z
   .object({
-    lrs: z.array(z.number().positive()).min(1).default([0.001, 0.003, 0.01, 0.03, 0.1, 0.3, 0.45, 0.9]),
+    lrs: z.array(z.number().positive()).min(1).default([0.0003, 0.001, 0.003, 0.01, 0.03, 0.1, 0.3, 0.45, 0.9]),
     steps: z.number().int().positive().default(3000),
     points: z.number().int().min(2).default(20),
     out: z.string().min(1).default('theory-linreg.svg'),
@@ -71,13 +71,29 @@ export async function runTheory(argv: readonly string[], out: (line: string) => 
   const f = (x: number, d = 3): string => (Number.isFinite(x) ? x.toFixed(d) : 'never');
   out(`GD on the scenario's train loss is stable for lr < ${f(study.stabilityLimit)} (2/λ_max).`);
   out('');
+  const g = (x: number, d = 2): string => (Number.isNaN(x) ? '-' : f(x, d));
   out(table(
-    ['lr', 'lr·λmax', 'k* (closed)', 'lr·k*', 'crossing (closed, ckpts)', 'crossing (SGD)', 'P(init) end', 'SGD end'],
-    study.rows.map((r) => [formatLr(r.lr), f(r.lrLambdaMax, 2), r.lrLambdaMax >= 1 ? '≤ 1 (overshoot)' : f(r.kStar, 1), r.lrLambdaMax >= 1 ? '-' : f(r.lrTimesKStar), r.closedCrossing, r.simulatedCrossing, f(r.finalClosed), f(r.finalSimulated)]),
+    ['lr', 'lr·λmax', 'k* (closed)', 'lr·k*', 'crossing (closed, ckpts)', 'crossing (SGD)', 'P(init) end', 'SGD end', 'Adam crossing', 'lr·steps (Adam)'],
+    study.rows.map((r) => [
+      formatLr(r.lr),
+      f(r.lrLambdaMax, 2),
+      r.lrLambdaMax >= 1 ? '≤ 1 (overshoot)' : f(r.kStar, 1),
+      r.lrLambdaMax >= 1 ? '-' : f(r.lrTimesKStar),
+      r.closedCrossing,
+      r.simulatedCrossing,
+      f(r.finalClosed),
+      f(r.finalSimulated),
+      f(r.adamSteps, 1),
+      f(r.adamLrTimesSteps),
+    ]),
   ));
   out('');
-  out('LR pairs with lr·λmax < 1: k*(low) / (N · k*(high)); 1 = only lr × steps matters; the companion note saw > 6.');
-  out(table(['high', 'low', 'N', 'ratio'], study.pairs.map((p) => [formatLr(p.lrHigh), formatLr(p.lrLow), f(p.n, 1), f(p.ratio, 2)])));
+  out('LR pairs (N from 2 to 10; all in --json): steps at the low LR / (N · steps at the high LR).');
+  out('1 = only lr × steps matters; the companion note saw > 6. GD: closed form, lr·λmax < 1 only. Adam: simulated.');
+  out(table(
+    ['high', 'low', 'N', 'GD ratio', 'Adam ratio'],
+    study.pairs.filter((p) => p.n >= 1.99 && p.n <= 10.01).map((p) => [formatLr(p.lrHigh), formatLr(p.lrLow), f(p.n, 1), g(p.ratio), g(p.adamRatio)]),
+  ));
   out('');
   out(`plot: ${svgPath}`);
 }

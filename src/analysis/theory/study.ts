@@ -8,6 +8,7 @@ import {
   scenarioData,
   scenarioProblem,
   scenarioStepsToTransfer,
+  simulateAdam,
   simulateGd,
   stabilityLimit,
   type FlagScenario,
@@ -39,14 +40,20 @@ export interface StudyRow {
   /** P(initial) at the last checkpoint, closed form and simulated. */
   finalClosed: number;
   finalSimulated: number;
+  /** Adam (β = 0.9, 0.999) on the same data: crossing step measured at every step, or Infinity. */
+  adamSteps: number;
+  /** lr × adamSteps. */
+  adamLrTimesSteps: number;
 }
 
 export interface StudyPair {
   lrHigh: number;
   lrLow: number;
   n: number;
-  /** k*(lrLow) / (n · k*(lrHigh)): 1 means "only lr × steps matters". */
+  /** k*(lrLow) / (n · k*(lrHigh)): 1 means "only lr × steps matters". NaN outside the monotone regime. */
   ratio: number;
+  /** The same ratio for Adam's measured crossings (NaN when either did not cross). */
+  adamRatio: number;
 }
 
 export interface Study {
@@ -72,6 +79,11 @@ export function linregStudy(s: FlagScenario, o: StudyOptions): Study {
     closed.push(...cl);
     simulated.push(...sm);
     const kStar = scenarioStepsToTransfer(s, lr);
+    // Adam has no closed form here: simulate every step so the crossing is not limited by checkpoints.
+    const dense = Array.from({ length: Math.max(...o.steps) + 1 }, (_, k) => k);
+    const adamW = simulateAdam(data, p.w0, lr, dense, { batchSize: o.batchSize ?? 32, seed: o.seed ?? 1 });
+    const adam = firstCrossing(dense.map((step) => ({ step, value: evalBehaviour(p, adamW.get(step)!).initialRate })), 0.5);
+    const adamSteps = adam.status === 'transfer' ? adam.steps : Infinity;
     rows.push({
       lr,
       lrLambdaMax: (2 * lr) / limit,
@@ -81,14 +93,19 @@ export function linregStudy(s: FlagScenario, o: StudyOptions): Study {
       simulatedCrossing: label(firstCrossing(sm.map((c) => ({ step: c.step, value: c.rate })), 0.5)),
       finalClosed: cl[cl.length - 1]!.rate,
       finalSimulated: sm[sm.length - 1]!.rate,
+      adamSteps,
+      adamLrTimesSteps: lr * adamSteps,
     });
   }
   const pairs: StudyPair[] = [];
   for (const hi of rows) {
     for (const lo of rows) {
-      // Only the monotone regime (lr·λmax < 1): above it k* is "within the first step", not a rate.
-      if (lo.lr >= hi.lr || !Number.isFinite(hi.kStar) || hi.lrLambdaMax >= 1) continue;
-      pairs.push({ lrHigh: hi.lr, lrLow: lo.lr, n: hi.lr / lo.lr, ratio: lo.kStar / ((hi.lr / lo.lr) * hi.kStar) });
+      if (lo.lr >= hi.lr) continue;
+      const n = hi.lr / lo.lr;
+      // GD: only the monotone regime (lr·λmax < 1); above it k* means "within the first step".
+      const gd = Number.isFinite(hi.kStar) && hi.lrLambdaMax < 1 ? lo.kStar / (n * hi.kStar) : NaN;
+      const adam = Number.isFinite(hi.adamSteps) && Number.isFinite(lo.adamSteps) ? lo.adamSteps / (n * hi.adamSteps) : NaN;
+      if (!Number.isNaN(gd) || !Number.isNaN(adam)) pairs.push({ lrHigh: hi.lr, lrLow: lo.lr, n, ratio: gd, adamRatio: adam });
     }
   }
   return { stabilityLimit: limit, rows, pairs, closed, simulated };
