@@ -43,6 +43,9 @@ export function linearCrossEntropy(tape: Tape, x: Tensor, w: Tensor, targets: In
   const dx = rec && x.requiresGrad ? tape.scratch(N * C).fill(0) : null; // (N, C)
   const dw = rec && w.requiresGrad ? tape.scratch(V * C).fill(0) : null; // (V, C)
   const dxc = dx ? tape.scratch(CHUNK * C) : null; // (R, C)
+  const xs = dw ? tape.scratch(CHUNK * C) : null; // (R, C) rows of xc scaled by kᵢ/sᵢ
+  const rowK = tape.scratch(CHUNK); // (R) kᵢ = wᵢ/Σw
+  const rowKS = tape.scratch(CHUNK); // (R) kᵢ/sᵢ, sᵢ = Σⱼ exp(logitⱼ − max)
   let total = 0;
   for (let r0 = 0; r0 < rows.length; r0 += CHUNK) {
     const R = Math.min(CHUNK, rows.length - r0);
@@ -65,20 +68,35 @@ export function linearCrossEntropy(tape: Tape, x: Tensor, w: Tensor, targets: In
       const l = Math.log(s) + m - lt;
       nll[i] = l;
       total += weights[i]! * l;
-      if (rec) {
-        // d loss / d logits = wᵢ/Σw · (softmax − onehot), written over the logits row.
-        const k = weights[i]! / weightSum;
-        const inv = k / s;
-        for (let j = 0; j < V; j++) lg[o + j]! *= inv;
-        lg[o + tgt]! -= k;
-      }
+      rowK[r] = weights[i]! / weightSum;
+      rowKS[r] = rowK[r]! / s;
     }
     if (!rec) continue;
+    // d loss / d logitsᵢ = kᵢ·(eᵢ/sᵢ − onehot(tᵢ)). Rather than rescaling every V-long row of e, the
+    // per-row factors go on the C-long side: dxᵢ = (kᵢ/sᵢ)(e W)ᵢ − kᵢ W[tᵢ] and
+    // dW += eᵀ diag(k/s) xc − Σᵢ kᵢ onehot(tᵢ) xcᵢ.
     if (dx && dxc) {
       g.sgemm(false, false, R, C, V, 1, lg, 0, V, w.data, 0, C, 0, dxc, 0, C);
-      for (let r = 0; r < R; r++) dx.set(dxc.subarray(r * C, r * C + C), rows[r0 + r]! * C);
+      for (let r = 0; r < R; r++) {
+        const ks = rowKS[r]!;
+        const k = rowK[r]!;
+        const o = rows[r0 + r]! * C;
+        const t = targets[rows[r0 + r]!]! * C;
+        for (let c = 0; c < C; c++) dx[o + c] = ks * dxc[r * C + c]! - k * w.data[t + c]!;
+      }
     }
-    if (dw) g.sgemm(true, false, V, C, R, 1, lg, 0, V, xc, 0, C, 1, dw, 0, C);
+    if (dw && xs) {
+      for (let r = 0; r < R; r++) {
+        const ks = rowKS[r]!;
+        for (let c = 0; c < C; c++) xs[r * C + c] = ks * xc[r * C + c]!;
+      }
+      g.sgemm(true, false, V, C, R, 1, lg, 0, V, xs, 0, C, 1, dw, 0, C);
+      for (let r = 0; r < R; r++) {
+        const k = rowK[r]!;
+        const t = targets[rows[r0 + r]!]! * C;
+        for (let c = 0; c < C; c++) dw[t + c] -= k * xc[r * C + c]!;
+      }
+    }
   }
   const loss = tape.output([1], rec); // (1)
   loss.data[0] = weightSum > 0 ? total / weightSum : 0;
