@@ -1,7 +1,12 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { createGrader, GRADER_DEFINITIONS, GRADER_NAMES, MODEL_GRADED, type GraderName } from './index.js';
-import type { SamplingClient } from '../backends/index.js';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createBackend } from '../backends/index.js';
+import { Gpt, saveModel } from '../engine/index.js';
+import { Tokenizer } from '../microworld/index.js';
 import type { Prompt } from '../settings/index.js';
 
 const prompt: Prompt = { id: 'p1', messages: [{ role: 'user', content: 'name an animal' }], meta: { animal: 'cat' } };
@@ -50,22 +55,26 @@ test('bad grader args name the args path', () => {
   assert.throws(() => createGrader({ name: 'nope' as GraderName, args: {} }), /known graders: regex/);
 });
 
-test('llm-judge: softmax of Yes/No logprobs cut at 0.5, failures are results', async () => {
-  const judge = (yes: number, no: number): SamplingClient => ({
-    renderer: undefined as never,
-    sample: () => Promise.reject(new Error('unused')),
-    logprobs: (_p, c) => Promise.resolve({ logprob: c === 'Yes' ? yes : no, tokens: [], tokenLogprobs: [], latencyMs: 0 }),
-    close: () => Promise.resolve(),
-  });
-  const spec = { name: 'llm-judge' as const, args: { question: 'Does "{{completion}}" name a cat?', yes: 'initial', no: 'alternate' } };
-  const r1 = await createGrader(spec, { judge: judge(Math.log(0.8), Math.log(0.2)) })({ prompt, completion: 'cat' });
-  assert.equal(r1.label, 'initial');
-  assert.ok(Math.abs(r1.score - 0.8) < 1e-9);
-  const r2 = await createGrader(spec, { judge: judge(-3, -1) })({ prompt, completion: 'dog' });
-  assert.equal(r2.label, 'alternate');
-  const failing: SamplingClient = { ...judge(0, 0), logprobs: () => Promise.reject(new Error('boom')) };
-  const r3 = await createGrader(spec, { judge: failing })({ prompt, completion: 'x' });
-  assert.equal(r3.label, 'error');
-  assert.match(r3.reason, /boom/);
+test('llm-judge: softmax of the Yes/No log-probabilities of a real judge model, cut at 0.5', async () => {
+  const dir = join(mkdtempSync(join(tmpdir(), 'bct-judge-')), 'judge');
+  saveModel(new Gpt({ vocabSize: Tokenizer.microworld().vocabSize, contextLength: 32, dModel: 16, nLayer: 1, nHead: 2 }, 5), dir);
+  const judge = await createBackend({ name: 'embedded', args: {} }).createSamplingClient({ base: dir });
+  // The microworld has no "Yes"/"No" words, so the judge answers with two of its words instead.
+  const spec = { name: 'llm-judge' as const, args: { question: 'echo {{completion}}', yes: 'initial', no: 'alternate', yesText: 'right', noText: 'wrong' } };
+  const r = await createGrader(spec, { judge })({ prompt, completion: 'cat' });
+  const asked = [{ role: 'user' as const, content: 'echo cat' }];
+  const yes = (await judge.logprobs(asked, 'right')).logprob;
+  const no = (await judge.logprobs(asked, 'wrong')).logprob;
+  const pYes = 1 / (1 + Math.exp(no - yes));
+  assert.ok(Math.abs(r.score - pYes) < 1e-9, `${r.score} vs ${pYes}`);
+  assert.equal(r.label, pYes >= 0.5 ? 'initial' : 'alternate');
+  assert.match(r.reason, /judge P\(right\) = 0\.\d{3} against threshold 0\.5/);
+  // Flipping the threshold across P(Yes) flips the verdict.
+  const flipped = await createGrader({ ...spec, args: { ...spec.args, threshold: pYes >= 0.5 ? 0.999 : 0.001 } }, { judge })({ prompt, completion: 'cat' });
+  assert.notEqual(flipped.label, r.label);
+  // A question the judge cannot read is a graded failure, not a throw.
+  const unreadable = await createGrader({ ...spec, args: { ...spec.args, question: 'is this nonsense {{completion}}' } }, { judge })({ prompt, completion: 'cat' });
+  assert.equal(unreadable.label, 'error');
+  assert.match(unreadable.reason, /judge failed: .*unknown word "is"/);
   assert.throws(() => createGrader(spec), /needs a judge model/);
 });
