@@ -5,6 +5,7 @@ export {
   stabilityLimit,
   empiricalProblem,
   simulateGd,
+  simulateAdam,
   sampledEvalRate,
   scenarioProblem,
   scenarioData,
