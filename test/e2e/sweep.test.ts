@@ -7,6 +7,8 @@ import { join } from 'node:path';
 import { test } from 'node:test';
 import Database from 'better-sqlite3';
 import { stringify } from 'yaml';
+import { Gpt, saveModel } from '../../src/engine/index.js';
+import { Tokenizer } from '../../src/microworld/index.js';
 import { bct, REPO } from './cli.js';
 import { buildTinyOrganism } from './tiny-organism.js';
 
@@ -148,4 +150,19 @@ test('bad input exits 2 and names the file and the field; nothing is recorded', 
   assert.equal(help.status, 0);
   assert.match(help.stdout, /--checkpoint-count <n>/);
   assert.match(help.stdout, /Examples:/);
+});
+
+test('a setting that fails its pre-check is refused (exit 2, offending prompts listed) unless --force', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'bct-e2e-check-'));
+  // An untrained model shows neither behaviour reliably: the pre-check must fail.
+  saveModel(new Gpt({ vocabSize: Tokenizer.microworld().vocabSize, contextLength: 24, dModel: 16, nLayer: 1, nHead: 2 }, 3), join(dir, 'random'));
+  const args = ['run', '--setting', SETTING, '--base', join(dir, 'random'), '--lrs', '1e-3', '--steps', '2', '--checkpoint-every', '2', '--max-tokens', '2', '--project', join(dir, '.bct')];
+  const refused = bct(args);
+  assert.equal(refused.status, 2, refused.stdout);
+  assert.match(refused.stdout, /pre-check of tiny-flag on random: FAIL/);
+  assert.match(refused.stdout, /initial behaviour at step 0: .* FAIL[^\n]*\n {4}e\d+: /);
+  assert.match(refused.stderr, /fails its pre-check on organism "random" \(see above\); fix the setting or pass --force/);
+  const forced = bct([...args, '--force']);
+  assert.equal(forced.status, 0, forced.stderr);
+  assert.match(forced.stdout, /sweep tiny-flag-[0-9a-f]{8}: 1 cells/);
 });

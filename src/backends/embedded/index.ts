@@ -104,9 +104,9 @@ class EmbeddedSampler implements SamplingClient {
   async sample(prompts: readonly SamplePrompt[], params: SamplingParams): Promise<SampleBatchResult> {
     const t0 = performance.now();
     const tokens = prompts.map((p, i) => this.tok.renderPrompt(p.messages, `prompts[${i}].messages`));
-    const room = Math.min(...tokens.map((t) => this.model.config.contextLength - t.length));
+    // Each row stops at the context length on its own, so one long prompt never shortens the others.
     const gens = generate(this.model, tokens, {
-      maxTokens: Math.max(0, Math.min(params.maxTokens, room)),
+      maxTokens: params.maxTokens,
       temperature: params.temperature,
       topP: params.topP,
       stopTokens: [this.tok.special.eot],
