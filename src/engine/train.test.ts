@@ -142,11 +142,14 @@ test('gradient accumulation: two half batches match one full batch', () => {
   });
 });
 
-test('non-finite loss throws NumericError naming the step', () => {
+test('non-finite gradients or loss throw NumericError naming the step', () => {
   const model = new Gpt(TINY, 1);
   const tr = new Trainer(model, gemm);
   tr.forwardBackward(data(2, 8, 0));
   tr.optimStep({ lr: 1e-3 });
+  tr.forwardBackward(data(2, 8, 0));
+  model.blocks[0]!.fcW.grad![3] = Infinity; // a gradient blows up while the loss is still finite
+  assert.throws(() => tr.optimStep({ lr: 1e-3 }), (e: unknown) => e instanceof NumericError && /step 2/.test(e.message));
   model.wte.data[5] = NaN;
   assert.throws(() => tr.forwardBackward(data(2, 8, 0)), (e: unknown) => e instanceof NumericError && /step 2/.test(e.message));
 });
