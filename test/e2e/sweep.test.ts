@@ -9,10 +9,21 @@ import Database from 'better-sqlite3';
 import { stringify } from 'yaml';
 import { Gpt, saveModel } from '../../src/engine/index.js';
 import { Tokenizer } from '../../src/microworld/index.js';
+import { Writable } from 'node:stream';
+import { COMMANDS, main } from '../../src/cli/main.js';
 import { bct, REPO } from './cli.js';
 import { buildTinyOrganism } from './tiny-organism.js';
 
 const SETTING = join(REPO, 'test', 'fixtures', 'tiny-setting', 'setting.yaml');
+
+/** Runs `bct` in-process through the same entry point as the binary (no process start). */
+async function bctIn(args: string[]): Promise<{ status: number; stdout: string; stderr: string }> {
+  let stdout = '';
+  let stderr = '';
+  const sink = (write: (s: string) => void) => new Writable({ write: (c: Buffer, _e, cb) => (write(c.toString()), cb()) });
+  const status = await main(args, { out: sink((s) => (stdout += s)), err: sink((s) => (stderr += s)) });
+  return { status, stdout, stderr };
+}
 
 interface Rate {
   cell: string;
@@ -23,7 +34,7 @@ interface Rate {
   total: number;
 }
 
-test('a 2 LRs × 2 checkpoints sweep runs end to end through bct and records its rates', () => {
+test('a 2 LRs × 2 checkpoints sweep runs end to end through bct and records its rates', async () => {
   const dir = mkdtempSync(join(tmpdir(), 'bct-e2e-'));
   buildTinyOrganism(join(dir, 'organism'), 60);
   const sweep = {
@@ -89,7 +100,7 @@ test('a 2 LRs × 2 checkpoints sweep runs end to end through bct and records its
   for (const f of ['train.jsonl', 'eval.jsonl', 'nll.jsonl']) copyFileSync(join(REPO, 'test', 'fixtures', 'tiny-setting', f), join(regraded, f));
   writeFileSync(join(regraded, 'setting.yaml'), readFileSync(SETTING, 'utf8').replace('args: { classes: { initial: cat, alternate: dog } }', 'args: { classes: { initial: cat, alternate: dog }, ignoreCase: true }'));
   writeFileSync(join(dir, 'regrade.yaml'), stringify({ ...sweep, name: 'regraded', setting: join(regraded, 'setting.yaml') }));
-  const regrade = bct(['run', join(dir, 'regrade.yaml'), '--project', project]);
+  const regrade = await bctIn(['run', join(dir, 'regrade.yaml'), '--project', project]);
   assert.equal(regrade.status, 0, regrade.stderr);
   const db3 = new Database(join(project, 'record.sqlite'), { readonly: true });
   const after = db3.prepare(`SELECT (SELECT COUNT(*) FROM samples) AS s, (SELECT COUNT(*) FROM grades) AS g, (SELECT COUNT(*) FROM train_log) AS t`).get() as { s: number; g: number; t: number };
@@ -98,14 +109,14 @@ test('a 2 LRs × 2 checkpoints sweep runs end to end through bct and records its
   assert.equal(after.g, b.g + 2 * 2 * 16, 'eval answers graded again by the new grader');
   db3.close();
 
-  const status = bct(['status', 'tiny', '--project', project]);
+  const status = await bctIn(['status', 'tiny', '--project', project]);
   assert.equal(status.status, 0, status.stderr);
   assert.match(status.stdout, /sweep 1 tiny: done; setting tiny-flag; cells: 2 done/);
-  const exported = bct(['export', 'tiny', '--format', 'jsonl', '--project', project]);
+  const exported = await bctIn(['export', 'tiny', '--format', 'jsonl', '--project', project]);
   assert.equal(exported.status, 0, exported.stderr);
   const rows = exported.stdout.trim().split('\n').map((l) => JSON.parse(l) as { split: string; label: string });
   assert.equal(rows.length, 2 * 2 * (16 + 8), 'cells × checkpoints × (eval + train answers)');
-  const csv = bct(['export', '--table', 'capability', '--project', project]);
+  const csv = await bctIn(['export', '--table', 'capability', '--project', project]);
   assert.match(csv.stdout.split('\n')[0]!, /^cell,lr,seed,step,metric,value,n,higher_is_better$/);
 
   // Two cells at once in worker threads compute exactly what one at a time did.
@@ -120,36 +131,47 @@ test('a 2 LRs × 2 checkpoints sweep runs end to end through bct and records its
   };
   assert.deepEqual(answers(parallel), answers(project));
 
-  const check = bct(['check', SETTING, '--base', join(dir, 'organism'), '--project', project]);
+  const check = await bctIn(['check', SETTING, '--base', join(dir, 'organism'), '--project', project]);
   assert.equal(check.status, 0, check.stderr);
   assert.match(check.stdout, /initial behaviour at step 0: 100\.0% \(8\/8, 95% CI 67\.6%–100\.0%\) PASS/);
 });
 
-test('bad input exits 2 and names the file and the field; nothing is recorded', () => {
+test('bad input exits 2 and names the file and the field; nothing is recorded', async () => {
   const dir = mkdtempSync(join(tmpdir(), 'bct-e2e-bad-'));
   const project = join(dir, '.bct');
+  // Through the binary: the exit status and stderr a user sees.
   writeFileSync(join(dir, 'bad-sweep.yaml'), stringify({ setting: SETTING, lrs: [1e-3, 'fast'] }));
   const bad = bct(['run', join(dir, 'bad-sweep.yaml'), '--project', project]);
   assert.equal(bad.status, 2);
   assert.match(bad.stderr, /bad-sweep\.yaml: lrs\[1\]: .*expected number/);
+  // The other cases in-process through the same entry point (no process start each).
+  const run = bctIn;
   writeFileSync(join(dir, 'bad-setting.yaml'), 'id: x\nversion: 1\ntrainPrompts: { file: t.jsonl }\nevalPrompts: {}\n');
-  const badSetting = bct(['run', '--setting', join(dir, 'bad-setting.yaml'), '--project', project]);
+  const badSetting = await run(['run', '--setting', join(dir, 'bad-setting.yaml'), '--project', project]);
   assert.equal(badSetting.status, 2);
   assert.match(badSetting.stderr, /bad-setting\.yaml: evalPrompts\.file: /);
-  const flag = bct(['run', '--setting', SETTING, '--lrs', '1e-3,-2', '--project', project]);
+  const flag = await run(['run', '--setting', SETTING, '--lrs', '1e-3,-2', '--project', project]);
   assert.equal(flag.status, 2);
   assert.match(flag.stderr, /--lrs: .*\(lrs\[1\]\)/);
-  const unknown = bct(['run', '--setting', 'no-such-setting', '--project', project]);
+  const unknown = await run(['run', '--setting', 'no-such-setting', '--project', project]);
   assert.equal(unknown.status, 2);
   assert.match(unknown.stderr, /unknown setting "no-such-setting"; known settings: /);
-  const missing = bct(['run', '--setting', SETTING, '--base', join(dir, 'nope'), '--project', project]);
+  const missing = await run(['run', '--setting', SETTING, '--base', join(dir, 'nope'), '--project', project]);
   assert.equal(missing.status, 2);
-  assert.match(missing.stderr, /nope/);
+  assert.match(missing.stderr, /base checkpoint not found .*nope/);
+  const unknownFlag = await run(['run', '--lr', '1e-3']);
+  assert.equal(unknownFlag.status, 2);
+  assert.match(unknownFlag.stderr, /--lr: unknown option; known options: --name, --setting/);
   assert.equal(existsSync(project), false, 'a failed command leaves no record behind');
-  const help = bct(['run', '--help']);
+  const help = await run(['run', '--help']);
   assert.equal(help.status, 0);
   assert.match(help.stdout, /--checkpoint-count <n>/);
   assert.match(help.stdout, /Examples:/);
+  for (const command of COMMANDS) {
+    const h = await run([command.name, '--help']);
+    assert.equal(h.status, 0, `${command.name} --help`);
+    assert.match(h.stdout, /Usage: bct /, `${command.name} --help shows usage`);
+  }
 });
 
 test('a setting that fails its pre-check is refused (exit 2, offending prompts listed) unless --force', () => {
