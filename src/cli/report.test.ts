@@ -35,6 +35,8 @@ test('bct report, bct export --table metrics and bct view work on a recorded swe
     assert.ok(rows.every((row) => typeof row['initial_lo'] === 'number'));
 
     const child = bctChild(['view', '--project', dir, '--port', '0']);
+    let stderr = '';
+    child.stderr!.on('data', (d: Buffer) => (stderr += d.toString()));
     const url = await new Promise<string>((resolve, reject) => {
       let buf = '';
       child.stdout!.on('data', (d: Buffer) => {
@@ -42,7 +44,7 @@ test('bct report, bct export --table metrics and bct view work on a recorded swe
         const m = /bct view: (http:\/\/127\.0\.0\.1:\d+\/)/.exec(buf);
         if (m) resolve(m[1]!);
       });
-      child.once('exit', (code) => reject(new Error(`bct view exited ${code}`)));
+      child.once('exit', (code) => setTimeout(() => reject(new Error(`bct view exited ${code}: ${stderr}`)), 50));
     });
     const sweeps = (await (await fetch(`${url}api/sweeps`)).json()) as { name: string }[];
     assert.deepEqual(sweeps.map((s) => s.name), ['fixture-sweep']);

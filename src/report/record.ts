@@ -114,7 +114,8 @@ function formatAxis(v: unknown): string {
   return typeof v === 'string' ? v : JSON.stringify(v);
 }
 
-/** Every graded eval/train answer of a sweep as analysis input (labels only; no texts). */
+/** Every graded eval/train answer of a sweep as analysis input (labels only; no texts). A grade that failed
+ *  (label `error`) is left out of every rate; the viewer lists those answers under the class `error`. */
 export function sweepSamples(db: Db, sweepId: number): GradedSample[] {
   const rows = db
     .prepare(`SELECT cell_id, step, split, prompt_id, label FROM sweep_grades WHERE sweep_id = ? AND label != 'error'`)

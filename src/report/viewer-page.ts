@@ -196,7 +196,7 @@ x <select id="axis"><option value="step">gradient steps</option><option value="s
 <h2>Answers</h2>
 <div class="controls">cell <select id="cell"></select> step <select id="step"></select>
 split <select id="split"><option>eval</option><option>train</option></select>
-class <select id="label"><option value="">all</option><option>initial</option><option>alternate</option><option>other</option><option>compatible</option><option>incompatible</option></select>
+class <select id="label"><option value="">all</option><option>initial</option><option>alternate</option><option>other</option><option>compatible</option><option>incompatible</option><option>error</option></select>
 page <select id="limit"><option>20</option><option selected>50</option><option>200</option></select>
 <span id="count" class="muted"></span></div>
 <div id="samples"></div><button id="more">more</button>
