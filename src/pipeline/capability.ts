@@ -1,16 +1,16 @@
 // Stage `capability`: per checkpoint, mean NLL per answer token on each held-out NLL set, and the
 // accuracy of each accuracy set (from its graded greedy answers). One metric row per (checkpoint, eval).
 import type { SamplingClient } from '../backends/index.js';
-import { graderVersion } from '../graders/index.js';
-import { contentHash, insertMetric, existingKeys, stageKey, type CellRow, type CheckpointRow } from '../store/index.js';
-import { graderKey, organismPrompt, type RunContext } from './context.js';
+import { insertMetric, existingKeys, type CellRow, type CheckpointRow } from '../store/index.js';
+import { organismPrompt, type RunContext } from './context.js';
+import { accuracyMetricKey, graderKey, nllMetricKey } from './keys.js';
 
 export async function capabilityStage(ctx: RunContext, cell: CellRow, checkpoint: CheckpointRow, sampler: () => Promise<SamplingClient>): Promise<number> {
   const db = ctx.project.db;
   let written = 0;
   for (const e of ctx.setting.capabilityEvals) {
     if (e.kind === 'nll') {
-      const key = stageKey('capability', { train: cell.train_key, step: checkpoint.step, name: e.name, pairs: contentHash(e.pairs), organism: ctx.organismIdentity });
+      const key = nllMetricKey(ctx, cell.train_key, checkpoint.step, e.name, e.pairs);
       if (existingKeys(db, 'metrics', [key]).size > 0) continue;
       const client = await sampler();
       let nll = 0;
@@ -24,8 +24,8 @@ export async function capabilityStage(ctx: RunContext, cell: CellRow, checkpoint
       insertMetric(db, { key, checkpointId: checkpoint.id, name: `nll:${e.name}`, value: nll / tokens, n: tokens, higherIsBetter: false });
       written++;
     } else {
-      const gKey = graderKey(e.grader, graderVersion(e.grader.name));
-      const key = stageKey('capability', { train: cell.train_key, step: checkpoint.step, name: e.name, grader: gKey, sampling: cell.sampling_key });
+      const gKey = graderKey(e.grader);
+      const key = accuracyMetricKey(cell.train_key, checkpoint.step, e.name, gKey, cell.sampling_key);
       if (existingKeys(db, 'metrics', [key]).size > 0) continue;
       const rows = db
         .prepare(

@@ -7,10 +7,11 @@
 // Each is a rate with a Wilson interval and the offending prompts; a criterion passes when its rate is at
 // least its threshold. Results are stored under a check key.
 import { wilson, type Rate } from '../analysis/index.js';
-import { createGrader, graderVersion, MODEL_GRADED, type GradeFn } from '../graders/index.js';
+import { createGrader, MODEL_GRADED, type GradeFn } from '../graders/index.js';
 import type { Prompt } from '../settings/index.js';
-import { getCheck, putCheck, stageKey } from '../store/index.js';
-import { graderKey, organismPrompt, seedOf, type RunContext } from './context.js';
+import { getCheck, putCheck } from '../store/index.js';
+import { organismPrompt, seedOf, type RunContext } from './context.js';
+import { checkKey } from './keys.js';
 
 export interface CheckThresholds {
   agreement: number; // min rate of compatible step-0 answers on train prompts; default 0.9
@@ -61,12 +62,6 @@ function criterion(results: { promptId: string; answer: string; label: string; r
 function subset(ctx: RunContext, prompts: Prompt[]): Prompt[] {
   if (prompts.length <= CHECK_PROMPTS) return prompts;
   return [...prompts].sort((a, b) => seedOf('check', a.id) - seedOf('check', b.id)).slice(0, CHECK_PROMPTS);
-}
-
-export function checkKey(ctx: RunContext, t: CheckThresholds): string {
-  const c = ctx.config;
-  const graders = [ctx.setting.graders.eval, ctx.setting.graders.train].map((g) => graderKey(g, graderVersion(g.name)));
-  return stageKey('check', { setting: ctx.setting.hash, organism: ctx.organismIdentity, graders, temperature: c.temperature, topP: c.topP, maxTokens: c.maxTokens, seed: c.sampleSeed, thresholds: t });
 }
 
 export async function checkStage(ctx: RunContext, thresholds: CheckThresholds = DEFAULT_THRESHOLDS): Promise<CheckResult> {

@@ -1,12 +1,11 @@
 // What every stage gets: the record, the backend, the setting, the organism and the sweep config. Built
 // from a config in the main process, and rebuilt from the sweep row in a worker, by the same function.
-import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
-import { basename, join } from 'node:path';
+import { existsSync } from 'node:fs';
+import { basename } from 'node:path';
 import { createBackend, type Backend, type SamplingClient, type WeightsRef } from '../backends/index.js';
 import { CheckpointError, ConfigError } from '../errors.js';
-import type { GraderSpec } from '../graders/index.js';
 import { applyInduction, resolveModelPath, resolveSetting, trainingHash, type ModelOrganism, type Prompt, type Setting } from '../settings/index.js';
-import { artifactPath, bytesHash, contentHash, type CheckpointRow, type Project } from '../store/index.js';
+import { artifactPath, contentHash, hashPath, type CheckpointRow, type Project } from '../store/index.js';
 import type { Progress } from './progress.js';
 import type { SweepConfig } from './sweep-spec.js';
 
@@ -41,11 +40,7 @@ export function fileIdentity(name: string, where: string): string {
     if (path.includes('/') || path.includes('.')) throw new CheckpointError(`base checkpoint not found (expected a file or folder at ${path})`, where);
     return `name:${path}`;
   }
-  if (statSync(path).isFile()) return bytesHash(readFileSync(path));
-  const files = readdirSync(path, { recursive: true, encoding: 'utf8' })
-    .filter((f) => statSync(join(path, f)).isFile())
-    .sort();
-  return contentHash(files.map((f) => [f, bytesHash(readFileSync(join(path, f)))]));
+  return hashPath(path).hash;
 }
 
 /** The organism a config names: the sweep's own, else the setting's, with `base` overridden. */
@@ -119,9 +114,4 @@ export function yieldToEventLoop(): Promise<void> {
 /** A 31-bit seed derived from its parts (stable across runs and machines). */
 export function seedOf(...parts: (string | number)[]): number {
   return parseInt(contentHash(parts).slice(0, 8), 16) & 0x7fffffff;
-}
-
-/** Key of a grader spec + its version: what `grades.grader_key` holds. */
-export function graderKey(spec: GraderSpec, version: number): string {
-  return contentHash({ name: spec.name, args: spec.args, version });
 }

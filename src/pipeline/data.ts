@@ -2,10 +2,11 @@
 // setting; on-policy targets are sampled from the untrained organism and kept only when the train grader
 // calls them compatible. Stored under a data key; a prompt without a target is dropped and listed.
 import { ConfigError } from '../errors.js';
-import { createGrader, graderVersion } from '../graders/index.js';
+import { createGrader } from '../graders/index.js';
 import type { ChatMessage } from '../settings/index.js';
-import { getDataset, putDataset, stageKey } from '../store/index.js';
-import { graderKey, organismPrompt, seedOf, type RunContext } from './context.js';
+import { getDataset, putDataset } from '../store/index.js';
+import { organismPrompt, seedOf, type RunContext } from './context.js';
+import { dataKey } from './keys.js';
 
 export interface TrainExample {
   promptId: string;
@@ -18,15 +19,6 @@ export interface Dataset {
   key: string;
   examples: TrainExample[];
   dropped: { promptId: string; reason: string }[];
-}
-
-export function dataKey(ctx: RunContext): string {
-  const t = ctx.setting.targets;
-  return stageKey('data', {
-    setting: ctx.trainingHash,
-    organism: ctx.organismIdentity,
-    targets: t.kind === 'reference' ? { kind: t.kind } : { ...t, grader: graderKey(ctx.setting.graders.train, graderVersion(ctx.setting.graders.train.name)), maxTokens: ctx.config.maxTokens },
-  });
 }
 
 export async function dataStage(ctx: RunContext): Promise<Dataset> {

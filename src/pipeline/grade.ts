@@ -3,8 +3,9 @@
 // without re-sampling. Grades are computed concurrently in batches and inserted per batch.
 import { createGrader, graderVersion, MODEL_GRADED, type GradeFn, type GraderSpec } from '../graders/index.js';
 import type { Prompt } from '../settings/index.js';
-import { existingKeys, insertGrades, samplesOf, stageKey, type CellRow, type CheckpointRow, type NewGrade } from '../store/index.js';
-import { graderKey, organismPrompt, yieldToEventLoop, type RunContext } from './context.js';
+import { existingKeys, insertGrades, samplesOf, type CellRow, type CheckpointRow, type NewGrade } from '../store/index.js';
+import { organismPrompt, yieldToEventLoop, type RunContext } from './context.js';
+import { gradeKey, graderKey } from './keys.js';
 
 export const GRADE_BATCH = 64;
 
@@ -24,9 +25,9 @@ export async function gradeStage(ctx: RunContext, cell: CellRow, checkpoint: Che
   let graded = 0;
   for (const g of splitGraders(ctx)) {
     const version = graderVersion(g.spec.name);
-    const gKey = graderKey(g.spec, version);
+    const gKey = graderKey(g.spec);
     const samples = samplesOf(db, checkpoint.id, cell.sampling_key, g.split);
-    const keyed = samples.map((s) => ({ s, key: stageKey('grade', { sample: s.key, grader: gKey }) }));
+    const keyed = samples.map((s) => ({ s, key: gradeKey(s.key, gKey) }));
     const have = existingKeys(db, 'grades', keyed.map((k) => k.key));
     const todo = keyed.filter((k) => !have.has(k.key));
     onBatch(keyed.length - todo.length);

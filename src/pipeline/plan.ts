@@ -2,18 +2,14 @@
 // and the dataset: no record writes here.
 import { readFileSync } from 'node:fs';
 import { graderVersion } from '../graders/index.js';
-import { KEY_VERSIONS, SCHEMA_VERSION, stageKey, contentHash, type NewCell } from '../store/index.js';
-import { graderKey, type RunContext } from './context.js';
+import { KEY_VERSIONS, SCHEMA_VERSION, contentHash, type NewCell } from '../store/index.js';
+import type { RunContext } from './context.js';
+import { graderKey, samplingKey, samplingSpec, sweepKey, trainKey } from './keys.js';
 import type { Dataset } from './data.js';
-import { samplingKey, samplingSpec } from './sample.js';
 import { checkpointSteps, gridOf, pointSteps, runName, type SweepConfig } from './sweep-spec.js';
 
-/** Config fields that change how a sweep runs but not what it computes. */
-const EXECUTION_FIELDS = ['jobs', 'force', 'skipCheck'] as const;
-
 export function sweepIdentity(ctx: RunContext): { key: string; name: string } {
-  const spec = Object.fromEntries(Object.entries(ctx.config).filter(([k]) => !(EXECUTION_FIELDS as readonly string[]).includes(k)));
-  const key = stageKey('sweep', { spec, setting: ctx.setting.hash, organism: ctx.organismIdentity, backend: ctx.backend.spec });
+  const key = sweepKey(ctx);
   return { key, name: ctx.config.name ?? `${ctx.setting.id}-${key.slice(-32, -24)}` };
 }
 
@@ -23,22 +19,10 @@ export function planCells(ctx: RunContext, data: Dataset): NewCell[] {
   return gridOf(c).map((point) => {
     const steps = pointSteps(point, data.examples.length);
     const schedule = checkpointSteps(steps, { ...(c.checkpointEvery !== undefined ? { every: c.checkpointEvery } : {}), ...(c.checkpointCount !== undefined ? { count: c.checkpointCount } : {}) });
-    const trainKey = stageKey('train', {
-      setting: ctx.trainingHash,
-      organism: ctx.organismIdentity,
-      data: data.key,
-      lr: point.lr,
-      seed: point.seed,
-      batchSize: point.batchSize,
-      steps,
-      lora: point.loraRank === 0 ? null : { rank: point.loraRank, alpha: c.loraAlpha },
-      optim: { betas: c.betas, eps: c.eps, weightDecay: c.weightDecay },
-      schedule,
-      backend: ctx.backend.spec,
-    });
+    const key = trainKey(ctx, { dataKey: data.key, lr: point.lr, seed: point.seed, batchSize: point.batchSize, steps, loraRank: point.loraRank, schedule });
     return {
       name: runName(point),
-      train_key: trainKey,
+      train_key: key,
       lr: point.lr,
       seed: point.seed,
       batch_size: point.batchSize,
@@ -86,8 +70,8 @@ export function manifest(ctx: RunContext, data: Dataset): Record<string, unknown
       base: ctx.organismIdentity.base,
       adapter: ctx.organismIdentity.adapter,
       dataset: data.key,
-      evalGrader: graderKey(g.eval, graderVersion(g.eval.name)),
-      trainGrader: graderKey(g.train, graderVersion(g.train.name)),
+      evalGrader: graderKey(g.eval),
+      trainGrader: graderKey(g.train),
     },
     dataset: { examples: data.examples.length, dropped: data.dropped.length },
   };

@@ -5,11 +5,11 @@
 import type { SamplingClient } from '../backends/index.js';
 import type { Setting } from '../settings/index.js';
 import { ConfigError } from '../errors.js';
-import { graderVersion } from '../graders/index.js';
 import { beginSweep, ensureCells, recordTiming, setCellStatus, setSweepStatus, type CellRow, type Project, type SweepRow } from '../store/index.js';
 import { capabilityStage } from './capability.js';
 import { checkStage, formatCheck, type CheckResult } from './check.js';
-import { checkpointRef, graderKey, makeContext, type RunContext } from './context.js';
+import { checkpointRef, makeContext, type RunContext } from './context.js';
+import { graderKey } from './keys.js';
 import { dataStage, type Dataset } from './data.js';
 import { gradeStage } from './grade.js';
 import { manifest, planCells, sweepIdentity } from './plan.js';
@@ -56,8 +56,8 @@ export async function runSweep(project: Project, config: SweepConfig, progress: 
       settingHash: ctx.setting.hash,
       organism: ctx.organism,
       spec: config,
-      evalGraderKey: graderKey(g.eval, graderVersion(g.eval.name)),
-      trainGraderKey: graderKey(g.train, graderVersion(g.train.name)),
+      evalGraderKey: graderKey(g.eval),
+      trainGraderKey: graderKey(g.train),
       graders: g,
       manifest: manifest(ctx, data),
     });

@@ -3,8 +3,9 @@
 // ones are sampled; a batch is inserted in one transaction, so an interruption loses at most one batch.
 import type { SamplePrompt, SamplingClient, SamplingParams } from '../backends/index.js';
 import type { Prompt } from '../settings/index.js';
-import { contentHash, existingKeys, insertSamples, stageKey, type CellRow, type CheckpointRow, type NewSample } from '../store/index.js';
+import { existingKeys, insertSamples, type CellRow, type CheckpointRow, type NewSample } from '../store/index.js';
 import { organismPrompt, seedOf, yieldToEventLoop, type RunContext } from './context.js';
+import { sampleKey } from './keys.js';
 
 /** Prompts per sampling call. */
 export const SAMPLE_BATCH = 32;
@@ -16,16 +17,6 @@ export interface SampleJob {
   sampleIndex: number;
   seed: number;
   params: SamplingParams;
-}
-
-/** Sampling parameters of a sweep: `cells.sampling_key` is their hash. */
-export function samplingSpec(ctx: RunContext): Record<string, number> {
-  const c = ctx.config;
-  return { samplesPerPrompt: c.samplesPerPrompt, trainPromptsPerCheckpoint: c.trainPromptsPerCheckpoint, temperature: c.temperature, topP: c.topP, maxTokens: c.maxTokens, sampleSeed: c.sampleSeed };
-}
-
-export function samplingKey(ctx: RunContext): string {
-  return contentHash(samplingSpec(ctx));
 }
 
 /** The train prompts sampled at every checkpoint: a seeded, fixed subset. */
@@ -50,7 +41,7 @@ export function sampleJobs(ctx: RunContext, cell: CellRow, checkpoint: Checkpoin
       const prompt = organismPrompt(ctx, raw);
       for (let i = 0; i < set.n; i++) {
         const seed = seedOf('sample', c.sampleSeed, set.split, raw.id, i);
-        const key = stageKey('sample', { train: cell.train_key, step: checkpoint.step, split: set.split, messages: prompt.messages, promptId: raw.id, sampleIndex: i, seed, params: set.params });
+        const key = sampleKey({ trainKey: cell.train_key, step: checkpoint.step, split: set.split, promptId: raw.id, messages: prompt.messages, sampleIndex: i, seed, params: set.params });
         jobs.push({ key, split: set.split, prompt, sampleIndex: i, seed, params: set.params });
       }
     }
