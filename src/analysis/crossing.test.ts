@@ -71,3 +71,16 @@ test('a group whose crossing lands on broken checkpoints is reported broken', ()
   assert.equal(row!.transferShare, 0);
   assert.match(row!.label, /^broken at ~/);
 });
+
+test('per-cell crossings list each seed on its own', async () => {
+  const { cellCrossings } = await import('./crossing.js');
+  const { checkpointRates } = await import('./rates.js');
+  const rates = checkpointRates([
+    ...cellSamples('a', { 0: 1, 10: 0.6, 20: 0.2 }),
+    ...cellSamples('b', { 0: 1, 10: 0.9, 20: 0.8 }),
+  ]);
+  const c = cellCrossings(rates);
+  // a: 0.6 at 10, 0.2 at 20 -> 10 + (0.1/0.4)*10 = 12.5
+  assert.equal(c.get('a')!.label, '12.5');
+  assert.equal(c.get('b')!.label, '> 20');
+});

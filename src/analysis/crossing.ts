@@ -183,3 +183,25 @@ export function formatSteps(c: Crossing, lo: number, hi: number): string {
   if (c.status === 'broken') return `broken at ~${Math.round(c.steps)}`;
   return `${Math.round(c.steps)} [${r(lo)}, ${r(hi)}]`;
 }
+
+/** Per cell: the crossing of its own initial-rate curve (no bootstrap), e.g. to list seeds separately. */
+export function cellCrossings(
+  rates: readonly { cellId: string; step: number; eval: Record<EvalClass, { rate: number; n: number }> }[],
+  threshold = 0.5,
+  isBroken?: (cellId: string, step: number) => boolean,
+  cls: EvalClass = 'initial',
+): Map<string, Crossing & { label: string }> {
+  const byCell = new Map<string, CurveSample[]>();
+  for (const r of rates) {
+    if (r.eval[cls].n === 0) continue;
+    const list = byCell.get(r.cellId) ?? [];
+    list.push({ step: r.step, value: r.eval[cls].rate, broken: isBroken?.(r.cellId, r.step) ?? false });
+    byCell.set(r.cellId, list);
+  }
+  const out = new Map<string, Crossing & { label: string }>();
+  for (const [cellId, pts] of byCell) {
+    const c = firstCrossing(pts, threshold);
+    out.set(cellId, { ...c, label: c.status === 'censored' ? `> ${c.lastStep}` : c.status === 'broken' ? `broken at ~${Math.round(c.steps)}` : c.steps.toFixed(1) });
+  }
+  return out;
+}

@@ -4,7 +4,7 @@ export * from './types.js';
 export { wilson, clusterBootstrapRate, clusterBootstrapRates, seededRandom, quantileSorted, Z95, type Rate, type PromptCount, type BootstrapOptions } from './intervals.js';
 export { checkpointRates, type CheckpointRates, type RateOptions } from './rates.js';
 export { transferCurves, type CurvePoint } from './curves.js';
-export { firstCrossing, stepsToTransfer, formatSteps, type Crossing, type CurveSample, type StepsToTransfer, type StepsOptions } from './crossing.js';
+export { firstCrossing, cellCrossings, stepsToTransfer, formatSteps, type Crossing, type CurveSample, type StepsToTransfer, type StepsOptions } from './crossing.js';
 export { lrCheck, type LrPairCheck } from './lr-check.js';
 export {
   capabilityLoss,

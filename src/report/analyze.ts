@@ -4,6 +4,7 @@
 import {
   brokenPredicate,
   capabilityLoss,
+  cellCrossings,
   checkpointRates,
   DEFAULT_BROKEN,
   formatLr,
@@ -16,6 +17,8 @@ import {
   transferCurves,
   type BrokenThresholds,
   type CapabilityLoss,
+  type CapabilityScore,
+  type Crossing,
   type CheckpointRates,
   type CurvePoint,
   type LrPairCheck,
@@ -60,6 +63,10 @@ export interface SweepAnalysis {
   pareto: ParetoPoint[];
   metrics: MetricsRow[];
   groups: GroupSummary[];
+  /** Per cell (by cellId): the crossing of that seed's own curve, without bootstrap. */
+  cellCrossings: Map<string, Crossing & { label: string }>;
+  /** Raw capability measurements (for the per-evaluation plot). */
+  capability: CapabilityScore[];
   threshold: number;
   broken: BrokenThresholds;
 }
@@ -88,6 +95,8 @@ export function analyzeSweep(db: Db, ref?: string | number, opts: AnalysisOption
     pareto: paretoView(rates, losses, cells, broken),
     metrics: metricsFromRates(rates, cells, losses, isBroken),
     groups,
+    cellCrossings: cellCrossings(rates, threshold, isBroken),
+    capability,
     threshold,
     broken,
   };

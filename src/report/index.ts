@@ -1,5 +1,5 @@
 // Public surface of src/report: record queries, plots, the HTML report and the viewer.
-export { renderSvg, curveSpec, capabilitySpec, paretoSpec, theorySpec, type CurveAxis } from './plots.js';
+export { renderSvg, curveSpec, capabilitySpec, capabilityMetricsSpec, paretoSpec, theorySpec, type CurveAxis } from './plots.js';
 export {
   listSweeps,
   findSweep,

@@ -5,7 +5,7 @@
 import * as vega from 'vega';
 import * as vl from 'vega-lite';
 import type { TopLevelSpec } from 'vega-lite';
-import type { CurvePoint, EvalClass, ParetoPoint, CapabilityLoss, CellInfo } from '../analysis/index.js';
+import type { CurvePoint, EvalClass, ParetoPoint, CapabilityLoss, CapabilityScore, CellInfo } from '../analysis/index.js';
 import { formatLr, groupKey } from '../analysis/index.js';
 
 /** Renders a Vega-Lite spec to an SVG string. */
@@ -55,7 +55,7 @@ export function curveSpec(points: readonly CurvePoint[], cls: EvalClass, axis: C
     type: 'quantitative' as const,
     title: AXIS_TITLE[axis],
     scale: { type: 'symlog' as const, constant: symlogConstant(values.map((v) => v.x)) },
-    axis: { values: logTicks(values.map((v) => v.x)) },
+    axis: { values: logTicks(values.map((v) => v.x)), format: '~g' },
   };
   const color = { field: 'group', type: 'nominal' as const, title: 'family, LR', sort: groups, scale: { scheme: 'viridis' } };
   return {
@@ -98,7 +98,7 @@ export function capabilitySpec(losses: readonly CapabilityLoss[], cells: readonl
       {
         mark: { type: 'line', point: true, opacity: 0.8 },
         encoding: {
-          x: { field: 'step', type: 'quantitative', title: 'gradient steps (symlog)', scale: { type: 'symlog', constant: symlogConstant(values.map((v) => v.step)) }, axis: { values: logTicks(values.map((v) => v.step)) } },
+          x: { field: 'step', type: 'quantitative', title: 'gradient steps (symlog)', scale: { type: 'symlog', constant: symlogConstant(values.map((v) => v.step)) }, axis: { values: logTicks(values.map((v) => v.step)), format: '~g' } },
           y: { field: 'loss', type: 'quantitative', title: 'capability loss' },
           color: { field: 'group', type: 'nominal', title: 'family, LR', sort: groups, scale: { scheme: 'viridis' } },
           detail: { field: 'cell' },
@@ -107,6 +107,35 @@ export function capabilitySpec(losses: readonly CapabilityLoss[], cells: readonl
       },
       { mark: { type: 'rule', strokeDash: [4, 4], color: '#c33' }, encoding: { y: { datum: threshold } } },
     ],
+  } as TopLevelSpec;
+}
+
+/** Each capability evaluation's raw value against steps (one panel per evaluation, own y scale). */
+export function capabilityMetricsSpec(scores: readonly CapabilityScore[], cells: readonly CellInfo[]): TopLevelSpec {
+  const info = new Map(cells.map((c) => [c.cellId, c]));
+  const values = scores.flatMap((s) => {
+    const c = info.get(s.cellId);
+    return c === undefined ? [] : [{ step: s.step, value: s.value, metric: `${s.name} (${s.higherIsBetter ? 'higher' : 'lower'} is better)`, group: groupKey(c), cell: `${groupKey(c)} seed ${c.seed}` }];
+  });
+  const groups = [...new Set(cells.slice().sort((a, b) => a.lr - b.lr).map((c) => groupKey(c)))];
+  return {
+    $schema: 'https://vega.github.io/schema/vega-lite/v6.json',
+    title: 'capability evaluations',
+    data: { values },
+    facet: { column: { field: 'metric', type: 'nominal', title: null } },
+    resolve: { scale: { y: 'independent' } },
+    spec: {
+      width: 260,
+      height: 200,
+      mark: { type: 'line', point: true, opacity: 0.8 },
+      encoding: {
+        x: { field: 'step', type: 'quantitative', title: 'gradient steps (symlog)', scale: { type: 'symlog', constant: symlogConstant(values.map((v) => v.step)) }, axis: { values: logTicks(values.map((v) => v.step)), format: '~g' } },
+        y: { field: 'value', type: 'quantitative', title: 'value' },
+        color: { field: 'group', type: 'nominal', title: 'family, LR', sort: groups, scale: { scheme: 'viridis' } },
+        detail: { field: 'cell' },
+        tooltip: [{ field: 'cell' }, { field: 'metric' }, { field: 'step' }, { field: 'value', format: '.4f' }],
+      },
+    },
   } as TopLevelSpec;
 }
 
@@ -150,7 +179,7 @@ export function theorySpec(
     type: 'quantitative',
     title: 'gradient steps (symlog: step 0 shown)',
     scale: { type: 'symlog', constant: 1 },
-    axis: { values: logTicks(closed.map((c) => c.step)) },
+    axis: { values: logTicks(closed.map((c) => c.step)), format: '~g' },
   };
   const color = { field: 'lrLabel', type: 'nominal', title: 'LR', sort: lrs, scale: { scheme: 'viridis' } };
   return {

@@ -19,7 +19,7 @@ test('the report is one offline HTML file with plots, tables and examples, and r
     const html = readFileSync(out, 'utf8');
     // Self-contained: no external scripts, styles, images or fonts.
     assert.doesNotMatch(html, /(src|href)\s*=\s*["']?(https?:)?\/\//i);
-    assert.ok((html.match(/<svg/g) ?? []).length >= 7, 'curves, lr×steps, capability and Pareto plots');
+    assert.ok((html.match(/<svg/g) ?? []).length >= 8, 'curves, lr×steps, capability loss, Pareto and raw capability plots');
     const data = JSON.parse(/<script type="application\/json" id="report-data">(.*?)<\/script>/s.exec(html)![1]!) as { schemaVersion: number; groups: unknown[] };
     assert.equal(data.schemaVersion, 1);
     assert.equal(data.groups.length, 4);
@@ -39,7 +39,9 @@ test('the report is one offline HTML file with plots, tables and examples, and r
       assert.equal(await page.locator('#precheck tbody tr').count(), 3);
       assert.ok((await page.locator('#steps-table').textContent())!.includes('censored'));
       assert.ok(await page.locator('#lr-table tbody tr').count() >= 1);
-      assert.ok(await page.locator('svg').count() >= 7);
+      assert.ok(await page.locator('svg').count() >= 8);
+      // Per-seed crossings in the cells table: the lowest LR's seeds are censored.
+      assert.match((await page.locator('#cells-table tbody tr').first().textContent())!, /> 100$/);
       assert.ok((await page.locator('.answer').count()) > 0);
       // SVG marks were drawn with real sizes (not an empty chart).
       const box = await page.locator('.plot svg').first().boundingBox();

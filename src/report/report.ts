@@ -6,7 +6,7 @@ import { formatLr, groupKey, type EvalClass } from '../analysis/index.js';
 import type { Db } from '../store/index.js';
 import { analyzeSweep, type AnalysisOptions, type SweepAnalysis } from './analyze.js';
 import { BASE_CSS, esc, jsonBlock, pctInterval, scriptJson, table } from './html.js';
-import { capabilitySpec, curveSpec, paretoSpec, renderSvg, type CurveAxis } from './plots.js';
+import { capabilityMetricsSpec, capabilitySpec, curveSpec, paretoSpec, renderSvg, type CurveAxis } from './plots.js';
 import { cellSteps, examplesByClass, type SampleRow } from './record.js';
 
 /** Version of the JSON embedded in the report (`<script id="report-data">`). Bump on any change of meaning. */
@@ -34,7 +34,7 @@ export async function buildReport(db: Db, ref?: string | number, opts: ReportOpt
   const plotLrSteps = hasCurves ? await curve('initial', 'lrSteps', 'initial behaviour at equal lr × steps') : '';
   const plotsCapability =
     a.losses.length > 0
-      ? (await svg(capabilitySpec(a.losses, a.cells, a.broken.capabilityLoss))) + (await svg(paretoSpec(a.pareto)))
+      ? (await svg(capabilitySpec(a.losses, a.cells, a.broken.capabilityLoss))) + (await svg(paretoSpec(a.pareto))) + (await svg(capabilityMetricsSpec(a.capability, a.cells)))
       : '<p class="muted">No capability evaluations recorded.</p>';
 
   const html = `<!doctype html>
@@ -190,8 +190,18 @@ function examplesSection(db: Db, a: SweepAnalysis, perClass: number): string {
 
 function manifestSection(a: SweepAnalysis): string {
   const cells = table(
-    ['cell', 'family', 'LR', 'seed', 'batch', 'steps', 'status'],
-    a.cells.map((c) => [esc(c.name), esc(c.family), esc(formatLr(c.lr)), String(c.seed), String(c.batchSize), String(c.steps), esc(c.status)]),
+    ['cell', 'family', 'LR', 'seed', 'batch', 'steps', 'status', 'steps to transfer (this seed)'],
+    a.cells.map((c) => [
+      esc(c.name),
+      esc(c.family),
+      esc(formatLr(c.lr)),
+      String(c.seed),
+      String(c.batchSize),
+      String(c.steps),
+      esc(c.status),
+      esc(a.cellCrossings.get(c.cellId)?.label ?? '–'),
+    ]),
+    ' id="cells-table"',
   );
   return `<h3>Manifest (versions, seeds, hashes)</h3>${jsonBlock(a.meta.manifest)}<h3>Sweep spec</h3>${jsonBlock(a.meta.spec)}<h3>Cells</h3>${cells}`;
 }

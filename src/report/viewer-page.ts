@@ -69,7 +69,7 @@ function renderCells(d) {
   var box = $('cells'); box.innerHTML = '';
   var sel = $('cell'); sel.innerHTML = '';
   d.cells.forEach(function (c) {
-    var b = el('button', { 'data-cell': c.id }, c.name);
+    var b = el('button', { 'data-cell': c.id, title: 'steps to transfer for this seed: ' + (c.crossing || '-') }, c.name + (c.crossing ? '  · ' + c.crossing : ''));
     b.onclick = function () { selectCell(c.id, null); };
     box.appendChild(b);
     sel.appendChild(el('option', { value: c.id }, c.name));

@@ -46,7 +46,7 @@ export async function startViewer(db: Db, opts: ViewerOptions = {}): Promise<Vie
         const a = analysis(int(id, 'sweep'));
         return {
           meta: a.meta,
-          cells: a.cells.map((c) => ({ ...c, stepsList: cellSteps(db, c.id) })),
+          cells: a.cells.map((c) => ({ ...c, stepsList: cellSteps(db, c.id), crossing: a.cellCrossings.get(c.cellId)?.label ?? null })),
           groups: a.groups,
           steps: a.steps,
           lrPairs: a.lrPairs,
