@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { isResumable, type Datum, type TrainingClient } from '../backends/index.js';
 import { batchIndices } from '../engine/index.js';
 import { BackendError, NumericError } from '../errors.js';
-import { artifactPath, insertCheckpoint, listCheckpoints, putArtifact, type CellRow, type CheckpointRow, type TrainLogRow } from '../store/index.js';
+import { artifactPath, insertCheckpoint, listCheckpoints, putArtifact, releaseStates, type CellRow, type CheckpointRow, type TrainLogRow } from '../store/index.js';
 import { yieldToEventLoop, type RunContext } from './context.js';
 import type { Dataset } from './data.js';
 
@@ -93,5 +93,7 @@ async function runSteps(
     }
     insertCheckpoint(db, { trainKey: cell.train_key, step, weightsHash, stateHash, examplesSeen: step * cell.batch_size }, log);
     log = [];
+    // Only the latest state can be resumed from, and none once training is complete.
+    releaseStates(ctx.project, cell.train_key, step === last ? null : stateHash);
   }
 }

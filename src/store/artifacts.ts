@@ -60,6 +60,29 @@ function moveOrCopy(from: string, to: string): void {
   }
 }
 
+/** Drops training states of a training (all, or all but `keep`): they only serve to resume it, and a
+ *  full state is several times the size of the weights. The artifact goes when nothing refers to it. */
+export function releaseStates(project: Project, trainKey: string, keep: string | null): void {
+  const db = project.db;
+  const old = db
+    .prepare(`SELECT DISTINCT state_hash AS h FROM checkpoints WHERE train_key = ? AND state_hash IS NOT NULL AND state_hash IS NOT ?`)
+    .pluck()
+    .all(trainKey, keep) as string[];
+  if (old.length === 0) return;
+  db.transaction(() => {
+    db.prepare(`UPDATE checkpoints SET state_hash = NULL WHERE train_key = ? AND state_hash IS NOT NULL AND state_hash IS NOT ?`).run(trainKey, keep);
+    for (const h of old) {
+      const used = db.prepare(`SELECT 1 FROM checkpoints WHERE state_hash = ? OR weights_hash = ? LIMIT 1`).get(h, h);
+      if (used === undefined) db.prepare(`DELETE FROM artifacts WHERE hash = ?`).run(h);
+    }
+  })();
+  // Files after the transaction: a crash in between leaves an unlisted file, never a listed missing one.
+  for (const h of old) {
+    const listed = db.prepare(`SELECT 1 FROM artifacts WHERE hash = ?`).get(h);
+    if (listed === undefined) rmSync(join(project.artifactsDir, h), { recursive: true, force: true });
+  }
+}
+
 /** Path of an artifact, checked to exist with the recorded size. */
 export function artifactPath(project: Project, hash: string): string {
   const path = join(project.artifactsDir, hash);

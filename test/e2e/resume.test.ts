@@ -3,7 +3,7 @@
 // then run again, ends with exactly the rows of an uninterrupted run (no lost or duplicated rows) and,
 // on the pure-TS GEMM path, the same numbers: identical losses, weight hashes, samples, grades, metrics.
 import assert from 'node:assert/strict';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
@@ -89,11 +89,14 @@ test('a sweep killed (SIGKILL) mid-training and interrupted (SIGINT) mid-samplin
   const expected = snapshot(join(dir, 'straight', 'record.sqlite'));
   assert.equal(expected.checkpoints!.length, 5, 'steps 0, 15, 30, 45, 60');
   assert.equal(expected.samples!.length, 5 * (8 * 4 + 8), 'checkpoints × (eval prompts × 4 + train prompts)');
+  assert.equal(count(join(dir, 'straight', 'record.sqlite'), `SELECT COUNT(*) AS n FROM artifacts WHERE kind = 'state'`), 0, 'training states are released once training is done');
+  assert.deepEqual(readdirSync(join(dir, 'straight', 'artifacts')).length, 4, 'only the sampler weights of steps 15…60 remain');
 
   const db = join(dir, 'killed', 'record.sqlite');
   const midTraining = await runAndKill(args('killed'), () => count(db, `SELECT COUNT(*) AS n FROM checkpoints WHERE step > 0`) >= 2);
   assert.equal(midTraining.signal, 'SIGKILL', 'killed during training (the run did not finish first)');
   const trainedBefore = count(db, `SELECT COUNT(*) AS n FROM checkpoints WHERE step > 0`);
+  assert.equal(count(db, `SELECT COUNT(*) AS n FROM checkpoints WHERE state_hash IS NOT NULL`), 1, 'one state kept to resume from');
   assert.ok(trainedBefore < 4, `killed before training ended (${trainedBefore} checkpoints)`);
   // Ctrl-C during sampling: exit status 130 and a hint to re-run.
   const midSampling = await runAndKill(args('killed'), () => count(db, `SELECT COUNT(*) AS n FROM samples`) >= 60, 'SIGINT');
