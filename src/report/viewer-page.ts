@@ -1,5 +1,6 @@
 // The viewer's single page: HTML, CSS and a small script without a framework. It draws the transfer curves
-// as SVG itself (symlog x so step 0 shows, hover for values, click a point to open its answers) and pages
+// as SVG itself (symlog x so step 0 shows, hover for values, click a point to open its answers, click a
+// legend entry to hide a curve) and pages
 // through answers with the server's keyset cursor. The script avoids template literals so that it can sit
 // inside this file's template string unchanged.
 
@@ -22,7 +23,7 @@ main{flex:1;max-width:none}
 `;
 
 const SCRIPT = String.raw`
-var S = { sweep: null, data: null, cell: null, step: null, next: null };
+var S = { sweep: null, data: null, cell: null, step: null, next: null, hidden: {} };
 var COLORS = ['#440154','#3b528b','#21918c','#5ec962','#fde725','#b5de2b','#31688e','#443983'];
 function $(id) { return document.getElementById(id); }
 function el(tag, attrs, text) { var e = document.createElement(tag); for (var k in attrs || {}) e.setAttribute(k, attrs[k]); if (text !== undefined) e.textContent = text; return e; }
@@ -153,6 +154,14 @@ function drawChart() {
   var groups = []; pts.forEach(function (p) { if (groups.indexOf(p.group) < 0) groups.push(p.group); });
   groups.forEach(function (g, i) {
     var col = COLORS[i % COLORS.length];
+    var key = add('g', { 'class': 'legend', 'data-group': g, cursor: 'pointer', opacity: S.hidden[g] ? 0.35 : 1 });
+    key.onclick = function () { S.hidden[g] = !S.hidden[g]; drawChart(); };
+    var sw = document.createElementNS('http://www.w3.org/2000/svg', 'rect');
+    [['x', L + pw + 14], ['y', T + i * 18], ['width', 12], ['height', 12], ['fill', col]].forEach(function (a) { sw.setAttribute(a[0], a[1]); });
+    var lab = document.createElementNS('http://www.w3.org/2000/svg', 'text');
+    [['x', L + pw + 30], ['y', T + i * 18 + 10], ['font-size', 12]].forEach(function (a) { lab.setAttribute(a[0], a[1]); });
+    lab.textContent = g; key.appendChild(sw); key.appendChild(lab);
+    if (S.hidden[g]) return;
     var gp = pts.filter(function (p) { return p.group === g; }).sort(function (a, b) { return a[axis] - b[axis]; });
     var band = gp.map(function (p) { return X(p[axis]) + ',' + Y(p.hi); }).concat(gp.slice().reverse().map(function (p) { return X(p[axis]) + ',' + Y(p.lo); }));
     add('polygon', { points: band.join(' '), fill: col, opacity: 0.15 });
@@ -163,8 +172,6 @@ function drawChart() {
       dot.onmouseleave = function () { $('tip').style.display = 'none'; };
       dot.onclick = function () { var cell = S.data.cells.filter(function (c) { return c.family + ' lr=' + fmtLr(c.lr) === g; })[0]; if (cell) { $('label').value = ''; selectCell(cell.id, p.step); } };
     });
-    add('rect', { x: L + pw + 14, y: T + i * 18, width: 12, height: 12, fill: col });
-    add('text', { x: L + pw + 30, y: T + i * 18 + 10, 'font-size': 12 }, g);
   });
 }
 
@@ -191,7 +198,7 @@ export function viewerPage(): string {
 <h2>Transfer curves</h2>
 <div class="controls">class <select id="cls"><option>initial</option><option>alternate</option><option>other</option></select>
 x <select id="axis"><option value="step">gradient steps</option><option value="samplesSeen">samples seen</option><option value="lrSteps">lr × steps</option></select>
-<span class="muted">mean over seeds, band = seeds' range; click a point for its answers</span></div>
+<span class="muted">mean over seeds, band = seeds' range; click a point for its answers, a legend entry to hide its curve</span></div>
 <svg id="chart" width="640" height="320"></svg>
 <h2>Answers</h2>
 <div class="controls">cell <select id="cell"></select> step <select id="step"></select>

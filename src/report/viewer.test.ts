@@ -82,6 +82,11 @@ test('the viewer page shows sweeps, curves, answers by class and two checkpoints
     // One curve per LR, with a point per checkpoint.
     assert.equal(await page.locator('#chart polyline.curve').count(), 4);
     assert.equal(await page.locator('#chart circle.pt').count(), 4 * 6);
+    // The legend hides and shows a curve.
+    await page.locator('#chart g.legend[data-group="full lr=1e-4"]').click();
+    assert.equal(await page.locator('#chart polyline.curve').count(), 3);
+    await page.locator('#chart g.legend[data-group="full lr=1e-4"]').click();
+    assert.equal(await page.locator('#chart polyline.curve').count(), 4);
     // Switching the class redraws.
     await page.selectOption('#cls', 'alternate');
     assert.equal(await page.locator('#chart polyline.curve').count(), 4);
