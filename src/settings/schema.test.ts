@@ -10,7 +10,7 @@ const FIXTURE = 'test/fixtures/tiny-setting';
 
 function fixtureCopy(yamlText: string): string {
   const dir = mkdtempSync(join(tmpdir(), 'bct-setting-'));
-  for (const f of ['train.jsonl', 'eval.jsonl', 'nll.jsonl']) copyFileSync(join(FIXTURE, f), join(dir, f));
+  for (const f of ['train.jsonl', 'eval.jsonl', 'nll.jsonl', 'cap.jsonl']) copyFileSync(join(FIXTURE, f), join(dir, f));
   writeFileSync(join(dir, 'setting.yaml'), yamlText);
   return join(dir, 'setting.yaml');
 }

@@ -88,7 +88,7 @@ test('a sweep killed (SIGKILL) mid-training and interrupted (SIGINT) mid-samplin
   assert.equal(straight.status, 0, straight.stderr);
   const expected = snapshot(join(dir, 'straight', 'record.sqlite'));
   assert.equal(expected.checkpoints!.length, 5, 'steps 0, 15, 30, 45, 60');
-  assert.equal(expected.samples!.length, 5 * (8 * 4 + 8), 'checkpoints × (eval prompts × 4 + train prompts)');
+  assert.equal(expected.samples!.length, 5 * (8 * 4 + 8 + 4), 'checkpoints × (eval prompts × 4 + train prompts + capability prompts)');
   assert.equal(count(join(dir, 'straight', 'record.sqlite'), `SELECT COUNT(*) AS n FROM artifacts WHERE kind = 'state'`), 0, 'training states are released once training is done');
   assert.deepEqual(readdirSync(join(dir, 'straight', 'artifacts')).length, 4, 'only the sampler weights of steps 15…60 remain');
 

@@ -83,6 +83,10 @@ test('a 2 LRs × 2 checkpoints sweep runs end to end through bct and records its
   assert.equal(checkpoints.n, 4, '2 cells × 2 checkpoints');
   const nll = db.prepare(`SELECT COUNT(*) AS n FROM metrics WHERE name = 'nll:heldout'`).get() as { n: number };
   assert.equal(nll.n, 4);
+  // Capability: greedy accuracy on held-out mode-1 prompts, perfect for the untrained organism.
+  const acc = db.prepare(`SELECT k.step AS step, m.value AS value, m.n AS n FROM metrics m JOIN checkpoints k ON k.id = m.checkpoint_id WHERE m.name = 'acc:mode1' ORDER BY k.step`).all() as { step: number; value: number; n: number }[];
+  assert.equal(acc.length, 4);
+  assert.deepEqual(acc.filter((a) => a.step === 0).map((a) => [a.value, a.n]), [[1, 4], [1, 4]]);
   const before = db.prepare(`SELECT (SELECT COUNT(*) FROM samples) AS s, (SELECT COUNT(*) FROM grades) AS g, (SELECT COUNT(*) FROM train_log) AS t`).get();
   db.close();
 
@@ -97,7 +101,7 @@ test('a 2 LRs × 2 checkpoints sweep runs end to end through bct and records its
   // A changed grader (same prompts and targets) re-grades without re-training or re-sampling.
   const regraded = join(dir, 'regraded');
   mkdirSync(regraded);
-  for (const f of ['train.jsonl', 'eval.jsonl', 'nll.jsonl']) copyFileSync(join(REPO, 'test', 'fixtures', 'tiny-setting', f), join(regraded, f));
+  for (const f of ['train.jsonl', 'eval.jsonl', 'nll.jsonl', 'cap.jsonl']) copyFileSync(join(REPO, 'test', 'fixtures', 'tiny-setting', f), join(regraded, f));
   writeFileSync(join(regraded, 'setting.yaml'), readFileSync(SETTING, 'utf8').replace('args: { classes: { initial: cat, alternate: dog } }', 'args: { classes: { initial: cat, alternate: dog }, ignoreCase: true }'));
   writeFileSync(join(dir, 'regrade.yaml'), stringify({ ...sweep, name: 'regraded', setting: join(regraded, 'setting.yaml') }));
   const regrade = await bctIn(['run', join(dir, 'regrade.yaml'), '--project', project]);
