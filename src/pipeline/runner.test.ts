@@ -1,0 +1,47 @@
+import assert from 'node:assert/strict';
+import { existsSync, mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { test } from 'node:test';
+import { buildTinyOrganism } from '../../test/e2e/tiny-organism.js';
+import { artifactPath, listCells, listCheckpoints, openProject } from '../store/index.js';
+import { silentProgress } from './progress.js';
+import { runSweep } from './runner.js';
+import { sweepConfigSchema } from './sweep-spec.js';
+
+test('a sweep with a LoRA cell and a full fine-tune cell records adapters and full weights', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'bct-runner-'));
+  buildTinyOrganism(join(dir, 'organism'));
+  const project = openProject(join(dir, '.bct'), { create: true });
+  const config = sweepConfigSchema.parse({
+    setting: 'test/fixtures/tiny-setting/setting.yaml',
+    base: join(dir, 'organism'),
+    lrs: [1e-2],
+    loraRanks: [0, 2],
+    batchSizes: [4],
+    steps: [4],
+    checkpointCount: 2,
+    maxTokens: 2,
+    trainPromptsPerCheckpoint: 2,
+  });
+  const outcome = await runSweep(project, config, silentProgress);
+  assert.equal(outcome.sweep.status, 'done');
+  assert.ok(outcome.check?.passed);
+  const cells = listCells(project.db, outcome.sweep.id);
+  assert.deepEqual(cells.map((c) => [c.name, c.lora_rank, c.status]), [
+    ['lr=1e-2.seed=0.bs=4.steps=4.full', null, 'done'],
+    ['lr=1e-2.seed=0.bs=4.steps=4.lora2', 2, 'done'],
+  ]);
+  assert.notEqual(cells[0]!.train_key, cells[1]!.train_key);
+  for (const c of cells) {
+    const ks = listCheckpoints(project.db, c.train_key);
+    assert.deepEqual(ks.map((k) => k.step), [0, 1, 4]);
+    const last = artifactPath(project, ks[2]!.weights_hash!);
+    assert.equal(existsSync(join(last, 'adapter_config.json')), c.lora_rank !== null, `${c.name}: adapters for LoRA, a full model otherwise`);
+    assert.equal(existsSync(join(last, 'model.safetensors')), c.lora_rank === null);
+  }
+  const manifest = JSON.parse(outcome.sweep.manifest_json) as { hashes: { base: string }; versions: { bctlab: string } };
+  assert.match(manifest.hashes.base, /^[0-9a-f]{64}$/);
+  assert.equal(manifest.versions.bctlab, '0.1.0');
+  project.db.close();
+});
