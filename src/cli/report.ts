@@ -1,9 +1,8 @@
 // `bct report [sweep]`: writes one self-contained HTML report of a sweep (the latest by default).
-import { resolve } from 'node:path';
 import { z } from 'zod';
 import { ConfigError } from '../errors.js';
 import { openProject } from '../store/index.js';
-import { findSweep, summaryTable, writeReport } from '../report/index.js';
+import { writeSweepReport } from '../report/index.js';
 import type { Command } from './command.js';
 import { formatHelp, parseArgs, parseNumber, type CliOptions, type CommandHelp } from './options.js';
 
@@ -63,13 +62,9 @@ export async function runReport(argv: readonly string[], out: (line: string) => 
   if (positionals.length > 1) throw new ConfigError(`expected at most one sweep, got ${positionals.join(' ')}`, 'sweep');
   const project = openProject(c.project, { readonly: true });
   try {
-    const opts = { threshold: c.threshold, broken: { otherRate: c.otherMax, capabilityLoss: c.capabilityMax }, resamples: c.resamples };
-    const ref = positionals[0];
-    // The file name needs the sweep's name, so resolve the sweep before writing.
-    const sweep = findSweep(project.db, ref);
-    const path = resolve(c.out ?? `${project.dir}/report-${sweep.name.replace(/[^A-Za-z0-9._-]+/g, '_')}.html`);
-    const analysis = await writeReport(project.db, path, sweep.id, opts);
-    out(summaryTable(analysis));
+    const opts = { threshold: c.threshold, broken: { otherRate: c.otherMax, capabilityLoss: c.capabilityMax }, resamples: c.resamples, out: c.out };
+    const { path, table } = await writeSweepReport(project, positionals[0], opts);
+    out(table);
     out('');
     out(`report: ${path}`);
   } finally {

@@ -18,5 +18,5 @@ export {
 } from './record.js';
 export { buildFixtureRecord, type FixtureOptions } from './fixture.js';
 export { analyzeSweep, summaryTable, sweepMetricsRows, type SweepAnalysis, type AnalysisOptions, type GroupSummary } from './analyze.js';
-export { buildReport, writeReport, REPORT_SCHEMA_VERSION, type ReportOptions } from './report.js';
+export { buildReport, writeReport, writeSweepReport, REPORT_SCHEMA_VERSION, type ReportOptions } from './report.js';
 export { startViewer, type Viewer, type ViewerOptions } from './viewer.js';

@@ -2,12 +2,13 @@
 // CSS is inline, nothing is fetched. It embeds the report data as versioned JSON for scripts.
 
 import { writeFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
 import { formatLr, groupKey, type EvalClass } from '../analysis/index.js';
-import type { Db } from '../store/index.js';
-import { analyzeSweep, type AnalysisOptions, type SweepAnalysis } from './analyze.js';
+import type { Db, Project } from '../store/index.js';
+import { analyzeSweep, summaryTable, type AnalysisOptions, type SweepAnalysis } from './analyze.js';
 import { BASE_CSS, esc, jsonBlock, pctInterval, scriptJson, table } from './html.js';
 import { capabilityMetricsSpec, capabilitySpec, curveSpec, paretoSpec, renderSvg, type CurveAxis } from './plots.js';
-import { cellSteps, examplesByClass, type SampleRow } from './record.js';
+import { cellSteps, examplesByClass, findSweep, type SampleRow } from './record.js';
 
 /** Version of the JSON embedded in the report (`<script id="report-data">`). Bump on any change of meaning. */
 export const REPORT_SCHEMA_VERSION = 1;
@@ -79,6 +80,22 @@ export async function writeReport(db: Db, outPath: string, ref?: string | number
   const { html, analysis } = await buildReport(db, ref, opts);
   writeFileSync(outPath, html);
   return analysis;
+}
+
+/**
+ * Writes the report of a sweep of a project (the latest without `ref`) to `out`, by default
+ * `<project>/report-<sweep name>.html`, and returns the path, the analysis and the plain-text summary table.
+ * This is what `bct report` and `bct demo` call.
+ */
+export async function writeSweepReport(
+  project: Project,
+  ref?: string | number,
+  opts: ReportOptions & { out?: string } = {},
+): Promise<{ path: string; analysis: SweepAnalysis; table: string }> {
+  const sweep = findSweep(project.db, ref);
+  const path = resolve(opts.out ?? join(project.dir, `report-${sweep.name.replace(/[^A-Za-z0-9._-]+/g, '_')}.html`));
+  const analysis = await writeReport(project.db, path, sweep.id, opts);
+  return { path, analysis, table: summaryTable(analysis) };
 }
 
 const pct = (x: number): string => (Number.isFinite(x) ? `${(100 * x).toFixed(1)}%` : '–');
