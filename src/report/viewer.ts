@@ -4,7 +4,7 @@
 
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { BctError } from '../errors.js';
+import { BctError, ConfigError } from '../errors.js';
 import type { Db } from '../store/index.js';
 import { analyzeSweep, type AnalysisOptions, type SweepAnalysis } from './analyze.js';
 import { scriptJson } from './html.js';
@@ -35,7 +35,7 @@ export async function startViewer(db: Db, opts: ViewerOptions = {}): Promise<Vie
   };
   const int = (v: string | null | undefined, name: string): number => {
     const n = Number(v);
-    if (v === null || v === undefined || v === '' || !Number.isInteger(n)) throw new BctError('config', `expected an integer, got "${v ?? ''}"`, name);
+    if (v === null || v === undefined || v === '' || !Number.isInteger(n)) throw new ConfigError(`expected an integer, got "${v ?? ''}"`, name);
     return n;
   };
   const routes: [RegExp, Handler][] = [
@@ -59,7 +59,7 @@ export async function startViewer(db: Db, opts: ViewerOptions = {}): Promise<Vie
       /^\/api\/cells\/(\d+)\/samples$/,
       ([id], q) => {
         const split = q.get('split') ?? 'eval';
-        if (split !== 'eval' && split !== 'train') throw new BctError('config', `expected eval or train, got "${split}"`, 'split');
+        if (split !== 'eval' && split !== 'train') throw new ConfigError(`expected eval or train, got "${split}"`, 'split');
         return samplePage(db, {
           cellId: int(id, 'cell'),
           step: int(q.get('step'), 'step'),
