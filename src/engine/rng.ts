@@ -12,8 +12,10 @@ export class Rng {
   private s1 = 0;
   private s2 = 0;
   private s3 = 0;
-  // Box–Muller yields deviates in pairs; the second is kept for the next call.
-  private spare: number | null = null;
+  // Box–Muller yields deviates in pairs; the second is kept for the next call. A double field that never
+  // holds null stays unboxed in V8, so drawing millions of deviates (initialisation) allocates nothing.
+  private spare = 0;
+  private hasSpare = false;
 
   constructor(seed: number) {
     // splitmix32 spreads any integer seed over the 128-bit state (never all zero).
@@ -51,16 +53,16 @@ export class Rng {
 
   /** Standard normal deviate (Box–Muller). */
   normal(): number {
-    if (this.spare !== null) {
-      const v = this.spare;
-      this.spare = null;
-      return v;
+    if (this.hasSpare) {
+      this.hasSpare = false;
+      return this.spare;
     }
     let u = this.uniform();
     while (u === 0) u = this.uniform();
     const v = this.uniform();
     const r = Math.sqrt(-2 * Math.log(u));
     this.spare = r * Math.sin(2 * Math.PI * v);
+    this.hasSpare = true;
     return r * Math.cos(2 * Math.PI * v);
   }
 
@@ -83,12 +85,13 @@ export class Rng {
   }
 
   getState(): RngState {
-    return { s: [this.s0 >>> 0, this.s1 >>> 0, this.s2 >>> 0, this.s3 >>> 0], spare: this.spare };
+    return { s: [this.s0 >>> 0, this.s1 >>> 0, this.s2 >>> 0, this.s3 >>> 0], spare: this.hasSpare ? this.spare : null };
   }
 
   setState(state: RngState): void {
     [this.s0, this.s1, this.s2, this.s3] = state.s.map((w) => w | 0) as [number, number, number, number];
-    this.spare = state.spare;
+    this.hasSpare = state.spare !== null;
+    this.spare = state.spare ?? 0;
   }
 }
 
