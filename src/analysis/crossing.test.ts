@@ -84,3 +84,26 @@ test('per-cell crossings list each seed on its own', async () => {
   assert.equal(c.get('a')!.label, '12.5');
   assert.equal(c.get('b')!.label, '> 20');
 });
+
+test('coverage: the steps-to-transfer interval contains the true crossing about 95% of the time', async () => {
+  const { seededRandom } = await import('./intervals.js');
+  const rnd = seededRandom(5);
+  const steps = [0, 5, 10, 20, 40, 80];
+  const p = (step: number): number => Math.exp(-step / 30);
+  // The target is the crossing of the linearly interpolated true curve: 20 + (p(20) − 0.5)/(p(20) − p(40))·20.
+  const target = 20 + ((p(20) - 0.5) / (p(20) - p(40))) * 20;
+  const cells: CellInfo[] = [0, 1].map((seed) => ({ cellId: `s${seed}`, family: 'full', lr: 1e-3, seed, batchSize: 1 }));
+  let hit = 0;
+  const R = 100;
+  for (let r = 0; r < R; r++) {
+    const samples: GradedSample[] = [];
+    for (const c of cells) {
+      for (const step of steps) {
+        for (let q = 0; q < 60; q++) samples.push({ cellId: c.cellId, step, promptId: `p${q}`, split: 'eval', label: rnd() < p(step) ? 'initial' : 'alternate' });
+      }
+    }
+    const [row] = stepsToTransfer(samples, cells, { resamples: 300, seed: r });
+    if (row!.lo <= target && target <= row!.hi) hit++;
+  }
+  assert.ok(hit >= 88, `coverage ${hit / R} of ${target.toFixed(2)}`); // 0.95 − 2.5 SE over 100 repetitions
+});
