@@ -267,14 +267,19 @@ export class TokenPicker {
     for (let j = 0; j < V; j++) {
       const e = fastExp((logits[off + j]! - m) * invT);
       p[j] = e;
-      idx[j] = j;
       z += e;
     }
-    let n = V;
-    if (topP < 1) {
-      [n, z] = nucleus(p, idx, V, topP * z);
+    if (topP >= 1) {
+      let u = rng.uniform() * z;
+      for (let j = 0; j < V; j++) {
+        u -= p[j]!;
+        if (u < 0) return j;
+      }
+      return V - 1; // rounding left u ≥ 0: the last token
     }
-    let u = rng.uniform() * z;
+    for (let j = 0; j < V; j++) idx[j] = j;
+    const [n, mass] = nucleus(p, idx, V, topP * z);
+    let u = rng.uniform() * mass;
     for (let k = 0; k < n; k++) {
       u -= p[k]!;
       if (u < 0) return idx[k]!;
