@@ -3,6 +3,7 @@
 // from the record (worker.ts), because training is CPU-bound and one JS thread cannot overlap it.
 // A failed cell does not stop the others; the first failure is rethrown at the end.
 import { Worker } from 'node:worker_threads';
+import { BctError, type BctErrorCode } from '../errors.js';
 import type { CellRow, Project } from '../store/index.js';
 import type { Progress } from './progress.js';
 
@@ -63,9 +64,9 @@ function runInWorker(request: WorkerRequest, progress: Progress): Promise<void> 
         resolvePromise();
       } else {
         settled = true;
-        const err = new Error(m.message) as Error & { code?: string; where?: string };
-        if (m.code !== undefined) err.code = m.code;
-        reject(err);
+        // Rebuild a BctError so the CLI maps it to the same exit status as in-thread (its message
+        // already carries `where`).
+        reject(m.code !== undefined ? new BctError(m.code as BctErrorCode, m.message) : new Error(m.message));
       }
     });
     worker.on('error', (e) => {
