@@ -150,6 +150,8 @@ test('non-finite gradients or loss throw NumericError naming the step', () => {
   tr.forwardBackward(data(2, 8, 0));
   model.blocks[0]!.fcW.grad![3] = Infinity; // a gradient blows up while the loss is still finite
   assert.throws(() => tr.optimStep({ lr: 1e-3 }), (e: unknown) => e instanceof NumericError && /step 2/.test(e.message));
+  tr.zeroGrad();
+  assert.ok(model.blocks[0]!.fcW.grad!.every((v) => v === 0));
   model.wte.data[5] = NaN;
   assert.throws(() => tr.forwardBackward(data(2, 8, 0)), (e: unknown) => e instanceof NumericError && /step 2/.test(e.message));
 });

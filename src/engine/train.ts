@@ -89,6 +89,12 @@ export class Trainer {
     return { loss: value, weightedTokens: weighted, tokens: packed.B * packed.T };
   }
 
+  /** Discards the accumulated gradients (e.g. after optimStep threw NumericError). */
+  zeroGrad(): void {
+    for (const [, t] of this.model.trainableParams()) t.grad!.fill(0);
+    this.micro = 0;
+  }
+
   /** AdamW step on the accumulated gradients (averaged over micro-batches); clears them. */
   optimStep(p: Partial<OptimParams> & { lr: number }): OptimStepInfo {
     const params = { ...DEFAULT_OPTIM, ...p };
