@@ -56,3 +56,26 @@ test('the report is one offline HTML file with plots, tables and examples, and r
     rmSync(dir, { recursive: true, force: true });
   }
 });
+
+test('a sweep with nothing graded yet, or without capability data, still gives a report', async () => {
+  const { buildReport } = await import('./report.js');
+  const { openProject } = await import('../store/index.js');
+  const dir = mkdtempSync(join(tmpdir(), 'bct-report-empty-'));
+  try {
+    const empty = openProject(join(dir, 'none'), { create: true });
+    await assert.rejects(buildReport(empty.db), /no sweeps yet/);
+    empty.db.close();
+    const { project } = buildFixtureRecord(dir, { lrs: [1e-3], seeds: [0], steps: [0, 10], evalPrompts: 3, trainPrompts: 1 });
+    project.db.exec('DELETE FROM metrics');
+    const noCap = await buildReport(project.db, undefined, { resamples: 20 });
+    assert.match(noCap.html, /No capability evaluations recorded/);
+    assert.ok(Number.isNaN(noCap.analysis.groups[0]!.capabilityLoss));
+    project.db.exec('DELETE FROM grades');
+    const nothing = await buildReport(project.db, undefined, { resamples: 20 });
+    assert.match(nothing.html, /No graded eval answers yet/);
+    assert.equal(nothing.analysis.steps.length, 0);
+    project.db.close();
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
