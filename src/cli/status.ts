@@ -1,6 +1,7 @@
 // `bct status`: what a sweep has done so far: cells by status, checkpoints recorded, and rates.
 import { z } from 'zod';
 import { StoreError } from '../errors.js';
+import { formatCheck, type CheckResult } from '../pipeline/index.js';
 import { getSweep, listCells, listCheckpoints, listSweeps, openProject } from '../store/index.js';
 import { type Command, writeLine } from './command.js';
 import { validateConfig } from './config.js';
@@ -42,6 +43,11 @@ export const statusCommand: Command = {
       const byStatus = (s: string): number => cells.filter((x) => x.status === s).length;
       writeLine(io.out, `sweep ${sweep.id} ${sweep.name}: ${sweep.status}; setting ${sweep.setting_id}; cells: ${byStatus('done')} done, ${byStatus('running')} running, ${byStatus('pending')} pending, ${byStatus('failed')} failed`);
       if (sweep.error !== null) writeLine(io.out, `  error: ${sweep.error}`);
+      const check = project.db
+        .prepare(`SELECT result_json FROM checks WHERE setting_hash = ? AND organism_json = ? ORDER BY created_at DESC LIMIT 1`)
+        .pluck()
+        .get(sweep.setting_hash, sweep.organism_json) as string | undefined;
+      if (check !== undefined) for (const l of formatCheck(JSON.parse(check) as CheckResult)) writeLine(io.out, `  ${l}`);
       for (const cell of cells) {
         const schedule = (JSON.parse(cell.schedule_json) as { steps: number[] }).steps;
         const have = listCheckpoints(project.db, cell.train_key).filter((k) => schedule.includes(k.step)).length;

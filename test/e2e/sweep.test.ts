@@ -116,6 +116,7 @@ test('a 2 LRs × 2 checkpoints sweep runs end to end through bct and records its
   const status = await bctIn(['status', 'tiny', '--project', project]);
   assert.equal(status.status, 0, status.stderr);
   assert.match(status.stdout, /sweep 1 tiny: done; setting tiny-flag; cells: 2 done/);
+  assert.match(status.stdout, /pre-check of tiny-flag on tiny: PASS/);
   const exported = await bctIn(['export', 'tiny', '--format', 'jsonl', '--project', project]);
   assert.equal(exported.status, 0, exported.stderr);
   const rows = exported.stdout.trim().split('\n').map((l) => JSON.parse(l) as { split: string; label: string });
