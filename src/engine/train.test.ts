@@ -1,7 +1,7 @@
 // GPT + training tests on a tiny model with the pure-TypeScript GEMM (deterministic, bit for bit).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { getGemmBackend } from './gemm/index.js';
+import { getGemmBackend, type Gemm } from './gemm/index.js';
 import { Gpt } from './gpt.js';
 import { resolveGptConfig, countParams, GPT_4M, GPT_TINY as TINY } from './config.js';
 import { Trainer, batchIndices, packBatch, type Sequence } from './train.js';
@@ -175,4 +175,26 @@ test('seeded data order visits every example once per epoch', () => {
   assert.deepEqual(seen, [...Array(12).keys()]);
   assert.deepEqual(batchIndices(12, 4, 5, 7), batchIndices(12, 4, 5, 7));
   assert.notDeepEqual([0, 1, 2].flatMap((s) => batchIndices(12, 4, s, 7)), [3, 4, 5].flatMap((s) => batchIndices(12, 4, s, 7)));
+});
+
+test('OpenBLAS and pure-TypeScript GEMM give the same loss and gradients (tolerance 1e-5)', (t) => {
+  let blas: Gemm;
+  try {
+    blas = getGemmBackend('openblas');
+  } catch {
+    t.skip('the OpenBLAS addon is not built');
+    return;
+  }
+  const batch = packBatch(data(3, 12, 4), 16);
+  const run1 = (g: Gemm): { loss: number; grads: Float32Array[] } => {
+    const m = new Gpt({ ...TINY, tiedEmbeddings: false }, 12);
+    const tape = new Tape(g);
+    const { loss } = m.forward(tape, batch);
+    tape.backward(loss);
+    return { loss: loss.data[0]!, grads: m.namedParams().map(([, p]) => p.grad!) };
+  };
+  const a = run1(gemm);
+  const b = run1(blas);
+  assert.ok(Math.abs(a.loss - b.loss) < 1e-5);
+  a.grads.forEach((g, i) => g.forEach((v, j) => assert.ok(Math.abs(v - b.grads[i]![j]!) < 1e-5, `grad ${i}[${j}]`)));
 });
