@@ -1,7 +1,7 @@
 // What every stage gets: the record, the backend, the setting, the organism and the sweep config. Built
 // from a config in the main process, and rebuilt from the sweep row in a worker, by the same function.
 import { existsSync } from 'node:fs';
-import { basename } from 'node:path';
+import { basename, isAbsolute } from 'node:path';
 import { createBackend, type Backend, type SamplingClient, type WeightsRef } from '../backends/index.js';
 import { CheckpointError, ConfigError } from '../errors.js';
 import { applyInduction, resolveModelPath, resolveSetting, trainingHash, type ModelOrganism, type Prompt, type Setting } from '../settings/index.js';
@@ -37,7 +37,10 @@ export interface OrganismIdentity {
 export function fileIdentity(name: string, where: string): string {
   const path = resolveModelPath(name);
   if (!existsSync(path)) {
-    if (path.includes('/') || path.includes('.')) throw new CheckpointError(`base checkpoint not found (expected a file or folder at ${path})`, where);
+    if (path.includes('/') || path.includes('.')) {
+      const looked = isAbsolute(path) ? path : `${path} under ${process.cwd()} or the bctlab package`;
+      throw new CheckpointError(`base checkpoint not found (expected a file or folder at ${looked})`, where);
+    }
     return `name:${path}`;
   }
   return hashPath(path).hash;
