@@ -5,7 +5,7 @@ export { wilson, clusterBootstrapRate, clusterBootstrapRates, seededRandom, quan
 export { checkpointRates, type CheckpointRates, type RateOptions } from './rates.js';
 export { transferCurves, type CurvePoint } from './curves.js';
 export { firstCrossing, cellCrossings, stepsToTransfer, formatSteps, type Crossing, type CurveSample, type StepsToTransfer, type StepsOptions } from './crossing.js';
-export { lrCheck, type LrPairCheck } from './lr-check.js';
+export { lrCheck, equalBudget, type LrPairCheck, type EqualBudgetRow } from './lr-check.js';
 export {
   capabilityLoss,
   brokenPredicate,

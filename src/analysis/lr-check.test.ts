@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { lrCheck } from './lr-check.js';
+import { equalBudget, lrCheck } from './lr-check.js';
 import type { StepsToTransfer } from './crossing.js';
 import type { CurvePoint } from './curves.js';
 
@@ -28,4 +28,18 @@ test('reports low-LR steps as multiples of N·S, censored as a lower bound', () 
   assert.equal(b.label, '2.0×'); // 40 / (2 * 10)
   const c = out.find((p) => p.lrHigh === 5e-4)!;
   assert.equal(c.label, '> 3.0×'); // 600 / (5 * 40)
+});
+
+test('equal lr × steps: each LR read at the largest budget all of them reached', () => {
+  const pt = (lr: number, step: number, mean: number): CurvePoint => ({
+    group: `full lr=${lr}`, family: 'full', lr, cls: 'initial', step, samplesSeen: step, lrSteps: lr * step, mean, lo: mean, hi: mean, nSeeds: 1,
+  });
+  // lr 1e-2 runs to step 100 (budget 1), lr 1e-3 to step 500 (budget 0.5): common budget 0.5.
+  const rows = equalBudget([pt(1e-2, 0, 1), pt(1e-2, 100, 0), pt(1e-3, 0, 1), pt(1e-3, 500, 0.8)]);
+  assert.equal(rows.length, 2);
+  assert.equal(rows[0]!.lr, 1e-2);
+  assert.equal(rows[0]!.budget, 0.5);
+  assert.ok(Math.abs(rows[0]!.steps - 50) < 1e-9);
+  assert.ok(Math.abs(rows[0]!.initial - 0.5) < 1e-9); // halfway from 1 to 0
+  assert.ok(Math.abs(rows[1]!.initial - 0.8) < 1e-9);
 });

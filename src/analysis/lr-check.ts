@@ -75,3 +75,41 @@ function interpolate(curve: readonly CurvePoint[], step: number): number {
   }
   return NaN;
 }
+
+/** One curve read at a fixed lr × steps budget. */
+export interface EqualBudgetRow {
+  group: string;
+  family: string;
+  lr: number;
+  /** The lr × steps budget. */
+  budget: number;
+  /** budget / lr: the steps this LR needs to spend it. */
+  steps: number;
+  /** Initial rate there (seed mean), interpolated between checkpoints. */
+  initial: number;
+}
+
+/**
+ * The equal lr × steps view as numbers: every (family, LR) curve read at the same lr × steps budget. If only
+ * lr × steps mattered, all rows of a family would show the same rate. The default budget is the largest
+ * one every curve of the family reached, so no row is extrapolated.
+ */
+export function equalBudget(curves: readonly CurvePoint[], budget?: number): EqualBudgetRow[] {
+  const byGroup = new Map<string, CurvePoint[]>();
+  for (const p of curves) if (p.cls === 'initial') byGroup.set(p.group, [...(byGroup.get(p.group) ?? []), p]);
+  const families = new Map<string, CurvePoint[][]>();
+  for (const pts of byGroup.values()) {
+    pts.sort((a, b) => a.step - b.step);
+    families.set(pts[0]!.family, [...(families.get(pts[0]!.family) ?? []), pts]);
+  }
+  const out: EqualBudgetRow[] = [];
+  for (const [family, groups] of families) {
+    const b = budget ?? Math.min(...groups.map((g) => g[g.length - 1]!.lrSteps));
+    if (!(b > 0)) continue;
+    for (const g of groups) {
+      const lr = g[0]!.lr;
+      out.push({ group: g[0]!.group, family, lr, budget: b, steps: b / lr, initial: interpolate(g, b / lr) });
+    }
+  }
+  return out.sort((a, b) => (a.family !== b.family ? (a.family < b.family ? -1 : 1) : b.lr - a.lr));
+}

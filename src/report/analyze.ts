@@ -5,6 +5,7 @@ import {
   brokenPredicate,
   capabilityLoss,
   cellCrossings,
+  equalBudget,
   checkpointRates,
   DEFAULT_BROKEN,
   formatLr,
@@ -21,6 +22,7 @@ import {
   type Crossing,
   type CheckpointRates,
   type CurvePoint,
+  type EqualBudgetRow,
   type LrPairCheck,
   type MetricsRow,
   type ParetoPoint,
@@ -59,6 +61,8 @@ export interface SweepAnalysis {
   curves: CurvePoint[];
   steps: StepsToTransfer[];
   lrPairs: LrPairCheck[];
+  /** Each curve read at one lr × steps budget per family (the equal lr × steps view as numbers). */
+  equalBudget: EqualBudgetRow[];
   losses: CapabilityLoss[];
   pareto: ParetoPoint[];
   metrics: MetricsRow[];
@@ -91,6 +95,7 @@ export function analyzeSweep(db: Db, ref?: string | number, opts: AnalysisOption
     curves,
     steps,
     lrPairs: lrCheck(steps, curves),
+    equalBudget: equalBudget(curves),
     losses,
     pareto: paretoView(rates, losses, cells, broken),
     metrics: metricsFromRates(rates, cells, losses, isBroken),

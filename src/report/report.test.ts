@@ -39,6 +39,7 @@ test('the report is one offline HTML file with plots, tables and examples, and r
       assert.equal(await page.locator('#precheck tbody tr').count(), 3);
       assert.ok((await page.locator('#steps-table').textContent())!.includes('censored'));
       assert.ok(await page.locator('#lr-table tbody tr').count() >= 1);
+      assert.equal(await page.locator('#budget-table tbody tr').count(), 4);
       assert.ok(await page.locator('svg').count() >= 8);
       // Per-seed crossings in the cells table: the lowest LR's seeds are censored.
       assert.match((await page.locator('#cells-table tbody tr').first().textContent())!, /> 100$/);

@@ -54,6 +54,7 @@ ${checkSection(a)}
 ${stepsSection(a)}
 <h3>Learning-rate check</h3>
 ${lrSection(a)}
+${budgetSection(a)}
 <div class="plots">${plotLrSteps}</div>
 <h2 id="capability">Capability</h2>
 <p class="muted">Capability loss is the worst loss against the cell's step 0 over its evaluations: the relative drop of an accuracy, or the relative drop of per-token likelihood, 1 − exp(−ΔNLL), for an NLL. A checkpoint with capability loss ≥ ${esc(a.broken.capabilityLoss)} or an other-rate ≥ ${esc(a.broken.otherRate)} is <b>broken</b>: its drop in the initial behaviour is not counted as transfer.</p>
@@ -178,6 +179,18 @@ function lrSection(a: SweepAnalysis): string {
         pct(p.lowRateAtNaive),
       ]),
       ' id="lr-table"',
+    )
+  );
+}
+
+function budgetSection(a: SweepAnalysis): string {
+  if (a.equalBudget.length === 0) return '';
+  return (
+    '<p class="muted">Equal lr × steps: every LR read at the same budget (the largest that all LRs of the family reached). If only lr × steps mattered, the initial rates would agree.</p>' +
+    table(
+      ['family', 'LR', 'lr × steps', 'steps', 'initial rate'],
+      a.equalBudget.map((r) => [esc(r.family), esc(formatLr(r.lr)), esc(Number(r.budget.toPrecision(3))), r.steps.toFixed(0), pct(r.initial)]),
+      ' id="budget-table"',
     )
   );
 }
