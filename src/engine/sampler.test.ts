@@ -26,8 +26,9 @@ function trained(lora = false): Gpt {
 
 test('KV-cache greedy generation equals token-by-token recomputation without the cache', () => {
   const m = trained();
-  const cached = generate(m, PROMPTS, { temperature: 0, maxTokens: 8 }, gemm);
-  PROMPTS.forEach((p, r) => {
+  const prompts = [...PROMPTS, [3, 3], [5, 6], [1, 30]]; // the last three decode as one group
+  const cached = generate(m, prompts, { temperature: 0, maxTokens: 8 }, gemm);
+  prompts.forEach((p, r) => {
     const seq = [...p];
     for (let k = 0; k < 8; k++) seq.push(generate(m, [seq], { temperature: 0, maxTokens: 1 }, gemm)[0]!.tokens[0]!);
     assert.deepEqual(cached[r]!.tokens, seq.slice(p.length), `prompt ${r}`);
@@ -37,8 +38,10 @@ test('KV-cache greedy generation equals token-by-token recomputation without the
 test('sampled tokens carry the same log-probabilities as teacher-forced scoring (tolerance 1e-4)', () => {
   for (const lora of [false, true]) {
     const m = trained(lora);
-    const gens = generate(m, PROMPTS, { temperature: 1, maxTokens: 6, seed: 4, logprobs: true }, gemm);
-    const scores = score(m, PROMPTS.map((p, i) => ({ prompt: p, continuation: gens[i]!.tokens })), gemm);
+    // Prompts of equal length decode in one group per head; unequal ones row by row. Test both.
+    const prompts = [...PROMPTS, [4, 4, 4], [7, 1, 2], [0, 9, 9]];
+    const gens = generate(m, prompts, { temperature: 1, maxTokens: 6, seed: 4, logprobs: true }, gemm);
+    const scores = score(m, prompts.map((p, i) => ({ prompt: p, continuation: gens[i]!.tokens })), gemm);
     gens.forEach((g, i) => {
       g.logprobs!.forEach((lp, k) => assert.ok(Math.abs(lp - scores[i]!.tokenLogprobs[k]!) < 1e-4,
         `lora=${lora} prompt ${i} token ${k}: cache ${lp} vs score ${scores[i]!.tokenLogprobs[k]}`));

@@ -115,7 +115,7 @@ class DecodeState {
   private readonly att: Float32Array; // (E, C) attention output
   private readonly qkv: Float32Array; // (E, 3C)
   private readonly f: Float32Array; // (E, 4C)
-  private readonly scores: Float32Array; // (H, T, T) scores of one run of entries, per head
+  private readonly scores: Float32Array; // (H, max(T, S), T) scores of one run (or one group of runs), per head
   private readonly last: Float32Array; // (S, C) final hidden state of each row's last entry
   private readonly logits: Float32Array; // (S, V)
   private readonly runs: Int32Array; // (E + 1) start of each run of entries of one row, then E
@@ -142,7 +142,7 @@ class DecodeState {
     this.att = new Float32Array(E * C); // (E, C)
     this.qkv = new Float32Array(E * 3 * C); // (E, 3C)
     this.f = new Float32Array(E * 4 * C); // (E, 4C)
-    this.scores = new Float32Array(this.H * T * T); // (H, T, T)
+    this.scores = new Float32Array(this.H * Math.max(T, S) * T); // (H, max(T, S), T)
     this.last = new Float32Array(S * C); // (S, C)
     this.logits = new Float32Array(S * cfg.vocabSize); // (S, V)
     this.runs = new Int32Array(E + 1); // (E + 1)
@@ -185,13 +185,33 @@ class DecodeState {
           }
         }
       }
-      for (let k = 0; k < nRuns; k++) {
+      for (let k = 0; k < nRuns;) {
         const e0 = runs[k]!;
         const n = runs[k + 1]! - e0;
         const p0 = pos[e0]!;
         const keys = p0 + n; // positions 0..p0+n-1 are visible to the run
-        const nk = n * keys;
         const base = rows[e0]! * H * T * D;
+        // Decode steps: consecutive single-token runs of consecutive rows at the same position share one
+        // strided batch per head (their caches lie H·T·D apart), instead of two calls per row.
+        let G = 1;
+        if (n === 1) {
+          while (k + G < nRuns && runs[k + G + 1]! - runs[k + G]! === 1 && rows[e0 + G] === rows[e0]! + G && pos[e0 + G] === p0) G++;
+        }
+        if (G > 1) {
+          for (let hd = 0; hd < H; hd++) {
+            const sc = hd * G * keys; // this head's (G, keys) block of scores
+            gemm.sgemmStridedBatched(false, true, 1, keys, D, scale, qkv, e0 * 3 * C + hd * D, 3 * C, 3 * C,
+              kc, base + hd * T * D, D, H * T * D, 0, this.scores, sc, keys, keys, G);
+          }
+          softmaxPrefixRows(this.scores, H * G, 1, keys, p0);
+          for (let hd = 0; hd < H; hd++) {
+            gemm.sgemmStridedBatched(false, false, 1, D, keys, 1, this.scores, hd * G * keys, keys, keys,
+              vc, base + hd * T * D, D, H * T * D, 0, this.att, e0 * C + hd * D, C, C, G);
+          }
+          k += G;
+          continue;
+        }
+        const nk = n * keys;
         // Per head (batched): scores (n, keys) = Q (n, D) Kᵀ, Q read in place from qkv (row stride 3C).
         gemm.sgemmStridedBatched(false, true, n, keys, D, scale, qkv, e0 * 3 * C, 3 * C, D, kc, base, D, T * D,
           0, this.scores, 0, keys, nk, H);
@@ -199,6 +219,7 @@ class DecodeState {
         // out (n, D) = P V per head, written in place into att at column h·D (row stride C).
         gemm.sgemmStridedBatched(false, false, n, D, keys, 1, this.scores, 0, keys, nk, vc, base, D, T * D,
           0, this.att, e0 * C, C, D, H);
+        k++;
       }
       gemm.sgemm(false, true, E, C, C, 1, this.att, 0, C, w.attnProjW, 0, C, 1, x, 0, C); // x += att Wᵀ
       layerNormForward(this.h, 0, null, null, x, 0, blk.ln2W.data, blk.ln2B.data, E, C);
