@@ -55,7 +55,7 @@ export function curveSpec(points: readonly CurvePoint[], cls: EvalClass, axis: C
     type: 'quantitative' as const,
     title: AXIS_TITLE[axis],
     scale: { type: 'symlog' as const, constant: symlogConstant(values.map((v) => v.x)) },
-    axis: { values: logTicks(values.map((v) => v.x)), format: '~g' },
+    axis: { values: logTicks(values.map((v) => v.x)), format: '~r' },
   };
   const color = { field: 'group', type: 'nominal' as const, title: 'family, LR', sort: groups, scale: { scheme: 'viridis' } };
   return {
@@ -98,7 +98,7 @@ export function capabilitySpec(losses: readonly CapabilityLoss[], cells: readonl
       {
         mark: { type: 'line', point: true, opacity: 0.8 },
         encoding: {
-          x: { field: 'step', type: 'quantitative', title: 'gradient steps (symlog)', scale: { type: 'symlog', constant: symlogConstant(values.map((v) => v.step)) }, axis: { values: logTicks(values.map((v) => v.step)), format: '~g' } },
+          x: { field: 'step', type: 'quantitative', title: 'gradient steps (symlog)', scale: { type: 'symlog', constant: symlogConstant(values.map((v) => v.step)) }, axis: { values: logTicks(values.map((v) => v.step)), format: '~r' } },
           y: { field: 'loss', type: 'quantitative', title: 'capability loss' },
           color: { field: 'group', type: 'nominal', title: 'family, LR', sort: groups, scale: { scheme: 'viridis' } },
           detail: { field: 'cell' },
@@ -129,7 +129,7 @@ export function capabilityMetricsSpec(scores: readonly CapabilityScore[], cells:
       height: 200,
       mark: { type: 'line', point: true, opacity: 0.8 },
       encoding: {
-        x: { field: 'step', type: 'quantitative', title: 'gradient steps (symlog)', scale: { type: 'symlog', constant: symlogConstant(values.map((v) => v.step)) }, axis: { values: logTicks(values.map((v) => v.step)), format: '~g' } },
+        x: { field: 'step', type: 'quantitative', title: 'gradient steps (symlog)', scale: { type: 'symlog', constant: symlogConstant(values.map((v) => v.step)) }, axis: { values: logTicks(values.map((v) => v.step)), format: '~r' } },
         y: { field: 'value', type: 'quantitative', title: 'value' },
         color: { field: 'group', type: 'nominal', title: 'family, LR', sort: groups, scale: { scheme: 'viridis' } },
         detail: { field: 'cell' },
@@ -179,7 +179,7 @@ export function theorySpec(
     type: 'quantitative',
     title: 'gradient steps (symlog: step 0 shown)',
     scale: { type: 'symlog', constant: 1 },
-    axis: { values: logTicks(closed.map((c) => c.step)), format: '~g' },
+    axis: { values: logTicks(closed.map((c) => c.step)), format: '~r' },
   };
   const color = { field: 'lrLabel', type: 'nominal', title: 'LR', sort: lrs, scale: { scheme: 'viridis' } };
   return {
