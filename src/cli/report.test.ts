@@ -5,7 +5,10 @@ import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { buildFixtureRecord } from '../report/index.js';
-import { bct, bctChild } from '../../test/e2e/cli.js';
+import { bct, bctChild, REPO } from '../../test/e2e/cli.js';
+import { buildTinyOrganism } from '../../test/e2e/tiny-organism.js';
+import { writeFileSync } from 'node:fs';
+import { stringify } from 'yaml';
 
 test('bct report, bct export --table metrics and bct view work on a recorded sweep', async () => {
   const dir = mkdtempSync(join(tmpdir(), 'bct-cli-report-'));
@@ -51,6 +54,47 @@ test('bct report, bct export --table metrics and bct view work on a recorded swe
     const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
     child.kill('SIGTERM');
     assert.equal(await exited, 0);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('bct report reads a record written by a real bct run (tiny organism)', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'bct-cli-report-real-'));
+  try {
+    buildTinyOrganism(join(dir, 'organism'), 60);
+    const sweep = {
+      name: 'tiny-report',
+      setting: join(REPO, 'test', 'fixtures', 'tiny-setting', 'setting.yaml'),
+      organism: { id: 'tiny', base: join(dir, 'organism'), induction: { kind: 'none' } },
+      lrs: [1e-4, 3e-2],
+      seeds: [0],
+      batchSizes: [4],
+      steps: [12],
+      checkpointEvery: 6,
+      samplesPerPrompt: 2,
+      trainPromptsPerCheckpoint: 8,
+      temperature: 0.7,
+      maxTokens: 3,
+    };
+    writeFileSync(join(dir, 'sweep.yaml'), stringify(sweep));
+    const project = join(dir, '.bct');
+    const run = bct(['run', join(dir, 'sweep.yaml'), '--project', project]);
+    assert.equal(run.status, 0, run.stderr);
+    const out = join(dir, 'r.html');
+    const r = bct(['report', '--project', project, '--out', out, '--resamples', '50']);
+    assert.equal(r.stderr, '');
+    assert.equal(r.status, 0);
+    // One row per LR with the last checkpoint (12) and a steps-to-transfer entry.
+    const rows = r.stdout.split('\n').filter((l) => /^full\s/.test(l));
+    assert.equal(rows.length, 2);
+    assert.ok(rows.every((l) => /^full\s+\S+\s+12\s/.test(l)), rows.join('\n'));
+    const html = readFileSync(out, 'utf8');
+    // The recorded pre-check shows its three criteria and nothing else.
+    const precheck = /<table id="precheck">(.*?)<\/table>/s.exec(html)![1]!;
+    assert.equal((precheck.match(/<tr>/g) ?? []).length, 4);
+    assert.doesNotMatch(precheck, /FAIL/);
+    assert.ok((html.match(/<svg/g) ?? []).length >= 5);
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
