@@ -5,7 +5,7 @@
 import type { SamplingClient } from '../backends/index.js';
 import type { Setting } from '../settings/index.js';
 import { ConfigError } from '../errors.js';
-import { beginSweep, ensureCells, recordTiming, setCellStatus, setSweepStatus, type CellRow, type Project, type SweepRow } from '../store/index.js';
+import { beginSweep, collectGarbage, ensureCells, recordTiming, setCellStatus, setSweepStatus, type CellRow, type Project, type SweepRow } from '../store/index.js';
 import { capabilityStage } from './capability.js';
 import { checkStage, formatCheck, type CheckResult } from './check.js';
 import { checkpointRef, makeContext, type RunContext } from './context.js';
@@ -62,6 +62,8 @@ export async function runSweep(project: Project, config: SweepConfig, progress: 
       manifest: manifest(ctx, data),
     });
     const cells = ensureCells(project.db, sweep.id, planCells(ctx, data));
+    const garbage = collectGarbage(project);
+    if (garbage > 0) progress.line(`removed ${garbage} unreferenced artifacts left by an interrupted run`);
     progress.line(`sweep ${sweep.name}: ${cells.length} cells, ${cells.filter((c) => c.status === 'done').length} already done, ${data.examples.length} training examples`);
     const sweepId = sweep.id;
     progress.plan(cells.filter((c) => c.status !== 'done').length);

@@ -2,7 +2,7 @@
 // (sampler weights + full state, as artifacts) at every scheduled step. The data order is the engine's
 // `batchIndices`, a pure function of (seed, step), so a resumed cell sees exactly the batches an
 // uninterrupted one would.
-import { mkdirSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { isResumable, type Datum, type TrainingClient } from '../backends/index.js';
 import { batchIndices } from '../engine/index.js';
@@ -28,7 +28,10 @@ export async function trainStage(ctx: RunContext, cell: CellRow, data: Dataset, 
   const done = listCheckpoints(db, cell.train_key);
   if (done.some((c) => c.step === last)) return done;
 
-  const workDir = join(ctx.project.dir, 'tmp', `cell-${cell.id}-${process.pid}`);
+  const tmp = join(ctx.project.dir, 'tmp');
+  const workDir = join(tmp, `cell-${cell.id}-${process.pid}`);
+  // Work folders of this cell left by a killed run: their content is either recorded already or redone.
+  if (existsSync(tmp)) for (const d of readdirSync(tmp)) if (d.startsWith(`cell-${cell.id}-`)) rmSync(join(tmp, d), { recursive: true, force: true });
   mkdirSync(workDir, { recursive: true });
   const client = await ctx.backend.createTrainingClient({
     base: ctx.organism.base,

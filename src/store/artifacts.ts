@@ -38,6 +38,9 @@ function sizeOf(path: string): number {
 export function putArtifact(project: Project, path: string, kind: string, options: { keep?: boolean } = {}): string {
   const { hash, bytes } = hashPath(path);
   const dest = join(project.artifactsDir, hash);
+  // The row goes first: a crash before the rename leaves a listed artifact without a file, which nothing
+  // refers to yet (checkpoints are recorded after this returns) and `collectGarbage` removes.
+  project.db.prepare(`INSERT OR IGNORE INTO artifacts (hash, kind, bytes, created_at) VALUES (?, ?, ?, ?)`).run(hash, kind, bytes, now());
   if (!existsSync(dest)) {
     const tmp = `${dest}.tmp-${process.pid}`;
     rmSync(tmp, { recursive: true, force: true });
@@ -47,7 +50,6 @@ export function putArtifact(project: Project, path: string, kind: string, option
   } else if (options.keep !== true) {
     rmSync(path, { recursive: true, force: true });
   }
-  project.db.prepare(`INSERT OR IGNORE INTO artifacts (hash, kind, bytes, created_at) VALUES (?, ?, ?, ?)`).run(hash, kind, bytes, now());
   return hash;
 }
 
@@ -61,7 +63,9 @@ function moveOrCopy(from: string, to: string): void {
 }
 
 /** Drops training states of a training (all, or all but `keep`): they only serve to resume it, and a
- *  full state is several times the size of the weights. The artifact goes when nothing refers to it. */
+ *  full state is several times the size of the weights. Order matters for crash safety: references go
+ *  first (one transaction), then files, then rows, so a crash leaves at worst an unreferenced artifact,
+ *  which `collectGarbage` removes, never a reference to a missing file. */
 export function releaseStates(project: Project, trainKey: string, keep: string | null): void {
   const db = project.db;
   const old = db
@@ -69,18 +73,39 @@ export function releaseStates(project: Project, trainKey: string, keep: string |
     .pluck()
     .all(trainKey, keep) as string[];
   if (old.length === 0) return;
-  db.transaction(() => {
-    db.prepare(`UPDATE checkpoints SET state_hash = NULL WHERE train_key = ? AND state_hash IS NOT NULL AND state_hash IS NOT ?`).run(trainKey, keep);
-    for (const h of old) {
-      const used = db.prepare(`SELECT 1 FROM checkpoints WHERE state_hash = ? OR weights_hash = ? LIMIT 1`).get(h, h);
-      if (used === undefined) db.prepare(`DELETE FROM artifacts WHERE hash = ?`).run(h);
+  db.prepare(`UPDATE checkpoints SET state_hash = NULL WHERE train_key = ? AND state_hash IS NOT NULL AND state_hash IS NOT ?`).run(trainKey, keep);
+  for (const h of old) if (!referenced(project, h)) removeArtifact(project, h);
+}
+
+function referenced(project: Project, hash: string): boolean {
+  return project.db.prepare(`SELECT 1 FROM checkpoints WHERE state_hash = ? OR weights_hash = ? LIMIT 1`).get(hash, hash) !== undefined;
+}
+
+function removeArtifact(project: Project, hash: string): void {
+  rmSync(join(project.artifactsDir, hash), { recursive: true, force: true });
+  project.db.prepare(`DELETE FROM artifacts WHERE hash = ?`).run(hash);
+}
+
+/** Removes artifacts no checkpoint refers to (left by a run killed between writing an artifact and
+ *  recording its checkpoint, or while releasing states) and files the table does not list. Only safe
+ *  while no other process is writing this project, so it runs when a sweep starts. Returns the count. */
+export function collectGarbage(project: Project): number {
+  const rows = project.db.prepare(`SELECT hash FROM artifacts`).pluck().all() as string[];
+  let removed = 0;
+  for (const h of rows) {
+    if (!referenced(project, h)) {
+      removeArtifact(project, h);
+      removed++;
     }
-  })();
-  // Files after the transaction: a crash in between leaves an unlisted file, never a listed missing one.
-  for (const h of old) {
-    const listed = db.prepare(`SELECT 1 FROM artifacts WHERE hash = ?`).get(h);
-    if (listed === undefined) rmSync(join(project.artifactsDir, h), { recursive: true, force: true });
   }
+  const listed = new Set(project.db.prepare(`SELECT hash FROM artifacts`).pluck().all() as string[]);
+  for (const name of readdirSync(project.artifactsDir)) {
+    if (!listed.has(name)) {
+      rmSync(join(project.artifactsDir, name), { recursive: true, force: true });
+      removed++;
+    }
+  }
+  return removed;
 }
 
 /** Path of an artifact, checked to exist with the recorded size. */

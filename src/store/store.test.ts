@@ -1,10 +1,10 @@
 import assert from 'node:assert/strict';
-import { mkdtempSync, writeFileSync, existsSync, appendFileSync } from 'node:fs';
+import { mkdtempSync, writeFileSync, existsSync, appendFileSync, readdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { CheckpointError, StoreError } from '../errors.js';
-import { artifactPath, openProject, putArtifact, SCHEMA_VERSION, stageKey, contentHash } from './index.js';
+import { artifactPath, collectGarbage, contentHash, insertCheckpoint, listCheckpoints, openProject, putArtifact, releaseStates, SCHEMA_VERSION, stageKey } from './index.js';
 
 test('opens a new project with WAL and the current schema, and reopens it', () => {
   const dir = join(mkdtempSync(join(tmpdir(), 'bct-store-')), 'proj');
@@ -40,4 +40,28 @@ test('content keys are canonical and versioned', () => {
   assert.notEqual(contentHash({ a: 1 }), contentHash({ a: 2 }));
   assert.match(stageKey('sample', { x: 1 }), /^sample:v1:[0-9a-f]{32}$/);
   assert.throws(() => contentHash({ f: () => 1 }), /functions cannot be hashed/);
+});
+
+test('garbage collection removes unreferenced artifacts and unlisted files, keeps referenced ones', () => {
+  const p = openProject(join(mkdtempSync(join(tmpdir(), 'bct-store-')), 'proj'), { create: true });
+  const put = (text: string, kind: string): string => {
+    const f = join(p.dir, `${text}.bin`);
+    writeFileSync(f, text);
+    return putArtifact(p, f, kind);
+  };
+  const w = put('weights', 'weights');
+  const s1 = put('state-1', 'state');
+  const s2 = put('state-2', 'state');
+  const orphan = put('orphan', 'state');
+  insertCheckpoint(p.db, { trainKey: 't', step: 1, weightsHash: w, stateHash: s1, examplesSeen: 4 }, []);
+  insertCheckpoint(p.db, { trainKey: 't', step: 2, weightsHash: w, stateHash: s2, examplesSeen: 8 }, []);
+  releaseStates(p, 't', s2);
+  assert.deepEqual(listCheckpoints(p.db, 't').map((c) => c.state_hash), [null, s2]);
+  assert.equal(existsSync(join(p.artifactsDir, s1)), false);
+  writeFileSync(join(p.artifactsDir, 'stray'), 'x');
+  assert.equal(collectGarbage(p), 2, 'the orphan state and the stray file');
+  assert.deepEqual(readdirSync(p.artifactsDir).sort(), [s2, w].sort());
+  assert.equal(existsSync(join(p.artifactsDir, orphan)), false);
+  releaseStates(p, 't', null);
+  assert.deepEqual(readdirSync(p.artifactsDir), [w]);
 });

@@ -109,4 +109,6 @@ test('a sweep killed (SIGKILL) mid-training and interrupted (SIGINT) mid-samplin
   assert.equal(resumed.stderr, '');
   const got = snapshot(db);
   for (const table of Object.keys(TABLES)) assert.deepEqual(got[table], expected[table], `table ${table} equals the uninterrupted run's`);
+  assert.deepEqual(readdirSync(join(dir, 'killed', 'tmp')), [], 'no work folders left behind by the killed runs');
+  assert.deepEqual(readdirSync(join(dir, 'killed', 'artifacts')).sort(), readdirSync(join(dir, 'straight', 'artifacts')).sort(), 'the same artifacts, bit for bit');
 });
