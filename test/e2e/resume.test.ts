@@ -96,7 +96,10 @@ test('a sweep killed (SIGKILL) mid-training and interrupted (SIGINT) mid-samplin
   const midTraining = await runAndKill(args('killed'), () => count(db, `SELECT COUNT(*) AS n FROM checkpoints WHERE step > 0`) >= 2);
   assert.equal(midTraining.signal, 'SIGKILL', 'killed during training (the run did not finish first)');
   const trainedBefore = count(db, `SELECT COUNT(*) AS n FROM checkpoints WHERE step > 0`);
-  assert.equal(count(db, `SELECT COUNT(*) AS n FROM checkpoints WHERE state_hash IS NOT NULL`), 1, 'one state kept to resume from');
+  // The latest state is kept to resume from (two when the kill fell between recording a checkpoint and
+  // releasing the previous state).
+  const states = count(db, `SELECT COUNT(*) AS n FROM checkpoints WHERE state_hash IS NOT NULL`);
+  assert.ok(states >= 1 && states <= 2, `${states} states kept`);
   assert.ok(trainedBefore < 4, `killed before training ended (${trainedBefore} checkpoints)`);
   // Ctrl-C during sampling: exit status 130 and a hint to re-run.
   const midSampling = await runAndKill(args('killed'), () => count(db, `SELECT COUNT(*) AS n FROM samples`) >= 60, 'SIGINT');
