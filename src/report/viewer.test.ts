@@ -111,6 +111,14 @@ test('the viewer page shows sweeps, curves, answers by class and two checkpoints
     assert.equal(await page.locator('#cmpA .answer').count(), 2, 'two samples per prompt');
     assert.deepEqual(errors, []);
     await page.screenshot({ path: screenshotPath('viewer.png'), fullPage: true });
+    // The sweep's analysis is cached, but follows the record when it changes (a run still writing).
+    const before = await getJson<{ groups: unknown[] }>(`${viewer.url}api/sweeps/1`);
+    assert.equal(before.body.groups.length, 4);
+    project.db
+      .prepare(`DELETE FROM grades WHERE sample_id IN (SELECT s.id FROM samples s JOIN checkpoints k ON k.id = s.checkpoint_id JOIN cells c ON c.train_key = k.train_key WHERE c.lr = 3e-3)`)
+      .run();
+    const after = await getJson<{ groups: unknown[] }>(`${viewer.url}api/sweeps/1`);
+    assert.equal(after.body.groups.length, 3);
   } finally {
     await browser.close();
     await viewer.close();

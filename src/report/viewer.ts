@@ -1,6 +1,6 @@
 // `bct view`: a local web app over the record, served by node:http on 127.0.0.1. JSON endpoints below; the
 // page (viewer-page.ts) draws the curves itself and fetches answers a page at a time, so a record of
-// 100,000 answers is never loaded whole. The analysis of a sweep is computed once per server and cached.
+// 100,000 answers is never loaded whole. The analysis of a sweep is cached until the record changes.
 
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -27,10 +27,19 @@ export interface Viewer {
 type Handler = (params: string[], q: URLSearchParams) => unknown;
 
 export async function startViewer(db: Db, opts: ViewerOptions = {}): Promise<Viewer> {
-  const cache = new Map<number, SweepAnalysis>();
+  // The record may still be growing (`bct run` in another terminal): an analysis is reused only while the
+  // grades, metrics and sweeps tables are unchanged (row counts and last ids: cheap, indexed queries).
+  const fingerprint = db.prepare(
+    `SELECT (SELECT COUNT(*) FROM grades) || ':' || (SELECT IFNULL(MAX(id), 0) FROM grades) || ':' ||
+            (SELECT COUNT(*) FROM metrics) || ':' || (SELECT group_concat(status) FROM sweeps) AS f`,
+  );
+  const cache = new Map<number, { key: string; analysis: SweepAnalysis }>();
   const analysis = (id: number): SweepAnalysis => {
-    let a = cache.get(id);
-    if (a === undefined) cache.set(id, (a = analyzeSweep(db, id, opts)));
+    const key = (fingerprint.get() as { f: string }).f;
+    const hit = cache.get(id);
+    if (hit !== undefined && hit.key === key) return hit.analysis;
+    const a = analyzeSweep(db, id, opts);
+    cache.set(id, { key, analysis: a });
     return a;
   };
   const int = (v: string | null | undefined, name: string): number => {
