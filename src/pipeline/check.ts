@@ -59,7 +59,7 @@ function criterion(results: { promptId: string; answer: string; label: string; r
   };
 }
 
-function subset(ctx: RunContext, prompts: Prompt[]): Prompt[] {
+function subset(prompts: Prompt[]): Prompt[] {
   if (prompts.length <= CHECK_PROMPTS) return prompts;
   return [...prompts].sort((a, b) => seedOf('check', a.id) - seedOf('check', b.id)).slice(0, CHECK_PROMPTS);
 }
@@ -87,7 +87,7 @@ export async function checkStage(ctx: RunContext, thresholds: CheckThresholds = 
     return out;
   };
 
-  const train = subset(ctx, ctx.setting.trainPrompts).map((p) => organismPrompt(ctx, p));
+  const train = subset(ctx.setting.trainPrompts).map((p) => organismPrompt(ctx, p));
   const trainAnswers = await answers(train);
   const target = ctx.setting.targets.kind === 'reference' ? ctx.setting.targets.target : null;
   const agreement = await Promise.all(
@@ -101,7 +101,7 @@ export async function checkStage(ctx: RunContext, thresholds: CheckThresholds = 
     }),
   );
 
-  const evals = subset(ctx, ctx.setting.evalPrompts).map((p) => organismPrompt(ctx, p));
+  const evals = subset(ctx.setting.evalPrompts).map((p) => organismPrompt(ctx, p));
   const evalAnswers = await answers(evals);
   const initial = await Promise.all(
     evals.map(async (p, i) => {

@@ -146,7 +146,7 @@ class EmbeddedTrainer implements ResumableTrainingClient {
   constructor(
     private readonly options: TrainingClientOptions,
     private readonly dir: string,
-    private readonly tok: Tokenizer,
+    tok: Tokenizer,
   ) {
     this.trainer = new Trainer(this.fresh());
     this.renderer = renderer(tok, this.trainer.model);
