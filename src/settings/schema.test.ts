@@ -61,3 +61,14 @@ test('unknown built-in names list the known ones; induction applies', () => {
   assert.deepEqual(applyInduction({ id: 'o', base: 'b', induction: { kind: 'system-prompt', system: 'mode 0' } }, p).messages[0], { role: 'system', content: 'mode 0' });
   assert.equal(applyInduction({ id: 'o', base: 'b', induction: { kind: 'template', user: 'note : {{prompt}}' } }, p).messages[0]!.content, 'note : echo red');
 });
+
+test('a JSON setting file loads like the YAML one', async () => {
+  const { parse } = await import('yaml');
+  const { readFileSync } = await import('node:fs');
+  const yamlPath = fixtureCopy(readFileSync(join(FIXTURE, 'setting.yaml'), 'utf8'));
+  const jsonPath = yamlPath.replace(/\.yaml$/, '.json');
+  writeFileSync(jsonPath, JSON.stringify(parse(readFileSync(yamlPath, 'utf8'))));
+  assert.equal(loadSettingFile(jsonPath).hash, loadSettingFile(yamlPath).hash);
+  writeFileSync(jsonPath, '{"id": "x",');
+  assert.throws(() => loadSettingFile(jsonPath), /setting\.json: not valid JSON/);
+});
