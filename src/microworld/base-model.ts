@@ -19,7 +19,7 @@ export interface BaseTrainConfig {
   nHead: number; // H, attention heads; default 4
   contextLength: number; // positions; default 48 (the longest world example is 39 tokens)
   // Optimisation
-  steps: number; // optimizer steps; default 4000
+  steps: number; // optimizer steps; default 8000
   batchSize: number; // sequences per step; default 64
   lr: number; // peak LR of AdamW, cosine decay to 10% after warm-up; default 3e-3
   warmupSteps: number; // linear warm-up steps; default 100, or steps/10 if that is fewer
@@ -34,7 +34,7 @@ export const DEFAULT_BASE_CONFIG: BaseTrainConfig = {
   nLayer: 2,
   nHead: 4,
   contextLength: 48,
-  steps: 4000,
+  steps: 8000,
   batchSize: 64,
   lr: 3e-3,
   warmupSteps: 100,
