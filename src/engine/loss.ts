@@ -38,17 +38,18 @@ export function linearCrossEntropy(tape: Tape, x: Tensor, w: Tensor, targets: In
       weightSum += weights[i]!;
     }
   }
-  const xc = tape.scratch(CHUNK * C); // (R, C)
-  const lg = tape.scratch(CHUNK * V); // (R, V)
+  const RC = Math.max(1, Math.min(CHUNK, rows.length)); // rows per chunk; small for scoring a few tokens
+  const xc = tape.scratch(RC * C); // (R, C)
+  const lg = tape.scratch(RC * V); // (R, V)
   const dx = rec && x.requiresGrad ? tape.scratch(N * C).fill(0) : null; // (N, C)
   const dw = rec && w.requiresGrad ? tape.scratch(V * C).fill(0) : null; // (V, C)
-  const dxc = dx ? tape.scratch(CHUNK * C) : null; // (R, C)
-  const xs = dw ? tape.scratch(CHUNK * C) : null; // (R, C) rows of xc scaled by kᵢ/sᵢ
-  const rowK = tape.scratch(CHUNK); // (R) kᵢ = wᵢ/Σw
-  const rowKS = tape.scratch(CHUNK); // (R) kᵢ/sᵢ, sᵢ = Σⱼ exp(logitⱼ − max)
+  const dxc = dx ? tape.scratch(RC * C) : null; // (R, C)
+  const xs = dw ? tape.scratch(RC * C) : null; // (R, C) rows of xc scaled by kᵢ/sᵢ
+  const rowK = tape.scratch(RC); // (R) kᵢ = wᵢ/Σw
+  const rowKS = tape.scratch(RC); // (R) kᵢ/sᵢ, sᵢ = Σⱼ exp(logitⱼ − max)
   let total = 0;
-  for (let r0 = 0; r0 < rows.length; r0 += CHUNK) {
-    const R = Math.min(CHUNK, rows.length - r0);
+  for (let r0 = 0; r0 < rows.length; r0 += RC) {
+    const R = Math.min(RC, rows.length - r0);
     for (let r = 0; r < R; r++) xc.set(x.data.subarray(rows[r0 + r]! * C, rows[r0 + r]! * C + C), r * C);
     g.sgemm(false, true, R, V, C, 1, xc, 0, C, w.data, 0, C, 0, lg, 0, V);
     for (let r = 0; r < R; r++) {
