@@ -63,14 +63,18 @@ export interface NewSweep {
   manifest: unknown;
 }
 
-/** Finds or creates the sweep with this key and marks it running. */
+/** Finds or creates the sweep with this key and marks it running. Names stay unique: a new sweep whose
+ *  name an earlier sweep (with another spec) holds is recorded as `<name>-2`, `<name>-3`, … */
 export function beginSweep(db: Db, s: NewSweep): SweepRow {
   const t = now();
+  const existing = db.prepare(`SELECT name FROM sweeps WHERE key = ?`).pluck().get(s.key) as string | undefined;
+  let name = existing ?? s.name;
+  for (let i = 2; existing === undefined && db.prepare(`SELECT 1 FROM sweeps WHERE name = ?`).get(name) !== undefined; i++) name = `${s.name}-${i}`;
   db.prepare(
     `INSERT OR IGNORE INTO sweeps (key, name, setting_id, setting_hash, organism_json, spec_json, eval_grader_key,
        train_grader_key, graders_json, manifest_json, status, created_at, updated_at)
      VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'running', ?, ?)`,
-  ).run(s.key, s.name, s.settingId, s.settingHash, canonicalJson(s.organism), canonicalJson(s.spec), s.evalGraderKey, s.trainGraderKey, canonicalJson(s.graders), canonicalJson(s.manifest), t, t);
+  ).run(s.key, name, s.settingId, s.settingHash, canonicalJson(s.organism), canonicalJson(s.spec), s.evalGraderKey, s.trainGraderKey, canonicalJson(s.graders), canonicalJson(s.manifest), t, t);
   db.prepare(`UPDATE sweeps SET status = 'running', error = NULL, updated_at = ? WHERE key = ?`).run(t, s.key);
   return db.prepare(`SELECT * FROM sweeps WHERE key = ?`).get(s.key) as SweepRow;
 }
@@ -81,7 +85,7 @@ export function setSweepStatus(db: Db, id: number, status: SweepRow['status'], e
 
 export function getSweep(db: Db, idOrName: number | string): SweepRow | undefined {
   if (typeof idOrName === 'number') return db.prepare(`SELECT * FROM sweeps WHERE id = ?`).get(idOrName) as SweepRow | undefined;
-  return db.prepare(`SELECT * FROM sweeps WHERE name = ? OR key = ? ORDER BY id DESC LIMIT 1`).get(idOrName, idOrName) as SweepRow | undefined;
+  return db.prepare(`SELECT * FROM sweeps WHERE name = ? OR key = ?`).get(idOrName, idOrName) as SweepRow | undefined;
 }
 
 export function listSweeps(db: Db): SweepRow[] {

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { CheckpointError, StoreError } from '../errors.js';
-import { artifactPath, collectGarbage, contentHash, insertCheckpoint, listCheckpoints, openProject, putArtifact, releaseStates, SCHEMA_VERSION, stageKey } from './index.js';
+import { artifactPath, beginSweep, collectGarbage, contentHash, getSweep, insertCheckpoint, listCheckpoints, openProject, putArtifact, releaseStates, SCHEMA_VERSION, stageKey } from './index.js';
 
 test('opens a new project with WAL and the current schema, and reopens it', () => {
   const dir = join(mkdtempSync(join(tmpdir(), 'bct-store-')), 'proj');
@@ -64,4 +64,15 @@ test('garbage collection removes unreferenced artifacts and unlisted files, keep
   assert.equal(existsSync(join(p.artifactsDir, orphan)), false);
   releaseStates(p, 't', null);
   assert.deepEqual(readdirSync(p.artifactsDir), [w]);
+});
+
+test('a sweep is found again by its key; a new sweep under a taken name gets a suffix', () => {
+  const p = openProject(join(mkdtempSync(join(tmpdir(), 'bct-store-')), 'proj'), { create: true });
+  const sweep = (key: string) => ({ key, name: 'mine', settingId: 's', settingHash: 'h', organism: {}, spec: {}, evalGraderKey: 'e', trainGraderKey: 't', graders: {}, manifest: {} });
+  const a = beginSweep(p.db, sweep('sweep:v1:a'));
+  assert.equal(a.name, 'mine');
+  assert.equal(beginSweep(p.db, sweep('sweep:v1:a')).id, a.id);
+  assert.equal(beginSweep(p.db, sweep('sweep:v1:b')).name, 'mine-2');
+  assert.equal(beginSweep(p.db, sweep('sweep:v1:c')).name, 'mine-3');
+  assert.equal(getSweep(p.db, 'mine')?.id, a.id);
 });
