@@ -22,7 +22,7 @@ export interface Sequence {
 export interface ForwardBackwardInfo {
   loss: number; // weighted mean NLL over the batch, nats per weighted token
   weightedTokens: number; // targets with positive weight
-  tokens: number; // all targets (B·T before padding)
+  tokens: number; // all targets in the batch (Σ (length − 1), padding excluded)
 }
 
 /** Packs sequences into right-padded (B, T) arrays; lengths must be in [2, contextLength + 1]. */
@@ -86,7 +86,7 @@ export class Trainer {
     }
     tape.backward(loss);
     this.micro++;
-    return { loss: value, weightedTokens: weighted, tokens: packed.B * packed.T };
+    return { loss: value, weightedTokens: weighted, tokens: batch.reduce((n, s) => n + s.tokens.length - 1, 0) };
   }
 
   /** Discards the accumulated gradients (e.g. after optimStep threw NumericError). */
