@@ -164,6 +164,8 @@ test('config, batch and schedule validation', () => {
   assert.throws(() => packBatch([{ tokens: Array(18).fill(1) }], 16), /batch\[0\]\.tokens/);
   assert.throws(() => packBatch([{ tokens: [1, 2], weights: [0, -1] }], 16), /batch\[0\]\.weights: weight -1/);
   assert.throws(() => new Trainer(new Gpt(TINY, 0), gemm).forwardBackward([{ tokens: [1, 2], weights: [1, 0] }]), DataError);
+  const info = new Trainer(new Gpt(TINY, 0), gemm).forwardBackward([{ tokens: [1, 2, 3] }, { tokens: [1, 2, 3, 4, 5], weights: [0, 0, 1, 1, 0] }]);
+  assert.deepEqual([info.tokens, info.weightedTokens], [6, 4], 'padding is not counted; the first sequence weighs all its targets');
   assert.equal(scheduledLr(1, 0, { warmupSteps: 4 }), 0.25);
   assert.equal(scheduledLr(1, 10, { warmupSteps: 4 }), 1);
   assert.ok(Math.abs(scheduledLr(1, 100, { kind: 'cosine', totalSteps: 100, minLrRatio: 0.1 }) - 0.1) < 1e-12);
