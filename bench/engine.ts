@@ -106,7 +106,7 @@ function randomTokens(n: number, V: number, seed: number): number[] {
   return Array.from(randomArray(n, seed), (x) => Math.floor((x + 0.5) * V) % V);
 }
 
-interface TrainResult { tokensPerSec: number; stepMs: number; loss: number; peakRssMiB: number }
+interface TrainResult { tokensPerSec: number; stepMs: number; cpuMsPerStep: number; loss: number; peakRssMiB: number }
 
 function benchTrain(cfg: BenchConfig, model: Gpt, gemm: Gemm): TrainResult {
   const trainer = new Trainer(model, gemm);
@@ -115,7 +115,9 @@ function benchTrain(cfg: BenchConfig, model: Gpt, gemm: Gemm): TrainResult {
   const batch: Sequence[] = Array.from({ length: cfg.batch }, (_, b) => ({ tokens: randomTokens(T + 1, GPT_4M.vocabSize, 100 + b) }));
   const times: number[] = [];
   let loss = NaN;
+  let cpu = process.cpuUsage();
   for (let s = 0; s < cfg.steps; s++) {
+    if (s === 1) cpu = process.cpuUsage(); // CPU time of all threads, timed steps only
     const t = performance.now();
     loss = trainer.forwardBackward(batch).loss;
     trainer.optimStep({ lr: 3e-4, weightDecay: 0.1 });
@@ -123,8 +125,10 @@ function benchTrain(cfg: BenchConfig, model: Gpt, gemm: Gemm): TrainResult {
     log(`  step ${s + 1}/${cfg.steps}: ${times[s]!.toFixed(0)} ms, loss ${loss.toFixed(3)}`);
   }
   const stepMs = times.slice(1).reduce((a, b) => a + b, 0) / (times.length - 1);
+  const used = process.cpuUsage(cpu);
+  const cpuMsPerStep = (used.user + used.system) / 1000 / (times.length - 1);
   // maxRSS (KiB) is the process peak so far: everything before sampling, training included.
-  return { tokensPerSec: (cfg.batch * T) / (stepMs / 1000), stepMs, loss, peakRssMiB: process.resourceUsage().maxRSS / 1024 };
+  return { tokensPerSec: (cfg.batch * T) / (stepMs / 1000), stepMs, cpuMsPerStep, loss, peakRssMiB: process.resourceUsage().maxRSS / 1024 };
 }
 
 /** Generated tokens per second with `rows` one-token prompts, each generating cfg.gen tokens. */
@@ -185,7 +189,7 @@ function main(): void {
   const nParams = countParams(GPT_4M);
   log(`train gpt-4m (${(nParams / 1e6).toFixed(2)}M params, B=${cfg.batch}, T=${GPT_4M.contextLength}), AdamW, random tokens`);
   const train = benchTrain(cfg, model, gemm);
-  log(`  ${train.tokensPerSec.toFixed(0)} tok/s (${train.stepMs.toFixed(0)} ms/step), ~${((train.tokensPerSec * 6 * nParams) / 1e9).toFixed(1)} GFLOP/s (6N), peak RSS ${train.peakRssMiB.toFixed(0)} MiB`);
+  log(`  ${train.tokensPerSec.toFixed(0)} tok/s (${train.stepMs.toFixed(0)} ms/step, ${train.cpuMsPerStep.toFixed(0)} CPU-ms/step), ~${((train.tokensPerSec * 6 * nParams) / 1e9).toFixed(1)} GFLOP/s (6N), peak RSS ${train.peakRssMiB.toFixed(0)} MiB`);
   const s1 = benchSample(cfg, model, gemm, 1);
   log(`sample KV cache, batch 1: ${s1.toFixed(0)} tok/s`);
   const s64 = benchSample(cfg, model, gemm, 64);
@@ -204,6 +208,7 @@ function main(): void {
     openblasThreads: blas?.threads ?? null,
     openblasCore: blas?.core ?? null,
     trainStepMs: round(train.stepMs),
+    trainCpuMsPerStep: round(train.cpuMsPerStep),
     trainLoss: round(train.loss, 3),
     params: nParams,
     config: { ...GPT_4M, batch: cfg.batch, steps: cfg.steps, gen: cfg.gen },
