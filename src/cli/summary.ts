@@ -49,17 +49,23 @@ export function sweepRates(db: Db, sweepId: number): CellRates[] {
   return out;
 }
 
-const pct = (r: { rate: number; n: number }): string => (r.n === 0 ? '   -  ' : `${(100 * r.rate).toFixed(1).padStart(5)}%`);
+type Shown = { k: number; n: number; rate: number; lo: number; hi: number };
+
+/** `62.5% [31–86]`: the rate and its 95% Wilson interval, in percent. */
+const withCi = (r: Shown): string =>
+  r.n === 0 ? '-'.padStart(16) : `${(100 * r.rate).toFixed(1)}% [${Math.round(100 * r.lo)}–${Math.round(100 * r.hi)}]`.padStart(16);
 
 export function summaryLines(db: Db, sweepId: number): string[] {
   const rates = sweepRates(db, sweepId);
   const names = [...new Set(rates.map((r) => r.name))];
   const width = Math.max(4, ...names.map((n) => n.length));
-  const lines = [`${'cell'.padEnd(width)}  ${'step'.padStart(6)}  initial  alternate  other  compatible(train)  n(eval)`];
+  const head = ['initial', 'alternate', 'other', 'compatible (train)'].map((h) => h.padStart(16)).join(' ');
+  const lines = [`${'cell'.padEnd(width)} ${'step'.padStart(6)} ${head}  n(eval)   (95% Wilson intervals over answers; \`bct report\` clusters by prompt)`];
   for (const name of names) {
     const rs = rates.filter((r) => r.name === name);
     for (const r of rs.length > 1 ? [rs[0]!, rs[rs.length - 1]!] : rs) {
-      lines.push(`${name.padEnd(width)}  ${String(r.step).padStart(6)}  ${pct(r.eval.initial)}   ${pct(r.eval.alternate)}   ${pct(r.eval.other)}   ${pct(r.compatible)}           ${r.eval.initial.n}`);
+      const cols = [r.eval.initial, r.eval.alternate, r.eval.other, r.compatible].map(withCi).join(' ');
+      lines.push(`${name.padEnd(width)} ${String(r.step).padStart(6)} ${cols}  ${r.eval.initial.n}`);
     }
   }
   return lines;
