@@ -87,20 +87,22 @@ function removeArtifact(project: Project, hash: string): void {
 }
 
 /** Removes artifacts no checkpoint refers to (left by a run killed between writing an artifact and
- *  recording its checkpoint, or while releasing states) and files the table does not list. Only safe
- *  while no other process is writing this project, so it runs when a sweep starts. Returns the count. */
-export function collectGarbage(project: Project): number {
-  const rows = project.db.prepare(`SELECT hash FROM artifacts`).pluck().all() as string[];
+ *  recording its checkpoint, or while releasing states) and files the table does not list. Only those
+ *  older than `minAgeMs`: another `bct run` on the same project may be between writing an artifact and
+ *  recording its checkpoint right now. Runs when a sweep starts. Returns the number removed. */
+export function collectGarbage(project: Project, minAgeMs = 10 * 60_000): number {
+  const cutoff = Date.now() - minAgeMs;
+  const rows = project.db.prepare(`SELECT hash, created_at FROM artifacts`).all() as { hash: string; created_at: string }[];
   let removed = 0;
-  for (const h of rows) {
-    if (!referenced(project, h)) {
+  for (const { hash: h, created_at } of rows) {
+    if (Date.parse(created_at) <= cutoff && !referenced(project, h)) {
       removeArtifact(project, h);
       removed++;
     }
   }
   const listed = new Set(project.db.prepare(`SELECT hash FROM artifacts`).pluck().all() as string[]);
   for (const name of readdirSync(project.artifactsDir)) {
-    if (!listed.has(name)) {
+    if (!listed.has(name) && statSync(join(project.artifactsDir, name)).mtimeMs <= cutoff) {
       rmSync(join(project.artifactsDir, name), { recursive: true, force: true });
       removed++;
     }

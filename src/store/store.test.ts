@@ -59,7 +59,8 @@ test('garbage collection removes unreferenced artifacts and unlisted files, keep
   assert.deepEqual(listCheckpoints(p.db, 't').map((c) => c.state_hash), [null, s2]);
   assert.equal(existsSync(join(p.artifactsDir, s1)), false);
   writeFileSync(join(p.artifactsDir, 'stray'), 'x');
-  assert.equal(collectGarbage(p), 2, 'the orphan state and the stray file');
+  assert.equal(collectGarbage(p), 0, 'nothing recent is collected: another run may be writing it');
+  assert.equal(collectGarbage(p, 0), 2, 'the orphan state and the stray file');
   assert.deepEqual(readdirSync(p.artifactsDir).sort(), [s2, w].sort());
   assert.equal(existsSync(join(p.artifactsDir, orphan)), false);
   releaseStates(p, 't', null);
