@@ -1,13 +1,22 @@
 import assert from 'node:assert/strict';
-import { test } from 'node:test';
+import { after, test } from 'node:test';
 import { createGrader, GRADER_DEFINITIONS, GRADER_NAMES, MODEL_GRADED, type GraderName } from './index.js';
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createBackend } from '../backends/index.js';
 import { Gpt, saveModel } from '../engine/index.js';
 import { Tokenizer } from '../microworld/index.js';
 import type { Prompt } from '../settings/index.js';
+
+/** A fresh temporary folder, removed when the tests of this file end. */
+const made: string[] = [];
+after(() => made.forEach((d) => rmSync(d, { recursive: true, force: true })));
+function tempDir(prefix: string): string {
+  const d = mkdtempSync(join(tmpdir(), prefix));
+  made.push(d);
+  return d;
+}
 
 const prompt: Prompt = { id: 'p1', messages: [{ role: 'user', content: 'name an animal' }], meta: { animal: 'cat' } };
 
@@ -56,7 +65,7 @@ test('bad grader args name the args path', () => {
 });
 
 test('llm-judge: softmax of the Yes/No log-probabilities of a real judge model, cut at 0.5', async () => {
-  const dir = join(mkdtempSync(join(tmpdir(), 'bct-judge-')), 'judge');
+  const dir = join(tempDir('bct-judge-'), 'judge');
   saveModel(new Gpt({ vocabSize: Tokenizer.microworld().vocabSize, contextLength: 32, dModel: 16, nLayer: 1, nHead: 2 }, 5), dir);
   const judge = await createBackend({ name: 'embedded', args: {} }).createSamplingClient({ base: dir });
   // The microworld has no "Yes"/"No" words, so the judge answers with two of its words instead.

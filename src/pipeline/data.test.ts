@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { test } from 'node:test';
+import { after, test } from 'node:test';
 import { buildTinyOrganism } from '../../test/e2e/tiny-organism.js';
 import { ConfigError } from '../errors.js';
 import { loadSettingFile, type Setting } from '../settings/index.js';
@@ -12,8 +12,17 @@ import { dataStage } from './data.js';
 import { silentProgress } from './progress.js';
 import { sweepConfigSchema } from './sweep-spec.js';
 
+/** A fresh temporary folder, removed when the tests of this file end. */
+const made: string[] = [];
+after(() => made.forEach((d) => rmSync(d, { recursive: true, force: true })));
+function tempDir(prefix: string): string {
+  const d = mkdtempSync(join(tmpdir(), prefix));
+  made.push(d);
+  return d;
+}
+
 test('on-policy targets: sampled from the organism, kept when graded compatible, stored once', async () => {
-  const dir = mkdtempSync(join(tmpdir(), 'bct-data-'));
+  const dir = tempDir('bct-data-');
   buildTinyOrganism(join(dir, 'organism'));
   const fixture = loadSettingFile('test/fixtures/tiny-setting/setting.yaml');
   const onPolicy: Setting = { ...fixture, targets: { kind: 'on-policy', attempts: 2, temperature: 0.7 } };

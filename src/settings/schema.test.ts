@@ -1,15 +1,24 @@
 import assert from 'node:assert/strict';
-import { mkdtempSync, writeFileSync, copyFileSync } from 'node:fs';
+import { copyFileSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { test } from 'node:test';
+import { after, test } from 'node:test';
 import { ConfigError, DataError } from '../errors.js';
 import { applyInduction, loadSettingFile, resolveSetting } from './index.js';
+
+/** A fresh temporary folder, removed when the tests of this file end. */
+const made: string[] = [];
+after(() => made.forEach((d) => rmSync(d, { recursive: true, force: true })));
+function tempDir(prefix: string): string {
+  const d = mkdtempSync(join(tmpdir(), prefix));
+  made.push(d);
+  return d;
+}
 
 const FIXTURE = 'test/fixtures/tiny-setting';
 
 function fixtureCopy(yamlText: string): string {
-  const dir = mkdtempSync(join(tmpdir(), 'bct-setting-'));
+  const dir = tempDir('bct-setting-');
   for (const f of ['train.jsonl', 'eval.jsonl', 'nll.jsonl', 'cap.jsonl']) copyFileSync(join(FIXTURE, f), join(dir, f));
   writeFileSync(join(dir, 'setting.yaml'), yamlText);
   return join(dir, 'setting.yaml');

@@ -1,13 +1,22 @@
 import assert from 'node:assert/strict';
-import { mkdtempSync, writeFileSync, existsSync, appendFileSync, readdirSync } from 'node:fs';
+import { appendFileSync, existsSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { test } from 'node:test';
+import { after, test } from 'node:test';
 import { CheckpointError, StoreError } from '../errors.js';
 import { artifactPath, beginSweep, collectGarbage, contentHash, getSweep, insertCheckpoint, listCheckpoints, openProject, putArtifact, releaseStates, SCHEMA_VERSION, stageKey } from './index.js';
 
+/** A fresh temporary folder, removed when the tests of this file end. */
+const made: string[] = [];
+after(() => made.forEach((d) => rmSync(d, { recursive: true, force: true })));
+function tempDir(prefix: string): string {
+  const d = mkdtempSync(join(tmpdir(), prefix));
+  made.push(d);
+  return d;
+}
+
 test('opens a new project with WAL and the current schema, and reopens it', () => {
-  const dir = join(mkdtempSync(join(tmpdir(), 'bct-store-')), 'proj');
+  const dir = join(tempDir('bct-store-'), 'proj');
   assert.throws(() => openProject(dir), StoreError);
   const p = openProject(dir, { create: true });
   assert.equal(p.db.pragma('journal_mode', { simple: true }), 'wal');
@@ -22,7 +31,7 @@ test('opens a new project with WAL and the current schema, and reopens it', () =
 });
 
 test('artifacts are stored by content hash; a truncated file is a CheckpointError naming it', () => {
-  const p = openProject(join(mkdtempSync(join(tmpdir(), 'bct-store-')), 'proj'), { create: true });
+  const p = openProject(join(tempDir('bct-store-'), 'proj'), { create: true });
   const src = join(p.dir, 'w.bin');
   writeFileSync(src, 'weights');
   const h = putArtifact(p, src, 'weights');
@@ -43,7 +52,7 @@ test('content keys are canonical and versioned', () => {
 });
 
 test('garbage collection removes unreferenced artifacts and unlisted files, keeps referenced ones', () => {
-  const p = openProject(join(mkdtempSync(join(tmpdir(), 'bct-store-')), 'proj'), { create: true });
+  const p = openProject(join(tempDir('bct-store-'), 'proj'), { create: true });
   const put = (text: string, kind: string): string => {
     const f = join(p.dir, `${text}.bin`);
     writeFileSync(f, text);
@@ -68,7 +77,7 @@ test('garbage collection removes unreferenced artifacts and unlisted files, keep
 });
 
 test('a sweep is found again by its key; a new sweep under a taken name gets a suffix', () => {
-  const p = openProject(join(mkdtempSync(join(tmpdir(), 'bct-store-')), 'proj'), { create: true });
+  const p = openProject(join(tempDir('bct-store-'), 'proj'), { create: true });
   const sweep = (key: string) => ({ key, name: 'mine', settingId: 's', settingHash: 'h', organism: {}, spec: {}, evalGraderKey: 'e', trainGraderKey: 't', graders: {}, manifest: {} });
   const a = beginSweep(p.db, sweep('sweep:v1:a'));
   assert.equal(a.name, 'mine');

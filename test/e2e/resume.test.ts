@@ -3,15 +3,24 @@
 // then run again, ends with exactly the rows of an uninterrupted run (no lost or duplicated rows) and,
 // on the pure-TS GEMM path, the same numbers: identical losses, weight hashes, samples, grades, metrics.
 import assert from 'node:assert/strict';
-import { mkdtempSync, readdirSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { test } from 'node:test';
+import { after, test } from 'node:test';
 import Database from 'better-sqlite3';
 import { stringify } from 'yaml';
 import { hashPath } from '../../src/store/index.js';
 import { bct, bctChild, REPO } from './cli.js';
 import { buildTinyOrganism } from './tiny-organism.js';
+
+/** A fresh temporary folder, removed when the tests of this file end. */
+const made: string[] = [];
+after(() => made.forEach((d) => rmSync(d, { recursive: true, force: true })));
+function tempDir(prefix: string): string {
+  const d = mkdtempSync(join(tmpdir(), prefix));
+  made.push(d);
+  return d;
+}
 
 function count(dbPath: string, sql: string): number {
   try {
@@ -68,7 +77,7 @@ function snapshot(dbPath: string): Record<string, unknown[]> {
 }
 
 test('a sweep killed (SIGKILL) mid-training and interrupted (SIGINT) mid-sampling resumes to the uninterrupted result', async () => {
-  const dir = mkdtempSync(join(tmpdir(), 'bct-resume-'));
+  const dir = tempDir('bct-resume-');
   buildTinyOrganism(join(dir, 'organism'));
   const sweep = {
     name: 'resume',

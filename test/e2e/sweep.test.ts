@@ -1,10 +1,10 @@
 // End to end through the real `bct` binary: a 2 LRs × 2 checkpoints sweep on a tiny embedded model
 // organism, asserting on the recorded rates; re-running does no work; bad input exits 2 naming the field.
 import assert from 'node:assert/strict';
-import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { test } from 'node:test';
+import { after, test } from 'node:test';
 import Database from 'better-sqlite3';
 import { stringify } from 'yaml';
 import { Gpt, saveModel } from '../../src/engine/index.js';
@@ -13,6 +13,15 @@ import { Writable } from 'node:stream';
 import { COMMANDS, main } from '../../src/cli/main.js';
 import { bct, REPO } from './cli.js';
 import { buildTinyOrganism } from './tiny-organism.js';
+
+/** A fresh temporary folder, removed when the tests of this file end. */
+const made: string[] = [];
+after(() => made.forEach((d) => rmSync(d, { recursive: true, force: true })));
+function tempDir(prefix: string): string {
+  const d = mkdtempSync(join(tmpdir(), prefix));
+  made.push(d);
+  return d;
+}
 
 const SETTING = join(REPO, 'test', 'fixtures', 'tiny-setting', 'setting.yaml');
 
@@ -35,7 +44,7 @@ interface Rate {
 }
 
 test('a 2 LRs × 2 checkpoints sweep runs end to end through bct and records its rates', async () => {
-  const dir = mkdtempSync(join(tmpdir(), 'bct-e2e-'));
+  const dir = tempDir('bct-e2e-');
   buildTinyOrganism(join(dir, 'organism'), 60);
   const sweep = {
     name: 'tiny',
@@ -142,7 +151,7 @@ test('a 2 LRs × 2 checkpoints sweep runs end to end through bct and records its
 });
 
 test('bad input exits 2 and names the file and the field; nothing is recorded', async () => {
-  const dir = mkdtempSync(join(tmpdir(), 'bct-e2e-bad-'));
+  const dir = tempDir('bct-e2e-bad-');
   const project = join(dir, '.bct');
   // Through the binary: the exit status and stderr a user sees.
   writeFileSync(join(dir, 'bad-sweep.yaml'), stringify({ setting: SETTING, lrs: [1e-3, 'fast'] }));
@@ -180,7 +189,7 @@ test('bad input exits 2 and names the file and the field; nothing is recorded', 
 });
 
 test('a setting that fails its pre-check is refused (exit 2, offending prompts listed) unless --force', () => {
-  const dir = mkdtempSync(join(tmpdir(), 'bct-e2e-check-'));
+  const dir = tempDir('bct-e2e-check-');
   // An untrained model shows neither behaviour reliably: the pre-check must fail.
   saveModel(new Gpt({ vocabSize: Tokenizer.microworld().vocabSize, contextLength: 24, dModel: 16, nLayer: 1, nHead: 2 }, 3), join(dir, 'random'));
   const args = ['run', '--setting', SETTING, '--base', join(dir, 'random'), '--lrs', '1e-3', '--steps', '2', '--checkpoint-every', '2', '--max-tokens', '2', '--project', join(dir, '.bct')];

@@ -1,18 +1,27 @@
 import assert from 'node:assert/strict';
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { test } from 'node:test';
+import { after, test } from 'node:test';
 import { Gpt, saveModel } from '../../engine/index.js';
 import { CheckpointError } from '../../errors.js';
 import { Tokenizer } from '../../microworld/index.js';
 import type { ChatMessage } from '../../settings/index.js';
 import { createBackend, type Datum, type ResumableTrainingClient } from '../index.js';
 
+/** A fresh temporary folder, removed when the tests of this file end. */
+const made: string[] = [];
+after(() => made.forEach((d) => rmSync(d, { recursive: true, force: true })));
+function tempDir(prefix: string): string {
+  const d = mkdtempSync(join(tmpdir(), prefix));
+  made.push(d);
+  return d;
+}
+
 const OPT = { lr: 1e-2, betas: [0.9, 0.999] as [number, number], eps: 1e-8, weightDecay: 0 };
 
 function tinyBase(): string {
-  const dir = join(mkdtempSync(join(tmpdir(), 'bct-embedded-')), 'base');
+  const dir = join(tempDir('bct-embedded-'), 'base');
   const V = Tokenizer.microworld().vocabSize;
   saveModel(new Gpt({ vocabSize: V, contextLength: 32, dModel: 32, nLayer: 1, nHead: 2 }, 7), dir);
   return dir;
@@ -32,7 +41,7 @@ async function trainSteps(client: ResumableTrainingClient, batch: Datum[], n: nu
 test('embedded backend trains, samples deterministically and resumes exactly', async () => {
   const base = tinyBase();
   const backend = createBackend({ name: 'embedded', args: {} });
-  const work = mkdtempSync(join(tmpdir(), 'bct-work-'));
+  const work = tempDir('bct-work-');
   const a = (await backend.createTrainingClient({ base, lora: null, seed: 1, workDir: work })) as ResumableTrainingClient;
   const batch = ['red', 'blue', 'sun'].map((w) => a.renderer.renderSupervised(msgs(w), `${w} dog`));
   assert.deepEqual(batch[0]!.weights.slice(0, 3), [0, 0, 0]);
@@ -67,7 +76,7 @@ test('embedded backend trains, samples deterministically and resumes exactly', a
 test('LoRA cells train adapters only and sample through the base', async () => {
   const base = tinyBase();
   const backend = createBackend({ name: 'embedded', args: {} });
-  const work = mkdtempSync(join(tmpdir(), 'bct-work-'));
+  const work = tempDir('bct-work-');
   const t = (await backend.createTrainingClient({ base, lora: { rank: 2, alpha: 4 }, seed: 3, workDir: work })) as ResumableTrainingClient;
   const batch = ['red', 'blue'].map((w) => t.renderer.renderSupervised(msgs(w), `${w} cat`));
   const losses = await trainSteps(t, batch, 5);
