@@ -1,22 +1,13 @@
 import assert from 'node:assert/strict';
-import { after, test } from 'node:test';
+import { test } from 'node:test';
+import { tempDir } from '../../test/temp-dir.js';
 import { createGrader, GRADER_DEFINITIONS, GRADER_NAMES, MODEL_GRADED, type GraderName } from './index.js';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+
 import { join } from 'node:path';
 import { createBackend } from '../backends/index.js';
 import { Gpt, saveModel } from '../engine/index.js';
 import { Tokenizer } from '../microworld/index.js';
 import type { Prompt } from '../settings/index.js';
-
-/** A fresh temporary folder, removed when the tests of this file end. */
-const made: string[] = [];
-after(() => made.forEach((d) => rmSync(d, { recursive: true, force: true })));
-function tempDir(prefix: string): string {
-  const d = mkdtempSync(join(tmpdir(), prefix));
-  made.push(d);
-  return d;
-}
 
 const prompt: Prompt = { id: 'p1', messages: [{ role: 'user', content: 'name an animal' }], meta: { animal: 'cat' } };
 

@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+
 import { join } from 'node:path';
-import { after, test } from 'node:test';
+import { test } from 'node:test';
+import { tempDir } from '../../test/temp-dir.js';
 import { buildTinyOrganism } from '../../test/e2e/tiny-organism.js';
 import { ConfigError } from '../errors.js';
 import { loadSettingFile, type Setting } from '../settings/index.js';
@@ -11,15 +11,6 @@ import { makeContext } from './context.js';
 import { dataStage } from './data.js';
 import { silentProgress } from './progress.js';
 import { sweepConfigSchema } from './sweep-spec.js';
-
-/** A fresh temporary folder, removed when the tests of this file end. */
-const made: string[] = [];
-after(() => made.forEach((d) => rmSync(d, { recursive: true, force: true })));
-function tempDir(prefix: string): string {
-  const d = mkdtempSync(join(tmpdir(), prefix));
-  made.push(d);
-  return d;
-}
 
 test('on-policy targets: sampled from the organism, kept when graded compatible, stored once', async () => {
   const dir = tempDir('bct-data-');

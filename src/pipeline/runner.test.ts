@@ -1,22 +1,13 @@
 import assert from 'node:assert/strict';
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { after, test } from 'node:test';
+import { test } from 'node:test';
+import { tempDir } from '../../test/temp-dir.js';
 import { buildTinyOrganism } from '../../test/e2e/tiny-organism.js';
 import { artifactPath, listCells, listCheckpoints, openProject } from '../store/index.js';
 import { silentProgress } from './progress.js';
 import { runSweep } from './runner.js';
 import { sweepConfigSchema } from './sweep-spec.js';
-
-/** A fresh temporary folder, removed when the tests of this file end. */
-const made: string[] = [];
-after(() => made.forEach((d) => rmSync(d, { recursive: true, force: true })));
-function tempDir(prefix: string): string {
-  const d = mkdtempSync(join(tmpdir(), prefix));
-  made.push(d);
-  return d;
-}
 
 test('a sweep with a LoRA cell and a full fine-tune cell records adapters and full weights', async () => {
   const dir = tempDir('bct-runner-');

@@ -1,19 +1,10 @@
 import assert from 'node:assert/strict';
-import { appendFileSync, existsSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { appendFileSync, existsSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { after, test } from 'node:test';
+import { test } from 'node:test';
+import { tempDir } from '../../test/temp-dir.js';
 import { CheckpointError, StoreError } from '../errors.js';
 import { artifactPath, beginSweep, collectGarbage, contentHash, getSweep, insertCheckpoint, listCheckpoints, openProject, putArtifact, releaseStates, SCHEMA_VERSION, stageKey } from './index.js';
-
-/** A fresh temporary folder, removed when the tests of this file end. */
-const made: string[] = [];
-after(() => made.forEach((d) => rmSync(d, { recursive: true, force: true })));
-function tempDir(prefix: string): string {
-  const d = mkdtempSync(join(tmpdir(), prefix));
-  made.push(d);
-  return d;
-}
 
 test('opens a new project with WAL and the current schema, and reopens it', () => {
   const dir = join(tempDir('bct-store-'), 'proj');

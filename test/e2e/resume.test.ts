@@ -3,24 +3,15 @@
 // then run again, ends with exactly the rows of an uninterrupted run (no lost or duplicated rows) and,
 // on the pure-TS GEMM path, the same numbers: identical losses, weight hashes, samples, grades, metrics.
 import assert from 'node:assert/strict';
-import { mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { after, test } from 'node:test';
+import { test } from 'node:test';
+import { tempDir } from '../temp-dir.js';
 import Database from 'better-sqlite3';
 import { stringify } from 'yaml';
 import { hashPath } from '../../src/store/index.js';
 import { bct, bctChild, REPO } from './cli.js';
 import { buildTinyOrganism } from './tiny-organism.js';
-
-/** A fresh temporary folder, removed when the tests of this file end. */
-const made: string[] = [];
-after(() => made.forEach((d) => rmSync(d, { recursive: true, force: true })));
-function tempDir(prefix: string): string {
-  const d = mkdtempSync(join(tmpdir(), prefix));
-  made.push(d);
-  return d;
-}
 
 function count(dbPath: string, sql: string): number {
   try {

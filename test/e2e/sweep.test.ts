@@ -1,10 +1,10 @@
 // End to end through the real `bct` binary: a 2 LRs × 2 checkpoints sweep on a tiny embedded model
 // organism, asserting on the recorded rates; re-running does no work; bad input exits 2 naming the field.
 import assert from 'node:assert/strict';
-import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { copyFileSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { after, test } from 'node:test';
+import { test } from 'node:test';
+import { tempDir } from '../temp-dir.js';
 import Database from 'better-sqlite3';
 import { stringify } from 'yaml';
 import { Gpt, saveModel } from '../../src/engine/index.js';
@@ -13,15 +13,6 @@ import { Writable } from 'node:stream';
 import { COMMANDS, main } from '../../src/cli/main.js';
 import { bct, REPO } from './cli.js';
 import { buildTinyOrganism } from './tiny-organism.js';
-
-/** A fresh temporary folder, removed when the tests of this file end. */
-const made: string[] = [];
-after(() => made.forEach((d) => rmSync(d, { recursive: true, force: true })));
-function tempDir(prefix: string): string {
-  const d = mkdtempSync(join(tmpdir(), prefix));
-  made.push(d);
-  return d;
-}
 
 const SETTING = join(REPO, 'test', 'fixtures', 'tiny-setting', 'setting.yaml');
 

@@ -1,22 +1,13 @@
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+
 import { join } from 'node:path';
-import { after, test } from 'node:test';
+import { test } from 'node:test';
+import { tempDir } from '../../../test/temp-dir.js';
 import { Gpt, saveModel } from '../../engine/index.js';
 import { CheckpointError } from '../../errors.js';
 import { Tokenizer } from '../../microworld/index.js';
 import type { ChatMessage } from '../../settings/index.js';
 import { createBackend, type Datum, type ResumableTrainingClient } from '../index.js';
-
-/** A fresh temporary folder, removed when the tests of this file end. */
-const made: string[] = [];
-after(() => made.forEach((d) => rmSync(d, { recursive: true, force: true })));
-function tempDir(prefix: string): string {
-  const d = mkdtempSync(join(tmpdir(), prefix));
-  made.push(d);
-  return d;
-}
 
 const OPT = { lr: 1e-2, betas: [0.9, 0.999] as [number, number], eps: 1e-8, weightDecay: 0 };
 
