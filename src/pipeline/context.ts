@@ -39,7 +39,7 @@ export function fileIdentity(name: string, where: string): string {
   if (!existsSync(path)) {
     if (path.includes('/') || path.includes('.')) {
       const looked = isAbsolute(path) ? path : `${path} under ${process.cwd()} or the bctlab package`;
-      throw new CheckpointError(`base checkpoint not found (expected a file or folder at ${looked})`, where);
+      throw new CheckpointError(`${where === 'organism.adapter' ? 'adapter' : 'base checkpoint'} not found (expected a file or folder at ${looked})`, where);
     }
     return `name:${path}`;
   }

@@ -1,9 +1,10 @@
 import assert from 'node:assert/strict';
 
+import { cpSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { tempDir } from '../../../test/temp-dir.js';
-import { Gpt, saveModel } from '../../engine/index.js';
+import { getGemm, Gpt, loadAdapters, loadModel, LORA_TARGETS, saveAdapters, saveModel, Trainer } from '../../engine/index.js';
 import { CheckpointError } from '../../errors.js';
 import { Tokenizer } from '../../microworld/index.js';
 import type { ChatMessage } from '../../settings/index.js';
@@ -11,10 +12,10 @@ import { createBackend, type Datum, type ResumableTrainingClient } from '../inde
 
 const OPT = { lr: 1e-2, betas: [0.9, 0.999] as [number, number], eps: 1e-8, weightDecay: 0 };
 
-function tinyBase(): string {
+function tinyBase(dModel = 32): string {
   const dir = join(tempDir('bct-embedded-'), 'base');
   const V = Tokenizer.microworld().vocabSize;
-  saveModel(new Gpt({ vocabSize: V, contextLength: 32, dModel: 32, nLayer: 1, nHead: 2 }, 7), dir);
+  saveModel(new Gpt({ vocabSize: V, contextLength: 32, dModel, nLayer: 1, nHead: 2 }, 7), dir);
   return dir;
 }
 
@@ -81,4 +82,87 @@ test('LoRA cells train adapters only and sample through the base', async () => {
   await t.saveState(dir);
   const full = (await backend.createTrainingClient({ base, lora: null, seed: 3, workDir: work })) as ResumableTrainingClient;
   await assert.rejects(full.loadState(dir), /LoRA adapters but this cell is a full fine-tune/);
+});
+
+/** An organism adapter on `base` as the engine saves one: LoRA trained a few steps towards "<word> cat". */
+function organismAdapter(base: string, steps = 3): string {
+  const dir = join(tempDir('bct-adapter-'), 'adapter');
+  const model = loadModel(base);
+  model.addLora({ rank: 2, alpha: 4, targets: [...LORA_TARGETS] }, 11);
+  const trainer = new Trainer(model);
+  const tok = Tokenizer.microworld();
+  const batch = ['red', 'blue', 'sun'].map((w) => tok.renderExample(msgs(w), `${w} cat`));
+  for (let i = 0; i < steps; i++) {
+    trainer.forwardBackward(batch);
+    trainer.optimStep({ lr: 3e-2 });
+  }
+  saveAdapters(model, dir);
+  return dir;
+}
+
+test('an organism adapter acts as if merged into the base: same samples, log-probs and training', async () => {
+  const base = tinyBase();
+  const adapter = organismAdapter(base);
+  // The same organism merged by hand and shipped as a full base.
+  const merged = join(tempDir('bct-merged-'), 'merged');
+  const m = loadModel(base);
+  loadAdapters(m, adapter);
+  m.mergeLora(getGemm());
+  saveModel(m, merged);
+
+  const backend = createBackend({ name: 'embedded', args: {} });
+  const organism = await backend.createSamplingClient({ base, adapter });
+  const byHand = await backend.createSamplingClient({ base: merged });
+  const prompts = ['red', 'blue', 'sun', 'moon'].map((w, i) => ({ messages: msgs(w), seed: 40 + i }));
+  const params = { temperature: 1, topP: 1, maxTokens: 6, stop: [], seed: 0 };
+  const answers = (await organism.sample(prompts, params)).samples;
+  assert.deepEqual(answers, (await byHand.sample(prompts, params)).samples);
+  const lp = (await organism.logprobs(msgs('moon'), 'moon cat')).logprob;
+  assert.equal(lp, (await byHand.logprobs(msgs('moon'), 'moon cat')).logprob);
+  const lpBase = (await (await backend.createSamplingClient({ base })).logprobs(msgs('moon'), 'moon cat')).logprob;
+  assert.ok(lp > lpBase + 0.1, `the adapter changes the model (${lpBase} → ${lp})`);
+
+  // A cell's LoRA and a full fine-tune train on top of the organism exactly as on the merged base.
+  const work = tempDir('bct-work-');
+  const batch = ['red', 'green'].map((w) => organism.renderer.renderSupervised(msgs(w), `${w} dog`));
+  for (const lora of [{ rank: 2, alpha: 4 }, null]) {
+    const a = (await backend.createTrainingClient({ base, adapter, lora, seed: 5, workDir: work })) as ResumableTrainingClient;
+    const b = (await backend.createTrainingClient({ base: merged, lora, seed: 5, workDir: work })) as ResumableTrainingClient;
+    const losses = await trainSteps(a, batch, 3);
+    assert.deepEqual(losses, await trainSteps(b, batch, 3), `${lora === null ? 'full' : 'LoRA'}: same losses`);
+    const name = lora === null ? 'full' : 'lora';
+    const sa = await backend.createSamplingClient((await a.saveForSampler(`${name}-a`)).ref);
+    const sb = await backend.createSamplingClient((await b.saveForSampler(`${name}-b`)).ref);
+    assert.deepEqual((await sa.sample(prompts, params)).samples, (await sb.sample(prompts, params)).samples, `${name}: same samples`);
+    // Resuming from saved state restores the organism under the cell's weights.
+    const state = join(work, `${name}-state`);
+    await a.saveState(state);
+    const c = (await backend.createTrainingClient({ base, adapter, lora, seed: 5, workDir: work })) as ResumableTrainingClient;
+    await c.loadState(state);
+    assert.deepEqual(await trainSteps(c, batch, 2), await trainSteps(a, batch, 2), `${name}: resumed on the organism`);
+  }
+});
+
+test('a missing, corrupt or wrong-shape organism adapter is a CheckpointError naming the file and tensor', async () => {
+  const base = tinyBase();
+  const backend = createBackend({ name: 'embedded', args: {} });
+  const missing = join(tempDir('bct-adapter-'), 'nowhere');
+  await assert.rejects(backend.createSamplingClient({ base, adapter: missing }), (e: unknown) => e instanceof CheckpointError && e.where === missing && /adapter_config\.json/.test(e.message));
+
+  const corrupt = join(tempDir('bct-adapter-'), 'corrupt');
+  cpSync(organismAdapter(base, 1), corrupt, { recursive: true });
+  const weights = join(corrupt, 'adapter_model.safetensors');
+  writeFileSync(weights, readFileSync(weights).subarray(0, 200));
+  await assert.rejects(backend.createSamplingClient({ base, adapter: corrupt }), (e: unknown) => e instanceof CheckpointError && e.message.includes(weights));
+  await assert.rejects(backend.createTrainingClient({ base, adapter: corrupt, lora: null, seed: 0, workDir: tempDir('bct-work-') }), CheckpointError);
+
+  // An adapter made for a wider base: the first tensor that does not fit is named with both shapes.
+  const wide = organismAdapter(tinyBase(48), 1);
+  await assert.rejects(backend.createSamplingClient({ base, adapter: wide }), (e: unknown) => {
+    assert.ok(e instanceof CheckpointError);
+    assert.match(e.message, /adapter_model\.safetensors/);
+    assert.match(e.message, /h\.0\.[a-z_.]+\.lora_[AB]\.weight/);
+    assert.match(e.message, /48/);
+    return true;
+  });
 });

@@ -2,11 +2,14 @@
 // tokenizer. A base is an engine checkpoint folder (config.json + model.safetensors, optionally
 // tokenizer.json; see src/engine/checkpoint.ts). Sampler weights are checkpoint folders too: a full
 // model.safetensors after a full fine-tune, or adapter files after LoRA (the base is loaded under them).
+// An organism adapter (a folder as saveAdapters writes it) is merged into the base weights on load, so the
+// organism is a plain model and a cell's own LoRA or full fine-tune trains on top of it.
 // Training state is a folder with the trainable weights and optimizer.safetensors (AdamW moments + step).
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import {
   generate,
+  getGemm,
   loadAdapters,
   loadModel,
   loadOptimizer,
@@ -70,13 +73,27 @@ function renderer(tok: Tokenizer, model: Gpt): Renderer {
   };
 }
 
-/** Loads base (+ sampler weights). Sampler weights are either a full checkpoint folder or adapters. */
+/** The model organism: the base, with its adapter (if any) merged into the base weights. A missing,
+ *  corrupt or wrong-shape adapter is a CheckpointError naming the file (and the tensor). */
+function loadOrganism(dir: string, adapter: string | undefined): Gpt {
+  const model = loadModel(dir);
+  if (adapter === undefined) return model;
+  const adir = resolveModelPath(adapter);
+  if (!existsSync(join(adir, 'adapter_config.json'))) {
+    throw new CheckpointError('expected an adapter folder with adapter_config.json and adapter_model.safetensors (as the engine saves LoRA adapters)', adir);
+  }
+  loadAdapters(model, adir);
+  model.mergeLora(getGemm());
+  return model;
+}
+
+/** Loads the organism (+ sampler weights). Sampler weights are either a full checkpoint folder (the
+ *  organism adapter is already in it) or a cell's adapters (loaded on the organism). */
 function loadForSampling(ref: WeightsRef): Gpt {
-  if (ref.adapter !== undefined) throw new ConfigError('the embedded backend does not apply organism adapters; ship the organism as a full base checkpoint', 'organism.adapter');
   const dir = baseDir(ref.base);
-  if (ref.weights === undefined) return loadModel(dir);
+  if (ref.weights === undefined) return loadOrganism(dir, ref.adapter);
   if (existsSync(join(ref.weights, 'adapter_config.json'))) {
-    const model = loadModel(dir);
+    const model = loadOrganism(dir, ref.adapter);
     loadAdapters(model, ref.weights);
     return model;
   }
@@ -152,9 +169,9 @@ class EmbeddedTrainer implements ResumableTrainingClient {
     this.renderer = renderer(tok, this.trainer.model);
   }
 
-  /** The base model, with new LoRA adapters when training LoRA. */
+  /** The organism, with new LoRA adapters when training LoRA. */
   private fresh(): Gpt {
-    const model = loadModel(this.dir);
+    const model = loadOrganism(this.dir, this.options.adapter);
     const lora = this.options.lora;
     if (lora !== null) model.addLora({ rank: lora.rank, alpha: lora.alpha, targets: [...LORA_TARGETS] }, this.options.seed);
     return model;
@@ -183,7 +200,8 @@ class EmbeddedTrainer implements ResumableTrainingClient {
     const model = this.trainer.model;
     if (model.lora !== null) saveAdapters(model, out);
     else saveModel(model, out);
-    return { ref: { base: this.options.base, weights: out }, path: out };
+    const adapter = this.options.adapter;
+    return { ref: { base: this.options.base, ...(adapter !== undefined ? { adapter } : {}), weights: out }, path: out };
   }
 
   async saveState(dir: string): Promise<void> {
@@ -196,7 +214,7 @@ class EmbeddedTrainer implements ResumableTrainingClient {
   async loadState(dir: string): Promise<void> {
     let model: Gpt;
     if (this.options.lora !== null) {
-      model = loadModel(this.dir);
+      model = loadOrganism(this.dir, this.options.adapter);
       loadAdapters(model, dir);
       const l = model.lora;
       if (l === null || l.rank !== this.options.lora.rank || l.alpha !== this.options.lora.alpha) {
@@ -218,7 +236,6 @@ export class EmbeddedBackend implements Backend {
   readonly spec: BackendSpec = { name: 'embedded', args: {} };
 
   async createTrainingClient(options: TrainingClientOptions): Promise<ResumableTrainingClient> {
-    if (options.adapter !== undefined) throw new ConfigError('the embedded backend does not apply organism adapters; ship the organism as a full base checkpoint', 'organism.adapter');
     const dir = baseDir(options.base);
     return new EmbeddedTrainer(options, dir, tokenizerFor(dir));
   }
