@@ -128,7 +128,8 @@ export interface ModelOrganism {
   id: string;
   /** Base checkpoint: a file path (relative to the repository or the project) or a backend model ref. */
   base: string;
-  /** Optional adapter applied on top of the base (a trained-in behaviour); a file path. */
+  /** Optional adapter applied on top of the base (a trained-in behaviour): a LoRA adapter folder as the
+   *  engine saves it (adapter_config.json + adapter_model.safetensors), made on this base. */
   adapter?: string;
   induction: Induction;
 }
