@@ -1,0 +1,77 @@
+// `bct demo`: the default sweep (sweeps/demo.yaml: animal-flag on the shipped base model, full fine-tune
+// and LoRA, four LRs, two seeds, log-spaced checkpoints from step 0) run through the pipeline into the
+// record, then the report: a short table per LR and fine-tune kind, and the path of the HTML report.
+// Running it again resumes (finished cells are skipped).
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { existsSync } from 'node:fs';
+import { createProgress, identityOf, organismOf, runSweep, sweepConfigSchema, type SweepConfig } from '../pipeline/index.js';
+import { resolveSetting } from '../settings/index.js';
+import { openProject } from '../store/index.js';
+import { type Command, writeLine } from './command.js';
+import { readConfigObject, validateConfig } from './config.js';
+import { formatHelp, parseArgs, type CliOptions, type CommandHelp } from './options.js';
+import { runReport } from './report.js';
+
+interface DemoConfig {
+  sweep: string; // sweep file; default sweeps/demo.yaml of the bctlab package
+  project: string; // project folder of the record; default .bct
+}
+
+const options: CliOptions<DemoConfig> = {
+  sweep: { description: 'sweep file to run instead of the default sweeps/demo.yaml', argument: '<file>' },
+  project: { description: 'project folder of the record (default .bct)', argument: '<dir>' },
+};
+
+const help: CommandHelp = {
+  usage: 'bct demo [options]',
+  summary:
+    'Runs the demo sweep (animal-flag on the shipped microworld base model: full fine-tune and LoRA rank 8,\n' +
+    'LRs 1e-4 to 2.7e-3, two seeds, 48 steps with log-spaced checkpoints from step 0), writes the record,\n' +
+    'and prints per LR the initial / alternate / other rates at the last checkpoint, the steps to transfer\n' +
+    '(or "> N" when censored) and the capability change, then the path of the HTML report.',
+  examples: ['bct demo', 'bct demo --project /tmp/demo', 'bct demo --sweep sweeps/demo.yaml'],
+};
+
+/** The bctlab package root (holds sweeps/ and models/), from dist/src/cli/ or src/cli/. */
+function packageRoot(): string {
+  let dir = dirname(fileURLToPath(import.meta.url));
+  while (!existsSync(join(dir, 'sweeps', 'demo.yaml')) && dirname(dir) !== dir) dir = dirname(dir);
+  return dir;
+}
+
+export const demoCommand: Command = {
+  name: 'demo',
+  summary: 'run the default demo sweep end to end and print its summary',
+  async run(argv, io) {
+    const args = parseArgs(argv, options);
+    if (args.help) {
+      io.out.write(formatHelp(help, options));
+      return 0;
+    }
+    const file = resolve(typeof args.values.sweep === 'string' ? args.values.sweep : join(packageRoot(), 'sweeps', 'demo.yaml'));
+    const projectDir = typeof args.values.project === 'string' ? args.values.project : '.bct';
+    const raw = readConfigObject(file);
+    // Paths in the sweep file are relative to the file.
+    for (const key of ['setting', 'base'] as const) {
+      const v = raw[key];
+      if (typeof v === 'string' && existsSync(resolve(dirname(file), v))) raw[key] = resolve(dirname(file), v);
+    }
+    const config: SweepConfig = validateConfig(sweepConfigSchema, raw, { values: {}, positionals: [], flags: new Map(), help: false }, file);
+    const setting = resolveSetting(config.setting, 'setting');
+    identityOf(organismOf(config, setting));
+    const t0 = Date.now();
+    const project = openProject(projectDir, { create: true });
+    let sweepName: string;
+    try {
+      const outcome = await runSweep(project, config, createProgress(io.out), setting);
+      sweepName = outcome.sweep.name;
+    } finally {
+      project.db.close();
+    }
+    writeLine(io.out, '');
+    await runReport([sweepName, '--project', projectDir], (l) => writeLine(io.out, l));
+    writeLine(io.out, `demo finished in ${((Date.now() - t0) / 1000).toFixed(0)}s`);
+    return 0;
+  },
+};
