@@ -3,6 +3,7 @@
 // 0 success, 2 bad input (BctError.isInputError), 1 any other failure.
 import { BctError } from '../errors.js';
 import { baseCommand } from './base.js';
+import { demoCommand } from './demo.js';
 import { checkCommand } from './check.js';
 import type { Command, Io } from './command.js';
 import { exportCommand } from './export.js';
@@ -26,6 +27,7 @@ export const COMMANDS: readonly Command[] = [
   lazy('theory', 'linear-regression model of transfer (closed form and simulation)', async () => (await import('./theory.js')).theoryCommand),
   lazy('view', 'browse the record in a local web app (127.0.0.1)', async () => (await import('./view.js')).viewCommand),
   baseCommand,
+  demoCommand,
 ];
 
 function usage(): string {
