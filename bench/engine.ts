@@ -169,6 +169,10 @@ function main(): void {
   const loadBefore = loadavg()[0]!; // other processes compete for the cores; reported with the figures
   log(`bench:engine  node ${process.version}, ${cpus().length} cores (${cpus()[0]?.model ?? '?'}), ` +
     `GEMM ${gemm.backend}${blas ? ` (${blas.threads} threads, ${blas.core} kernels)` : ''}`);
+  if (blas?.preferredCore && blas.preferredCore !== blas.core) {
+    log(`  note: OPENBLAS_CORETYPE=${process.env.OPENBLAS_CORETYPE ?? '?'} is set; this CPU runs OpenBLAS's ` +
+      `${blas.preferredCore} (AVX-512) kernels about twice as fast: unset it or set OPENBLAS_CORETYPE=${blas.preferredCore}`);
+  }
 
   const backends: Gemm[] = [getGemmBackend('typescript')];
   if (gemm.backend === 'openblas') backends.push(gemm);

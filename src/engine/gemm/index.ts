@@ -2,7 +2,7 @@
 // fallback. `getGemm()` picks OpenBLAS when the addon loads; env BCT_GEMM=typescript|openblas forces one.
 import { BackendError, ConfigError } from '../../errors.js';
 import { createTypescriptGemm } from './typescript.js';
-import { loadOpenblasGemm } from './openblas.js';
+import { loadOpenblasGemm, preferredCoreType } from './openblas.js';
 
 export interface Gemm {
   readonly backend: 'openblas' | 'typescript';
@@ -24,11 +24,12 @@ export { referenceSgemm } from './reference.js';
 
 const typescriptGemm = createTypescriptGemm();
 
-/** How OpenBLAS runs (threads, and the kernel family it chose for this CPU), or undefined when the addon
- *  does not load; for benchmark reports. */
-export function openblasInfo(): { threads: number; core: string } | undefined {
+/** How OpenBLAS runs, or undefined when the addon does not load; for benchmark reports. `core` is the
+ *  kernel family in use; `preferredCore` the one the loader picks for this CPU when OPENBLAS_CORETYPE
+ *  is unset (null: OpenBLAS's own choice). */
+export function openblasInfo(): { threads: number; core: string; preferredCore: string | null } | undefined {
   const addon = loadOpenblasGemm().addon;
-  return addon ? { threads: addon.numThreads(), core: addon.coreName() } : undefined;
+  return addon ? { threads: addon.numThreads(), core: addon.coreName(), preferredCore: preferredCoreType() ?? null } : undefined;
 }
 
 /** The named backend; throws BackendError when OpenBLAS is asked for but the addon does not load. */

@@ -35,7 +35,7 @@ let loaded: OpenblasLoad | undefined; // memo: the addon is loaded at most once 
  *  Debian 12's OpenBLAS 0.3.21 predates AMD Zen 4/5 and runs its AVX2 "Haswell" kernels there; its
  *  AVX-512 "SkylakeX" kernels are about twice as fast on Zen 5 (one core: 97 → 170 GFLOP/s, sgemm
  *  1024³). Intel CPUs with AVX-512 are recognised by OpenBLAS itself. */
-function preferredCoreType(): string | undefined {
+export function preferredCoreType(): string | undefined {
   if (process.platform !== 'linux' || process.arch !== 'x64') return undefined;
   let cpu: string;
   try {
