@@ -27,7 +27,7 @@ const help: CommandHelp = {
   usage: 'bct demo [options]',
   summary:
     'Runs the demo sweep (animal-flag on the shipped microworld base model: full fine-tune and LoRA rank 8,\n' +
-    'LRs 1e-4 to 2.7e-3, two seeds, 48 steps with log-spaced checkpoints from step 0), writes the record,\n' +
+    'LRs 1e-4 to 3e-3, two seeds, 128 steps with log-spaced checkpoints from step 0), writes the record,\n' +
     'and prints per LR the initial / alternate / other rates at the last checkpoint, the steps to transfer\n' +
     '(or "> N" when censored) and the capability change, then the path of the HTML report.',
   examples: ['bct demo', 'bct demo --project /tmp/demo', 'bct demo --sweep sweeps/demo.yaml'],
