@@ -2,7 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { getGemm, getGemmBackend, referenceSgemm, type Gemm } from './index.js';
-import { loadOpenblasGemm } from './openblas.js';
+import { coreTypeFor, loadOpenblasGemm } from './openblas.js';
 import { BctError, ShapeError } from '../../errors.js';
 
 // Small deterministic generator so failures reproduce.
@@ -190,4 +190,16 @@ console.log(JSON.stringify([m.loadOpenblasGemm().addon.coreName(), process.env.O
   const [core, left] = run(undefined) as [string, string | null];
   assert.equal(left, null);
   assert.ok(core.length > 0);
+});
+
+test('coreTypeFor asks for AVX-512 kernels on AMD Zen 4/5 only', () => {
+  const cpu = (vendor: string, family: number, flags: string) =>
+    `processor\t: 0\nvendor_id\t: ${vendor}\ncpu family\t: ${family}\nflags\t\t: ${flags}\n\nprocessor\t: 1\n`;
+  const avx512 = 'fpu sse2 avx2 fma avx512f avx512dq avx512cd avx512bw avx512vl';
+  assert.equal(coreTypeFor(cpu('AuthenticAMD', 26, avx512)), 'SkylakeX'); // Zen 5
+  assert.equal(coreTypeFor(cpu('AuthenticAMD', 25, avx512)), 'SkylakeX'); // Zen 4
+  assert.equal(coreTypeFor(cpu('AuthenticAMD', 25, 'fpu sse2 avx2 fma')), undefined); // Zen 3: no AVX-512
+  assert.equal(coreTypeFor(cpu('AuthenticAMD', 23, avx512)), undefined);
+  assert.equal(coreTypeFor(cpu('GenuineIntel', 6, avx512)), undefined); // OpenBLAS detects these itself
+  assert.equal(coreTypeFor(''), undefined);
 });

@@ -31,22 +31,26 @@ export type OpenblasLoad =
 
 let loaded: OpenblasLoad | undefined; // memo: the addon is loaded at most once per process
 
-/** The OPENBLAS_CORETYPE to ask for on this CPU, if OpenBLAS's own choice is known to be poor.
- *  Debian 12's OpenBLAS 0.3.21 predates AMD Zen 4/5 and runs its AVX2 "Haswell" kernels there; its
- *  AVX-512 "SkylakeX" kernels are about twice as fast on Zen 5 (one core: 97 → 170 GFLOP/s, sgemm
- *  1024³). Intel CPUs with AVX-512 are recognised by OpenBLAS itself. */
-export function preferredCoreType(): string | undefined {
-  if (process.platform !== 'linux' || process.arch !== 'x64') return undefined;
-  let cpu: string;
-  try {
-    cpu = readFileSync('/proc/cpuinfo', 'utf8').split('\n\n')[0] ?? '';
-  } catch {
-    return undefined;
-  }
-  const field = (name: string): string => new RegExp(`^${name}\\s*:\\s*(.*)$`, 'm').exec(cpu)?.[1] ?? '';
+/** The OPENBLAS_CORETYPE to ask for on the CPU described by `cpuinfo` (the text of /proc/cpuinfo), if
+ *  OpenBLAS's own choice is known to be poor. Debian 12's OpenBLAS 0.3.21 predates AMD Zen 4/5 and runs
+ *  its AVX2 "Haswell" kernels there; its AVX-512 "SkylakeX" kernels are about twice as fast on Zen 5
+ *  (one core: 97 → 170 GFLOP/s, sgemm 1024³). Intel CPUs with AVX-512 are recognised by OpenBLAS itself. */
+export function coreTypeFor(cpuinfo: string): string | undefined {
+  const first = cpuinfo.split('\n\n')[0] ?? '';
+  const field = (name: string): string => new RegExp(`^${name}\\s*:\\s*(.*)$`, 'm').exec(first)?.[1] ?? '';
   const flags = new Set(field('flags').split(/\s+/));
   const avx512 = ['avx512f', 'avx512cd', 'avx512bw', 'avx512dq', 'avx512vl'].every((f) => flags.has(f));
   return field('vendor_id') === 'AuthenticAMD' && Number(field('cpu family')) >= 25 && avx512 ? 'SkylakeX' : undefined;
+}
+
+/** coreTypeFor this machine (Linux x86-64 only). */
+export function preferredCoreType(): string | undefined {
+  if (process.platform !== 'linux' || process.arch !== 'x64') return undefined;
+  try {
+    return coreTypeFor(readFileSync('/proc/cpuinfo', 'utf8'));
+  } catch {
+    return undefined;
+  }
 }
 
 /** Loads the raw addon; `reason` says why not when it is unavailable. */
