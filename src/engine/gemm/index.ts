@@ -41,7 +41,7 @@ export function getGemmBackend(name: GemmBackendName): Gemm {
     throw new BackendError(`the OpenBLAS GEMM addon is unavailable (${r.reason}); ` +
       'install libopenblas-dev and run `npm run build:native`, or set BCT_GEMM=typescript', 'gemm.openblas');
   }
-  throw new ConfigError(`expected "openblas" or "typescript", got ${JSON.stringify(name)}`, 'BCT_GEMM');
+  throw new ConfigError(`expected "openblas" or "typescript", got ${JSON.stringify(name)}`, 'gemm.backend');
 }
 
 // The choice is made once per process so the fallback notice prints once; a memo, not a setting.
@@ -52,7 +52,10 @@ export function getGemm(): Gemm {
   if (chosen) return chosen;
   const forced = process.env.BCT_GEMM;
   if (forced !== undefined && forced !== '') {
-    chosen = getGemmBackend(forced as GemmBackendName);
+    if (forced !== 'openblas' && forced !== 'typescript') {
+      throw new ConfigError(`expected "openblas" or "typescript", got ${JSON.stringify(forced)}`, 'BCT_GEMM');
+    }
+    chosen = getGemmBackend(forced);
     return chosen;
   }
   const r = loadOpenblasGemm();
