@@ -5,10 +5,8 @@ import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { buildFixtureRecord } from '../report/index.js';
-import { bct, bctChild, REPO } from '../../test/e2e/cli.js';
-import { buildTinyOrganism } from '../../test/e2e/tiny-organism.js';
-import { writeFileSync } from 'node:fs';
-import { stringify } from 'yaml';
+import { bct, bctChild } from '../../test/e2e/cli.js';
+import { buildTinyOrganism, writeTinySweep } from '../../test/e2e/tiny-organism.js';
 
 test('bct report, bct export --table metrics and bct view work on a recorded sweep', async () => {
   const dir = mkdtempSync(join(tmpdir(), 'bct-cli-report-'));
@@ -63,23 +61,19 @@ test('bct report reads a record written by a real bct run (tiny organism)', () =
   const dir = mkdtempSync(join(tmpdir(), 'bct-cli-report-real-'));
   try {
     buildTinyOrganism(join(dir, 'organism'), 60);
-    const sweep = {
+    const { file } = writeTinySweep(dir, {
       name: 'tiny-report',
-      setting: join(REPO, 'test', 'fixtures', 'tiny-setting', 'setting.yaml'),
-      organism: { id: 'tiny', base: join(dir, 'organism'), induction: { kind: 'none' } },
       lrs: [1e-4, 3e-2],
       seeds: [0],
-      batchSizes: [4],
       steps: [12],
       checkpointEvery: 6,
       samplesPerPrompt: 2,
       trainPromptsPerCheckpoint: 8,
       temperature: 0.7,
       maxTokens: 3,
-    };
-    writeFileSync(join(dir, 'sweep.yaml'), stringify(sweep));
+    });
     const project = join(dir, '.bct');
-    const run = bct(['run', join(dir, 'sweep.yaml'), '--project', project]);
+    const run = bct(['run', file, '--project', project]);
     assert.equal(run.status, 0, run.stderr);
     const out = join(dir, 'r.html');
     const r = bct(['report', '--project', project, '--out', out, '--resamples', '50']);

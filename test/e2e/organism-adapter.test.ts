@@ -6,12 +6,11 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import Database from 'better-sqlite3';
-import { stringify } from 'yaml';
 import { batchIndices, loadModel, LORA_TARGETS, saveAdapters, Trainer } from '../../src/engine/index.js';
 import { Tokenizer } from '../../src/microworld/index.js';
 import { tempDir } from '../temp-dir.js';
-import { bct, REPO } from './cli.js';
-import { buildTinyOrganism, TINY_WORDS } from './tiny-organism.js';
+import { bct } from './cli.js';
+import { buildTinyOrganism, TINY_WORDS, writeTinySweep } from './tiny-organism.js';
 
 /** Writes an adapter on the tiny organism that reinforces its own behaviour (mode 0 → cat, 1 → dog), so
  *  the pre-check still passes; different `steps` give different adapter bytes. */
@@ -40,21 +39,17 @@ test('an organism with an adapter runs through bct; a changed adapter is not ser
   const adapter = join(dir, 'adapter');
   buildTinyOrganism(base, 60);
   writeAdapter(base, adapter, 2);
-  const sweep = {
+  const { file } = writeTinySweep(dir, {
     name: 'adapted',
-    setting: join(REPO, 'test', 'fixtures', 'tiny-setting', 'setting.yaml'),
     organism: { id: 'tiny-adapted', base, adapter, induction: { kind: 'weights', note: 'mode 0 → cat, trained into the base and the adapter' } },
     lrs: [3e-2],
     seeds: [0],
-    batchSizes: [4],
     steps: [4],
     checkpointEvery: 4,
     samplesPerPrompt: 1,
     trainPromptsPerCheckpoint: 2,
     maxTokens: 2,
-  };
-  const file = join(dir, 'sweep.yaml');
-  writeFileSync(file, stringify(sweep));
+  });
   const project = join(dir, '.bct');
   const run = (): ReturnType<typeof bct> => bct(['run', file, '--project', project]);
   const record = (): { counts: Counts; trainKeys: string[]; adapterHashes: (string | null)[] } => {

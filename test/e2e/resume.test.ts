@@ -3,15 +3,14 @@
 // then run again, ends with exactly the rows of an uninterrupted run (no lost or duplicated rows) and,
 // on the pure-TS GEMM path, the same numbers: identical losses, weight hashes, samples, grades, metrics.
 import assert from 'node:assert/strict';
-import { readdirSync, writeFileSync } from 'node:fs';
+import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { tempDir } from '../temp-dir.js';
 import Database from 'better-sqlite3';
-import { stringify } from 'yaml';
 import { hashPath } from '../../src/store/index.js';
-import { bct, bctChild, REPO } from './cli.js';
-import { buildTinyOrganism } from './tiny-organism.js';
+import { bct, bctChild } from './cli.js';
+import { buildTinyOrganism, writeTinySweep } from './tiny-organism.js';
 
 function count(dbPath: string, sql: string): number {
   try {
@@ -70,20 +69,16 @@ function snapshot(dbPath: string): Record<string, unknown[]> {
 test('a sweep killed (SIGKILL) mid-training and interrupted (SIGINT) mid-sampling resumes to the uninterrupted result', async () => {
   const dir = tempDir('bct-resume-');
   buildTinyOrganism(join(dir, 'organism'));
-  const sweep = {
+  const { file } = writeTinySweep(dir, {
     name: 'resume',
-    setting: join(REPO, 'test', 'fixtures', 'tiny-setting', 'setting.yaml'),
-    organism: { id: 'tiny', base: join(dir, 'organism'), induction: { kind: 'none' } },
     lrs: [3e-3],
-    batchSizes: [4],
     steps: [60],
     checkpointEvery: 15,
     samplesPerPrompt: 4,
     trainPromptsPerCheckpoint: 8,
     maxTokens: 3,
-  };
-  writeFileSync(join(dir, 'sweep.yaml'), stringify(sweep));
-  const args = (project: string): string[] => ['run', join(dir, 'sweep.yaml'), '--project', join(dir, project)];
+  });
+  const args = (project: string): string[] => ['run', file, '--project', join(dir, project)];
 
   const straight = bct(args('straight'));
   assert.equal(straight.status, 0, straight.stderr);

@@ -12,9 +12,7 @@ import { Tokenizer } from '../../src/microworld/index.js';
 import { Writable } from 'node:stream';
 import { COMMANDS, main } from '../../src/cli/main.js';
 import { bct, REPO } from './cli.js';
-import { buildTinyOrganism } from './tiny-organism.js';
-
-const SETTING = join(REPO, 'test', 'fixtures', 'tiny-setting', 'setting.yaml');
+import { buildTinyOrganism, TINY_SETTING as SETTING, writeTinySweep } from './tiny-organism.js';
 
 /** Runs `bct` in-process through the same entry point as the binary (no process start). */
 async function bctIn(args: string[]): Promise<{ status: number; stdout: string; stderr: string }> {
@@ -37,23 +35,19 @@ interface Rate {
 test('a 2 LRs × 2 checkpoints sweep runs end to end through bct and records its rates', async () => {
   const dir = tempDir('bct-e2e-');
   buildTinyOrganism(join(dir, 'organism'), 60);
-  const sweep = {
+  const { file, sweep } = writeTinySweep(dir, {
     name: 'tiny',
-    setting: SETTING,
-    organism: { id: 'tiny', base: join(dir, 'organism'), induction: { kind: 'none' } },
     lrs: [1e-4, 3e-2],
     seeds: [0],
-    batchSizes: [4],
     steps: [12],
     checkpointEvery: 12,
     samplesPerPrompt: 2,
     trainPromptsPerCheckpoint: 8,
     temperature: 0.7,
     maxTokens: 3,
-  };
-  writeFileSync(join(dir, 'sweep.yaml'), stringify(sweep));
+  });
   const project = join(dir, '.bct');
-  const run = bct(['run', join(dir, 'sweep.yaml'), '--project', project]);
+  const run = bct(['run', file, '--project', project]);
   assert.equal(run.status, 0, `${run.stdout}\n${run.stderr}`);
   assert.equal(run.stderr, '');
   assert.match(run.stdout, /pre-check of tiny-flag on tiny: PASS/);
@@ -91,7 +85,7 @@ test('a 2 LRs × 2 checkpoints sweep runs end to end through bct and records its
   db.close();
 
   // The same command again is a resume of a finished sweep: no new rows.
-  const again = bct(['run', join(dir, 'sweep.yaml'), '--project', project]);
+  const again = bct(['run', file, '--project', project]);
   assert.equal(again.status, 0, again.stderr);
   assert.match(again.stdout, /2 cells, 2 already done/);
   const db2 = new Database(join(project, 'record.sqlite'), { readonly: true });
@@ -126,7 +120,7 @@ test('a 2 LRs × 2 checkpoints sweep runs end to end through bct and records its
 
   // Two cells at once in worker threads compute exactly what one at a time did.
   const parallel = join(dir, 'parallel');
-  const jobs = bct(['run', join(dir, 'sweep.yaml'), '--project', parallel, '--jobs', '2']);
+  const jobs = bct(['run', file, '--project', parallel, '--jobs', '2']);
   assert.equal(jobs.status, 0, `${jobs.stdout}\n${jobs.stderr}`);
   const answers = (p: string): unknown[] => {
     const d = new Database(join(p, 'record.sqlite'), { readonly: true });

@@ -3,8 +3,12 @@
 // the user turn), so that it shows the initial behaviour at step 0. Deterministic given the seed, and
 // checked: it throws unless every greedy answer is right, so a test failure downstream is never a
 // half-trained organism.
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { stringify } from 'yaml';
 import { Gpt, generate, getGemmBackend, saveModel, Trainer, batchIndices } from '../../src/engine/index.js';
 import { Tokenizer } from '../../src/microworld/index.js';
+import { REPO } from './cli.js';
 
 export const TINY_WORDS = ['red', 'blue', 'green', 'sun', 'moon', 'tree', 'house', 'water', 'fire', 'book', 'road', 'star'];
 
@@ -29,4 +33,22 @@ export function buildTinyOrganism(dir: string, steps = 60, seed = 1): number {
   if (wrong.length > 0) throw new Error(`tiny organism is not trained: ${wrong.length}/${cases.length} greedy answers wrong (loss ${loss})`);
   saveModel(model, dir);
   return loss;
+}
+
+/** The tiny flag setting of test/fixtures/tiny-setting, which the tiny organism is trained for. */
+export const TINY_SETTING = join(REPO, 'test', 'fixtures', 'tiny-setting', 'setting.yaml');
+
+/** Writes `<dir>/sweep.yaml`: the tiny setting on the organism at `<dir>/organism` (batch 4), with the
+ *  given sweep fields on top; returns the file's path and the sweep. Each test states the fields it
+ *  depends on. */
+export function writeTinySweep(dir: string, fields: Record<string, unknown>): { file: string; sweep: Record<string, unknown> } {
+  const sweep = {
+    setting: TINY_SETTING,
+    organism: { id: 'tiny', base: join(dir, 'organism'), induction: { kind: 'none' } },
+    batchSizes: [4],
+    ...fields,
+  };
+  const file = join(dir, 'sweep.yaml');
+  writeFileSync(file, stringify(sweep));
+  return { file, sweep };
 }
