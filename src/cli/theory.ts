@@ -7,6 +7,7 @@ import { ConfigError } from '../errors.js';
 import { formatLr, theory } from '../analysis/index.js';
 import { renderSvg, theorySpec } from '../report/index.js';
 import type { Command } from './command.js';
+import { validateConfig } from './config.js';
 import { formatHelp, parseArgs, parseNumber, parseNumberList, type CliOptions, type CommandHelp } from './options.js';
 
 export interface TheoryConfig {
@@ -54,13 +55,7 @@ export async function runTheory(argv: readonly string[], out: (line: string) => 
   }
   const model = args.positionals[0];
   if (model !== 'linreg') throw new ConfigError(`expected a model name; known: linreg (got ${model === undefined ? 'none' : `"${model}"`})`, 'model');
-  const parsed = schema.safeParse(args.values);
-  if (!parsed.success) {
-    const issue = parsed.error.issues[0]!;
-    const field = String(issue.path[0] ?? '');
-    throw new ConfigError(issue.message, args.flags.get(field) ?? field);
-  }
-  const c = parsed.data;
+  const c = validateConfig(schema, {}, args, undefined);
   const study = theory.linregStudy(theory.DEFAULT_SCENARIO, { lrs: c.lrs, steps: theory.logSteps(c.steps, c.points), seed: c.seed });
   const svgPath = resolve(c.out);
   writeFileSync(svgPath, await renderSvg(theorySpec(study.closed, study.simulated)));

@@ -1,9 +1,9 @@
 // `bct view`: serves the local viewer over the record on 127.0.0.1 until interrupted (Ctrl-C).
 import { z } from 'zod';
-import { ConfigError } from '../errors.js';
 import { openProject } from '../store/index.js';
 import { startViewer } from '../report/index.js';
 import type { Command } from './command.js';
+import { validateConfig } from './config.js';
 import { formatHelp, parseArgs, parseNumber, type CliOptions, type CommandHelp } from './options.js';
 
 export interface ViewConfig {
@@ -44,13 +44,7 @@ export const viewCommand: Command = {
       io.out.write(formatHelp(viewHelp, viewOptions));
       return 0;
     }
-    const parsed = schema.safeParse(args.values);
-    if (!parsed.success) {
-      const issue = parsed.error.issues[0]!;
-      const field = String(issue.path[0] ?? '');
-      throw new ConfigError(issue.message, args.flags.get(field) ?? field);
-    }
-    const c = parsed.data;
+    const c = validateConfig(schema, {}, args, undefined);
     const project = openProject(c.project, { readonly: true });
     const viewer = await startViewer(project.db, { host: c.host, port: c.port, threshold: c.threshold });
     io.out.write(`bct view: ${viewer.url}  (Ctrl-C to stop)\n`);
