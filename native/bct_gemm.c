@@ -140,6 +140,10 @@ static void *run_items(void *arg) {
 #define MAX_THREADS 64
 #define SMALL_ITEM_FLOPS (1 << 24) /* below this OpenBLAS gains little from splitting one product */
 #define MIN_SPLIT_FLOPS (1 << 22)  /* below this starting threads costs more than it saves */
+/* Below this many flops in a whole call, OpenBLAS's own second thread costs more than it saves: measured
+ * on 2 cores, (64×256)·(256×256) and smaller ran 1.1–2× faster single-threaded, (64×256)·(256×768) and
+ * larger gained from the second thread. */
+#define SINGLE_THREAD_FLOPS (1 << 24)
 
 /* Many small products (attention heads): OpenBLAS splits each one across its threads, and for a
  * 128×128×64 item the hand-offs cost more than the arithmetic. Instead, give each thread a share of
@@ -151,6 +155,12 @@ static void run_batch(const gemm_job *job) {
   int threads = openblas_get_num_threads();
   if (threads > batch) threads = (int)batch;
   if (threads > MAX_THREADS) threads = MAX_THREADS;
+  if (threads_wanted > 1 && item * (double)batch < SINGLE_THREAD_FLOPS) {
+    openblas_set_num_threads(1);
+    run_items((void *)job);
+    openblas_set_num_threads(threads_wanted);
+    return;
+  }
   if (threads < 2 || item > SMALL_ITEM_FLOPS || item * (double)batch < MIN_SPLIT_FLOPS) {
     run_items((void *)job);
     return;
