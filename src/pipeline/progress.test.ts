@@ -39,8 +39,9 @@ test('not on a terminal: plain lines, throttled, no escape codes', () => {
   p.end('cell-a', 'done');
   assert.doesNotMatch(out.text, /\x1b/);
   const lines = out.text.trim().split('\n');
-  assert.ok(lines.length <= 3, `throttled: ${lines.length} lines`);
-  assert.equal(lines[lines.length - 1], 'cell-a: done');
+  assert.ok(lines.length <= 4, `throttled: ${lines.length} lines`);
+  assert.equal(lines[lines.length - 2], 'cell-a: done');
+  assert.match(lines[lines.length - 1]!, /^sweep: 1\/1 cells done, eta 0s$/);
 });
 
 test('durations read naturally', () => {

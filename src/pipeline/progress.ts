@@ -110,6 +110,8 @@ export function createProgress(out: NodeJS.WritableStream & { isTTY?: boolean; c
       cellsDone++;
       clear();
       out.write(`${id}: ${note}\n`);
+      // Off a terminal the sweep's own progress is a plain line after each cell.
+      if (!tty) out.write(`sweep: ${cellsDone}/${cells} cells done, ${sweepEta()}\n`);
       redraw();
     },
     line(text) {
