@@ -4,15 +4,9 @@ import { createRequire } from 'node:module';
 import type { Gemm } from './index.js';
 import { checkGemmArgs } from './check.js';
 
-/** The functions native/bct_gemm.c exports; each checks its arguments and throws a TypeError/RangeError. */
-export interface OpenblasAddon {
-  sgemm(transA: boolean, transB: boolean, M: number, N: number, K: number, alpha: number,
-        A: Float32Array, aOff: number, lda: number, B: Float32Array, bOff: number, ldb: number,
-        beta: number, C: Float32Array, cOff: number, ldc: number): void;
-  sgemmStridedBatched(transA: boolean, transB: boolean, M: number, N: number, K: number, alpha: number,
-        A: Float32Array, aOff: number, lda: number, strideA: number,
-        B: Float32Array, bOff: number, ldb: number, strideB: number,
-        beta: number, C: Float32Array, cOff: number, ldc: number, strideC: number, batch: number): void;
+/** The functions native/bct_gemm.c exports: the two products with the Gemm signatures (each checks its
+ *  arguments in C and throws a TypeError/RangeError), and two queries. */
+export interface OpenblasAddon extends Pick<Gemm, 'sgemm' | 'sgemmStridedBatched'> {
   /** Threads OpenBLAS uses (set to the core count at load unless OPENBLAS_NUM_THREADS was given). */
   numThreads(): number;
   /** The kernel family OpenBLAS chose for this CPU, e.g. "SkylakeX" or "Haswell". */
