@@ -4,8 +4,8 @@ import { checkStage, createProgress, DEFAULT_THRESHOLDS, formatCheck, identityOf
 import { resolveSetting } from '../settings/index.js';
 import { openProject } from '../store/index.js';
 import { type Command, writeLine } from './command.js';
-import { validateConfig } from './config.js';
-import { formatHelp, parseArgs, parseNumber, type CliOptions, type CommandHelp } from './options.js';
+import { parseOrHelp, validateConfig } from './config.js';
+import { parseNumber, type CliOptions, type CommandHelp } from './options.js';
 import { sweepOptions } from './sweep-options.js';
 
 interface CheckConfig {
@@ -62,11 +62,8 @@ export const checkCommand: Command = {
   name: 'check',
   summary: 'pre-check a setting on its model organism',
   async run(argv, io) {
-    const args = parseArgs(argv, options);
-    if (args.help) {
-      io.out.write(formatHelp(help, options));
-      return 0;
-    }
+    const args = parseOrHelp(argv, options, help, (t) => io.out.write(t));
+    if (args === undefined) return 0;
     const values = args.positionals[0] !== undefined ? { setting: args.positionals[0], ...args.values } : args.values;
     const c = validateConfig(schema, {}, { ...args, values }, undefined);
     const setting = resolveSetting(c.setting, 'setting');

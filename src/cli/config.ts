@@ -1,12 +1,13 @@
 // Turning CLI arguments (and an optional YAML/JSON file) into one validated config: the file's values,
 // overridden by flags, checked by one schema. An error names the flag when the value came from a flag,
 // else the file and the field path.
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
+import { dirname, isAbsolute, resolve } from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import type { z } from 'zod';
 import { ConfigError } from '../errors.js';
 import { issuePath } from '../settings/index.js';
-import type { ParsedArgs } from './options.js';
+import { formatHelp, parseArgs, type CliOptions, type CommandHelp, type ParsedArgs } from './options.js';
 
 export function readConfigObject(path: string): Record<string, unknown> {
   let text: string;
@@ -35,4 +36,40 @@ export function validateConfig<T>(schema: z.ZodType<T>, fileValues: Record<strin
   if (flag !== undefined) throw new ConfigError(`${issue.message} (${issuePath(issue.path)})`, flag);
   const path = issuePath(issue.path) || '(top level)';
   throw new ConfigError(`${path}: ${issue.message}`, file ?? 'options');
+}
+
+/** Reads a sweep file; paths in it (setting, base, organism base and adapter) are relative to the file. */
+export function readSweepFile(path: string): Record<string, unknown> {
+  const dir = dirname(resolve(path));
+  const out = readConfigObject(path);
+  const fix = (p: unknown): unknown => (typeof p === 'string' && !isAbsolute(p) && existsSync(resolve(dir, p)) ? resolve(dir, p) : p);
+  out.setting = fix(out.setting);
+  out.base = fix(out.base);
+  if (out.organism !== null && typeof out.organism === 'object') {
+    const o = { ...(out.organism as Record<string, unknown>) };
+    o.base = fix(o.base);
+    if (o.adapter !== undefined) o.adapter = fix(o.adapter);
+    out.organism = o;
+  }
+  return out;
+}
+
+/** Parses a command's argv; on --help writes the command's help and returns undefined. */
+export function parseOrHelp<C>(argv: readonly string[], options: CliOptions<C>, help: CommandHelp, write: (text: string) => void): ParsedArgs<C> | undefined {
+  const args = parseArgs(argv, options);
+  if (!args.help) return args;
+  write(formatHelp(help, options));
+  return undefined;
+}
+
+/** `parseOrHelp`, then the flags validated by the command's schema (for commands that read no file). */
+export function parseCommandLine<C, T>(
+  argv: readonly string[],
+  options: CliOptions<C>,
+  schema: z.ZodType<T>,
+  help: CommandHelp,
+  write: (text: string) => void,
+): { args: ParsedArgs<C>; config: T } | undefined {
+  const args = parseOrHelp(argv, options, help, write);
+  return args === undefined ? undefined : { args, config: validateConfig(schema, {}, args, undefined) };
 }

@@ -9,8 +9,8 @@ import { createProgress, identityOf, organismOf, runSweep, sweepConfigSchema, ty
 import { resolveSetting } from '../settings/index.js';
 import { openProject } from '../store/index.js';
 import { type Command, writeLine } from './command.js';
-import { readConfigObject, validateConfig } from './config.js';
-import { formatHelp, parseArgs, type CliOptions, type CommandHelp } from './options.js';
+import { parseOrHelp, readSweepFile, validateConfig } from './config.js';
+import { type CliOptions, type CommandHelp } from './options.js';
 import { runReport } from './report.js';
 
 interface DemoConfig {
@@ -44,20 +44,11 @@ export const demoCommand: Command = {
   name: 'demo',
   summary: 'run the default demo sweep end to end and print its summary',
   async run(argv, io) {
-    const args = parseArgs(argv, options);
-    if (args.help) {
-      io.out.write(formatHelp(help, options));
-      return 0;
-    }
+    const args = parseOrHelp(argv, options, help, (t) => io.out.write(t));
+    if (args === undefined) return 0;
     const file = resolve(typeof args.values.sweep === 'string' ? args.values.sweep : join(packageRoot(), 'sweeps', 'demo.yaml'));
     const projectDir = typeof args.values.project === 'string' ? args.values.project : '.bct';
-    const raw = readConfigObject(file);
-    // Paths in the sweep file are relative to the file.
-    for (const key of ['setting', 'base'] as const) {
-      const v = raw[key];
-      if (typeof v === 'string' && existsSync(resolve(dirname(file), v))) raw[key] = resolve(dirname(file), v);
-    }
-    const config: SweepConfig = validateConfig(sweepConfigSchema, raw, { values: {}, positionals: [], flags: new Map(), help: false }, file);
+    const config: SweepConfig = validateConfig(sweepConfigSchema, readSweepFile(file), { values: {}, positionals: [], flags: new Map(), help: false }, file);
     const setting = resolveSetting(config.setting, 'setting');
     identityOf(organismOf(config, setting));
     const t0 = Date.now();

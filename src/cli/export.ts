@@ -6,8 +6,8 @@ import { ConfigError, StoreError } from '../errors.js';
 import { getSweep, listSweeps, openProject, type Db } from '../store/index.js';
 import { sweepMetricsRows } from '../report/index.js';
 import { type Command, writeLine } from './command.js';
-import { validateConfig } from './config.js';
-import { formatHelp, parseArgs, type CliOptions, type CommandHelp } from './options.js';
+import { parseCommandLine } from './config.js';
+import { type CliOptions, type CommandHelp } from './options.js';
 import { sweepOptions } from './sweep-options.js';
 
 type Row = Record<string, string | number | null>;
@@ -95,12 +95,9 @@ export const exportCommand: Command = {
   name: 'export',
   summary: 'export a sweep as CSV or JSONL',
   async run(argv, io) {
-    const args = parseArgs(argv, options);
-    if (args.help) {
-      io.out.write(formatHelp(help, options));
-      return 0;
-    }
-    const c = validateConfig(schema, {}, args, undefined);
+    const parsed = parseCommandLine(argv, options, schema, help, (t) => io.out.write(t));
+    if (parsed === undefined) return 0;
+    const { args, config: c } = parsed;
     const table = EXPORT_TABLES[c.table];
     if (table === undefined) throw new ConfigError(`unknown table "${c.table}"; expected one of ${Object.keys(EXPORT_TABLES).join(', ')}`, '--table');
     const project = openProject(c.project, { readonly: true });

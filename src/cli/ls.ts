@@ -5,8 +5,8 @@ import { GRADER_DEFINITIONS } from '../graders/index.js';
 import { BUILTIN_SETTINGS } from '../settings/index.js';
 import { listSweeps, openProject } from '../store/index.js';
 import { type Command, writeLine } from './command.js';
-import { validateConfig } from './config.js';
-import { formatHelp, parseArgs, type CliOptions, type CommandHelp } from './options.js';
+import { parseCommandLine } from './config.js';
+import { type CliOptions, type CommandHelp } from './options.js';
 import { sweepOptions } from './sweep-options.js';
 
 interface LsConfig {
@@ -27,12 +27,9 @@ export const lsCommand: Command = {
   name: 'ls',
   summary: 'list built-in settings, graders or recorded sweeps',
   async run(argv, io) {
-    const args = parseArgs(argv, options);
-    if (args.help) {
-      io.out.write(formatHelp(help, options));
-      return 0;
-    }
-    const c = validateConfig(schema, {}, args, undefined);
+    const parsed = parseCommandLine(argv, options, schema, help, (t) => io.out.write(t));
+    if (parsed === undefined) return 0;
+    const { args, config: c } = parsed;
     const kind = args.positionals[0] ?? 'settings';
     if (kind === 'settings') {
       for (const s of BUILTIN_SETTINGS) writeLine(io.out, `${s.id.padEnd(24)} ${s.description}`);

@@ -4,6 +4,7 @@ import { ConfigError } from '../errors.js';
 import { openProject } from '../store/index.js';
 import { writeSweepReport } from '../report/index.js';
 import type { Command } from './command.js';
+import { validateConfig } from './config.js';
 import { formatHelp, parseArgs, parseNumber, type CliOptions, type CommandHelp } from './options.js';
 
 export interface ReportConfig {
@@ -41,16 +42,10 @@ export const reportHelp: CommandHelp = {
   examples: ['bct report', 'bct report animal-flag-1a2b3c4d --out report.html', 'bct report 3 --threshold 0.25'],
 };
 
-/** Parses the shared analysis flags (also used by `bct view`). */
+/** Parses the report flags. */
 export function parseConfig(argv: readonly string[]): { config: z.infer<typeof schema>; positionals: string[]; help: boolean } {
   const args = parseArgs(argv, reportOptions);
-  const parsed = schema.safeParse(args.values);
-  if (!parsed.success) {
-    const issue = parsed.error.issues[0]!;
-    const field = String(issue.path[0] ?? '');
-    throw new ConfigError(issue.message, args.flags.get(field) ?? field);
-  }
-  return { config: parsed.data, positionals: args.positionals, help: args.help };
+  return { config: validateConfig(schema, {}, args, undefined), positionals: args.positionals, help: args.help };
 }
 
 export async function runReport(argv: readonly string[], out: (line: string) => void = console.log): Promise<void> {

@@ -1,12 +1,10 @@
 // `bct run`: runs (or resumes) a sweep from a sweep file and/or flags.
-import { existsSync } from 'node:fs';
-import { dirname, isAbsolute, resolve } from 'node:path';
 import { createProgress, identityOf, organismOf, runSweep, sweepConfigSchema, type SweepConfig } from '../pipeline/index.js';
 import { resolveSetting } from '../settings/index.js';
 import { openProject } from '../store/index.js';
-import { readConfigObject, validateConfig } from './config.js';
+import { parseOrHelp, readSweepFile, validateConfig } from './config.js';
 import { type Command, writeLine } from './command.js';
-import { formatHelp, parseArgs, type CommandHelp } from './options.js';
+import type { CommandHelp } from './options.js';
 import { sweepOptions } from './sweep-options.js';
 import { summaryLines } from './summary.js';
 
@@ -23,32 +21,14 @@ const help: CommandHelp = {
   ],
 };
 
-/** Paths in a sweep file are relative to the file. */
-function relativeTo(dir: string, values: Record<string, unknown>): Record<string, unknown> {
-  const out = { ...values };
-  const fix = (p: unknown): unknown => (typeof p === 'string' && !isAbsolute(p) && existsSync(resolve(dir, p)) ? resolve(dir, p) : p);
-  out.setting = fix(out.setting);
-  out.base = fix(out.base);
-  if (out.organism !== null && typeof out.organism === 'object') {
-    const o = { ...(out.organism as Record<string, unknown>) };
-    o.base = fix(o.base);
-    if (o.adapter !== undefined) o.adapter = fix(o.adapter);
-    out.organism = o;
-  }
-  return out;
-}
-
 export const runCommand: Command = {
   name: 'run',
   summary: 'run or resume a sweep (train, sample, grade, record)',
   async run(argv, io) {
-    const args = parseArgs(argv, sweepOptions);
-    if (args.help) {
-      io.out.write(formatHelp(help, sweepOptions));
-      return 0;
-    }
+    const args = parseOrHelp(argv, sweepOptions, help, (t) => io.out.write(t));
+    if (args === undefined) return 0;
     const file = args.positionals[0];
-    const fileValues = file === undefined ? {} : relativeTo(dirname(resolve(file)), readConfigObject(file));
+    const fileValues = file === undefined ? {} : readSweepFile(file);
     const { project: projectDir, ...rest } = args.values as Record<string, unknown>;
     const config: SweepConfig = validateConfig(sweepConfigSchema, fileValues, { ...args, values: rest }, file);
     // Validate everything that can be validated before the record is touched.

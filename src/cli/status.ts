@@ -4,8 +4,8 @@ import { StoreError } from '../errors.js';
 import { formatCheck, type CheckResult } from '../pipeline/index.js';
 import { getSweep, listCells, listCheckpoints, listSweeps, openProject } from '../store/index.js';
 import { type Command, writeLine } from './command.js';
-import { validateConfig } from './config.js';
-import { formatHelp, parseArgs, type CliOptions, type CommandHelp } from './options.js';
+import { parseCommandLine } from './config.js';
+import { type CliOptions, type CommandHelp } from './options.js';
 import { sweepOptions } from './sweep-options.js';
 import { summaryLines } from './summary.js';
 
@@ -26,12 +26,9 @@ export const statusCommand: Command = {
   name: 'status',
   summary: 'show the progress and rates of a sweep',
   async run(argv, io) {
-    const args = parseArgs(argv, options);
-    if (args.help) {
-      io.out.write(formatHelp(help, options));
-      return 0;
-    }
-    const c = validateConfig(schema, {}, args, undefined);
+    const parsed = parseCommandLine(argv, options, schema, help, (t) => io.out.write(t));
+    if (parsed === undefined) return 0;
+    const { args, config: c } = parsed;
     const project = openProject(c.project, { readonly: true });
     try {
       const ref = args.positionals[0];

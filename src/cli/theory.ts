@@ -7,8 +7,8 @@ import { ConfigError } from '../errors.js';
 import { formatLr, theory } from '../analysis/index.js';
 import { renderSvg, theorySpec } from '../report/index.js';
 import type { Command } from './command.js';
-import { validateConfig } from './config.js';
-import { formatHelp, parseArgs, parseNumber, parseNumberList, type CliOptions, type CommandHelp } from './options.js';
+import { parseOrHelp, validateConfig } from './config.js';
+import { parseNumber, parseNumberList, type CliOptions, type CommandHelp } from './options.js';
 
 export interface TheoryConfig {
   lrs: number[]; // learning rates to compare; default 3e-4 … 0.9 (the scenario's GD is stable below 1)
@@ -48,11 +48,8 @@ export const theoryHelp: CommandHelp = {
 };
 
 export async function runTheory(argv: readonly string[], out: (line: string) => void = console.log): Promise<void> {
-  const args = parseArgs(argv, theoryOptions);
-  if (args.help) {
-    out(formatHelp(theoryHelp, theoryOptions));
-    return;
-  }
+  const args = parseOrHelp(argv, theoryOptions, theoryHelp, out);
+  if (args === undefined) return;
   const model = args.positionals[0];
   if (model !== 'linreg') throw new ConfigError(`expected a model name; known: linreg (got ${model === undefined ? 'none' : `"${model}"`})`, 'model');
   const c = validateConfig(schema, {}, args, undefined);

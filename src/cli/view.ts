@@ -3,8 +3,8 @@ import { z } from 'zod';
 import { openProject } from '../store/index.js';
 import { startViewer } from '../report/index.js';
 import type { Command } from './command.js';
-import { validateConfig } from './config.js';
-import { formatHelp, parseArgs, parseNumber, type CliOptions, type CommandHelp } from './options.js';
+import { parseCommandLine } from './config.js';
+import { parseNumber, type CliOptions, type CommandHelp } from './options.js';
 
 export interface ViewConfig {
   project: string; // project folder with the record; default .bct
@@ -39,12 +39,9 @@ export const viewCommand: Command = {
   name: 'view',
   summary: 'browse the record in a local web app (127.0.0.1)',
   run: async (argv, io) => {
-    const args = parseArgs(argv, viewOptions);
-    if (args.help) {
-      io.out.write(formatHelp(viewHelp, viewOptions));
-      return 0;
-    }
-    const c = validateConfig(schema, {}, args, undefined);
+    const parsed = parseCommandLine(argv, viewOptions, schema, viewHelp, (t) => io.out.write(t));
+    if (parsed === undefined) return 0;
+    const { config: c } = parsed;
     const project = openProject(c.project, { readonly: true });
     const viewer = await startViewer(project.db, { host: c.host, port: c.port, threshold: c.threshold });
     io.out.write(`bct view: ${viewer.url}  (Ctrl-C to stop)\n`);
