@@ -10,6 +10,7 @@ import { z } from 'zod';
 import { wilson } from '../analysis/index.js';
 import { getGemm, loadModel, saveModel, type Gpt } from '../engine/index.js';
 import { ConfigError } from '../errors.js';
+import { formatDuration } from '../pipeline/index.js';
 import {
   Tokenizer,
   evalBase,
@@ -133,7 +134,7 @@ async function runBase(sub: string, c: z.infer<typeof schema>, io: Io): Promise<
     const cfg = resolveBaseConfig(defined({ seed: c.seed, steps: c.steps, batchSize: c.batchSize, lr: c.lr, dModel: c.dModel, nLayer: c.nLayer, nHead: c.nHead }), 'options');
     const out = c.out ?? 'models/mw-base';
     const every = Math.max(1, Math.round(cfg.steps / 20));
-    const r = trainBase(cfg, { every, onProgress: (p) => progress(`step ${p.step}/${cfg.steps}  loss ${p.loss.toFixed(3)}  lr ${p.lr.toExponential(2)}  ${(p.tokens / 1e6).toFixed(2)}M tokens  ${p.seconds.toFixed(0)}s`) });
+    const r = trainBase(cfg, { every, onProgress: (p) => progress(`step ${p.step}/${cfg.steps}  loss ${p.loss.toFixed(3)}  lr ${p.lr.toExponential(2)}  ${(p.tokens / 1e6).toFixed(2)}M tokens  ${p.seconds.toFixed(0)}s  eta ${formatDuration((p.seconds * 1000 * (cfg.steps - p.step)) / p.step)}`) });
     const rows = evalBase(r.model, { perFamily: c.perFamily });
     writeFolder(out, r.model, { schemaVersion: 1, kind: 'base', config: cfg, gemm: getGemm().backend, seconds: r.seconds, tokens: r.tokens, eval: rows });
     for (const l of [`trained ${out} in ${r.seconds.toFixed(0)}s (${(r.tokens / 1e6).toFixed(2)}M tokens, final loss ${r.finalLoss.toFixed(3)})`, ...formatAccuracy(rows)]) writeLine(io.out, l);
