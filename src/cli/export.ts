@@ -2,8 +2,8 @@
 // EXPORT_TABLES (add one line there to export another).
 import { writeFileSync } from 'node:fs';
 import { z } from 'zod';
-import { ConfigError, StoreError } from '../errors.js';
-import { getSweep, listSweeps, openProject, type Db } from '../store/index.js';
+import { ConfigError } from '../errors.js';
+import { openProject, resolveSweep, type Db } from '../store/index.js';
 import { sweepMetricsRows } from '../report/index.js';
 import { type Command, writeLine } from './command.js';
 import { parseCommandLine } from './config.js';
@@ -103,9 +103,7 @@ export const exportCommand: Command = {
     const project = openProject(c.project, { readonly: true });
     try {
       const ref = args.positionals[0];
-      const all = listSweeps(project.db);
-      const sweep = ref === undefined ? all[all.length - 1] : getSweep(project.db, /^\d+$/.test(ref) ? Number(ref) : ref);
-      if (sweep === undefined) throw new StoreError(ref === undefined ? 'the record has no sweeps yet' : `no sweep "${ref}"; known: ${all.map((s) => `${s.id} (${s.name})`).join(', ')}`, 'sweep');
+      const sweep = resolveSweep(project.db, ref);
       const rows = table.rows(project.db, sweep.id);
       const text = c.format === 'csv' ? toCsv(rows) : toJsonl(rows);
       if (c.out === undefined) io.out.write(text);

@@ -1,8 +1,7 @@
 // `bct status`: what a sweep has done so far: cells by status, checkpoints recorded, and rates.
 import { z } from 'zod';
-import { StoreError } from '../errors.js';
 import { formatCheck, type CheckResult } from '../pipeline/index.js';
-import { getSweep, listCells, listCheckpoints, listSweeps, openProject } from '../store/index.js';
+import { listCells, listCheckpoints, openProject, resolveSweep } from '../store/index.js';
 import { type Command, writeLine } from './command.js';
 import { parseCommandLine } from './config.js';
 import { type CliOptions, type CommandHelp } from './options.js';
@@ -32,10 +31,7 @@ export const statusCommand: Command = {
     const project = openProject(c.project, { readonly: true });
     try {
       const ref = args.positionals[0];
-      const all = listSweeps(project.db);
-      if (all.length === 0) throw new StoreError('the record has no sweeps yet; run `bct run` first', project.dir);
-      const sweep = ref === undefined ? all[all.length - 1]! : getSweep(project.db, /^\d+$/.test(ref) ? Number(ref) : ref);
-      if (sweep === undefined) throw new StoreError(`no sweep "${ref}"; known: ${all.map((s) => `${s.id} (${s.name})`).join(', ')}`, 'sweep');
+      const sweep = resolveSweep(project.db, ref);
       const cells = listCells(project.db, sweep.id);
       const byStatus = (s: string): number => cells.filter((x) => x.status === s).length;
       writeLine(io.out, `sweep ${sweep.id} ${sweep.name}: ${sweep.status}; setting ${sweep.setting_id}; cells: ${byStatus('done')} done, ${byStatus('running')} running, ${byStatus('pending')} pending, ${byStatus('failed')} failed`);

@@ -2,8 +2,7 @@
 // report and the viewer need, and the adapter that turns a sweep into the analysis's plain arrays.
 // Sample lists are paged by keyset (sample id), never loaded whole.
 
-import { ConfigError, StoreError } from '../errors.js';
-import type { Db } from '../store/index.js';
+import { resolveSweep, type Db } from '../store/index.js';
 import type { CapabilityScore, CellInfo, GradedSample } from '../analysis/index.js';
 
 export interface SweepSummary {
@@ -46,25 +45,18 @@ export function listSweeps(db: Db): SweepSummary[] {
 
 /** Finds a sweep by id or name; without `ref`, the most recent one. */
 export function findSweep(db: Db, ref?: string | number): SweepMeta {
-  const all = listSweeps(db);
-  if (all.length === 0) throw new StoreError('the record has no sweeps yet; run `bct run` or `bct demo` first');
-  const hit = ref === undefined ? all[all.length - 1] : all.find((s) => String(s.id) === String(ref) || s.name === String(ref));
-  if (hit === undefined) {
-    throw new ConfigError(`no sweep "${ref}"; known: ${all.map((s) => `${s.id} (${s.name})`).join(', ')}`, 'sweep');
-  }
-  const row = db
-    .prepare(`SELECT setting_hash, organism_json, spec_json, graders_json, manifest_json FROM sweeps WHERE id = ?`)
-    .get(hit.id) as { setting_hash: string; organism_json: string; spec_json: string; graders_json: string; manifest_json: string };
+  const sweep = resolveSweep(db, ref === undefined ? undefined : String(ref));
+  const summary = listSweeps(db).find((s) => s.id === sweep.id)!;
   const check = db
     .prepare(`SELECT passed, result_json FROM checks WHERE setting_hash = ? AND organism_json = ? ORDER BY created_at DESC LIMIT 1`)
-    .get(row.setting_hash, row.organism_json) as { passed: number; result_json: string } | undefined;
+    .get(sweep.setting_hash, sweep.organism_json) as { passed: number; result_json: string } | undefined;
   return {
-    ...hit,
-    settingHash: row.setting_hash,
-    organism: JSON.parse(row.organism_json) as unknown,
-    spec: JSON.parse(row.spec_json) as unknown,
-    graders: JSON.parse(row.graders_json) as unknown,
-    manifest: JSON.parse(row.manifest_json) as unknown,
+    ...summary,
+    settingHash: sweep.setting_hash,
+    organism: JSON.parse(sweep.organism_json) as unknown,
+    spec: JSON.parse(sweep.spec_json) as unknown,
+    graders: JSON.parse(sweep.graders_json) as unknown,
+    manifest: JSON.parse(sweep.manifest_json) as unknown,
     check: check === undefined ? null : { passed: check.passed === 1, result: JSON.parse(check.result_json) as unknown },
   };
 }

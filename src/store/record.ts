@@ -1,6 +1,7 @@
 // Typed reads and writes of the record for the pipeline. Writes are inserts keyed by content (INSERT OR
 // IGNORE) or status updates, each batch in one transaction, so an interrupted command leaves whole rows
 // only and a re-run neither loses nor duplicates any.
+import { ConfigError, StoreError } from '../errors.js';
 import { canonicalJson } from './keys.js';
 import { now, type Db } from './db.js';
 
@@ -90,6 +91,16 @@ export function getSweep(db: Db, idOrName: number | string): SweepRow | undefine
 
 export function listSweeps(db: Db): SweepRow[] {
   return db.prepare(`SELECT * FROM sweeps ORDER BY id`).all() as SweepRow[];
+}
+
+/** The sweep a user names on the command line: by id, name or key; without `ref`, the most recent.
+ *  An empty record is a StoreError; an unknown name is a ConfigError listing the known sweeps. */
+export function resolveSweep(db: Db, ref?: string): SweepRow {
+  const all = listSweeps(db);
+  if (all.length === 0) throw new StoreError('the record has no sweeps yet; run `bct run` or `bct demo` first');
+  const hit = ref === undefined ? all[all.length - 1] : getSweep(db, /^\d+$/.test(ref) ? Number(ref) : ref);
+  if (hit === undefined) throw new ConfigError(`no sweep "${ref}"; known: ${all.map((s) => `${s.id} (${s.name})`).join(', ')}`, 'sweep');
+  return hit;
 }
 
 export type NewCell = Omit<CellRow, 'id' | 'sweep_id' | 'status' | 'error' | 'updated_at'>;
