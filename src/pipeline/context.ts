@@ -46,7 +46,8 @@ export function fileIdentity(name: string, where: string): string {
   return hashPath(path).hash;
 }
 
-/** The organism a config names: the sweep's own, else the setting's, with `base` overridden. */
+/** The organism a config names: the sweep's own, else the setting's, with `base` overridden (then named
+ *  `<organism>@<checkpoint folder>`). */
 export function organismOf(config: SweepConfig, setting: Setting): ModelOrganism {
   const o = config.organism ?? setting.defaultOrganism;
   if (o === undefined && config.base !== undefined) {
@@ -56,7 +57,9 @@ export function organismOf(config: SweepConfig, setting: Setting): ModelOrganism
   if (o === undefined) {
     throw new ConfigError(`setting "${setting.id}" names no model organism; give \`organism\` in the sweep file or --base PATH`, 'organism');
   }
-  return config.base !== undefined ? { ...o, base: config.base } : o;
+  // The overridden organism is named after both, so that check lines and reports do not show the
+  // setting's checkpoint name for another checkpoint (the keys hash the files either way).
+  return config.base !== undefined ? { ...o, id: `${o.id}@${basename(config.base)}`, base: config.base } : o;
 }
 
 export function identityOf(o: ModelOrganism): OrganismIdentity {
