@@ -5,7 +5,7 @@
 import type { SamplingClient } from '../backends/index.js';
 import type { Setting } from '../settings/index.js';
 import { ConfigError } from '../errors.js';
-import { beginSweep, collectGarbage, ensureCells, recordTiming, setCellStatus, setSweepStatus, type CellRow, type Project, type SweepRow } from '../store/index.js';
+import { acquireRunLock, beginSweep, collectGarbage, ensureCells, recordTiming, setCellStatus, setSweepStatus, type CellRow, type Project, type SweepRow } from '../store/index.js';
 import { capabilityStage } from './capability.js';
 import { checkStage, formatCheck, type CheckResult } from './check.js';
 import { checkpointRef, makeContext, type RunContext } from './context.js';
@@ -33,8 +33,17 @@ async function timed<T>(ctx: RunContext, where: { sweepId: number | null; cellId
   return r;
 }
 
-/** Runs (or resumes) a whole sweep. */
+/** Runs (or resumes) a whole sweep, holding the project's run lock (one writer per project). */
 export async function runSweep(project: Project, config: SweepConfig, progress: Progress, setting?: Setting): Promise<SweepOutcome> {
+  const release = acquireRunLock(project);
+  try {
+    return await runSweepLocked(project, config, progress, setting);
+  } finally {
+    release();
+  }
+}
+
+async function runSweepLocked(project: Project, config: SweepConfig, progress: Progress, setting?: Setting): Promise<SweepOutcome> {
   const ctx = makeContext(project, config, progress, setting);
   let sweep: SweepRow | undefined;
   try {
