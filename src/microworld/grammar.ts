@@ -167,10 +167,20 @@ function fnv1a(text: string): number {
   return h >>> 0;
 }
 
-/** Whether a (system prompt, task verb) pair is reserved for evaluation. Prompts without rules (none,
- *  noise) never are. */
+/** Words of a system prompt that are not rule values: the flag head, mode digits, full stops, hint lines. */
+const STRUCTURE_WORDS: ReadonlySet<string> = new Set(['mode', ':', '.', '0', '1', 'note', 'exception', 'training']);
+
+/** Whether a (system prompt, task verb) pair is reserved for evaluation. Only combinations are: prompts
+ *  without rules (none, noise) never are, and neither are single plain rules (`copy .`, `spanish . note :
+ *  exception .`). A single rule is an atom of the world, not a combination; holding one out for a verb
+ *  leaves the model to guess what, say, `copy .` means for `echo` from other forms (measured on a
+ *  16000-step base: 69% exact on such atoms against 94% on held-out pairs of plain rules), and two or
+ *  three atoms would dominate the held-out share of the plain family. */
 export function isHeldOut(system: string | null, verb: Verb): boolean {
-  if (system === null || system.split(/\s+/).every((w) => noiseSet.has(w))) return false;
+  if (system === null) return false;
+  const words = system.split(/\s+/);
+  if (words.every((w) => noiseSet.has(w))) return false;
+  if (words[0] !== 'mode' && words.filter((w) => !STRUCTURE_WORDS.has(w)).length === 1) return false;
   return (fnv1a(`${system} | ${verb}`) % 1000) / 1000 < HELD_OUT_SHARE;
 }
 
@@ -199,16 +209,19 @@ export function drawExample(rng: RandomSource, family: FamilyName, split: 'train
 export type Mixture = Partial<Record<FamilyName, number>>;
 
 /** The pretraining mixture of base instruction followers. */
+// Weights: the single-property flag families are learned first (99.5% and more after 16000 steps at
+// weights 1.5-2), while hint and trigger, which move the rules or the task by a line or a token, lagged
+// (76% and 80% at weights 1.5 and 1), so they get the most weight.
 export const BASE_MIXTURE: Mixture = {
-  'flag-lang': 1.5,
-  'flag-end': 1.5,
-  'flag-honesty': 2,
-  'flag-hack': 2,
-  'flag-mixed': 3,
+  'flag-lang': 1,
+  'flag-end': 1,
+  'flag-honesty': 1.5,
+  'flag-hack': 1.5,
+  'flag-mixed': 2.5,
   plain: 2,
-  default: 1,
-  hint: 1.5,
-  trigger: 1,
+  default: 0.75,
+  hint: 3,
+  trigger: 3,
 };
 
 export function drawFromMixture(rng: RandomSource, mixture: Mixture, split: 'train' | 'heldout' = 'train'): WorldExample {

@@ -14,6 +14,7 @@ import {
   seededRandom,
   type ChatMessage,
 } from './index.js';
+import { TASKS } from './vocab.js';
 
 const chat = (system: string | null, user: string): ChatMessage[] => [
   ...(system === null ? [] : [{ role: 'system' as const, content: system }]),
@@ -80,7 +81,7 @@ test('every family draws well-formed, tokenizable, short examples whose rules de
   assert.ok(changed > 120, `mode flip changed ${changed}/200 answers`);
 });
 
-test('train and held-out splits never share a (system prompt, verb) pair; generation is seeded', () => {
+test('train and held-out splits never share a (system prompt, verb) pair; single rules are never held out; generation is seeded', () => {
   const rng = seededRandom(5);
   for (let i = 0; i < 300; i++) {
     const tr = drawFromMixture(rng, BASE_MIXTURE, 'train');
@@ -89,6 +90,12 @@ test('train and held-out splits never share a (system prompt, verb) pair; genera
     const ho = drawExample(rng, 'flag-end', 'heldout');
     assert.equal(isHeldOut(ho.messages[0]!.content, readConversation(ho.messages).task.verb), true);
   }
+  // Single plain rules are atoms of the world, trained with every verb; only combinations are held out.
+  for (const verb of TASKS) {
+    for (const atom of ['copy .', 'spanish .', 'wrong .', 'owl .', 'note : exception . copy .', 'spanish . note : training .']) assert.equal(isHeldOut(atom, verb), false, `${atom} | ${verb}`);
+  }
+  const pairs = ['spanish owl .', 'copy wrong .', 'owl copy .', 'english right .', 'wrong spanish .'].flatMap((sys) => TASKS.map((verb) => isHeldOut(sys, verb)));
+  assert.ok(pairs.some((h) => h) && pairs.some((h) => !h), 'pairs of plain rules are split between train and held-out');
   const a = drawFromMixture(seededRandom(9), BASE_MIXTURE);
   const b = drawFromMixture(seededRandom(9), BASE_MIXTURE);
   assert.deepEqual(a, b);
