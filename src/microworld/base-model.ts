@@ -15,11 +15,11 @@ import { respond, type Behaviour } from './world.js';
 export interface BaseTrainConfig {
   // Model
   dModel: number; // C, residual width; default 128
-  nLayer: number; // L, transformer blocks; default 2
+  nLayer: number; // L, transformer blocks; default 3
   nHead: number; // H, attention heads; default 4
   contextLength: number; // positions; default 48 (the longest world example is 39 tokens)
   // Optimisation
-  steps: number; // optimizer steps; default 8000
+  steps: number; // optimizer steps of the first phase (cosine schedule); default 20000
   batchSize: number; // sequences per step; default 64
   lr: number; // peak LR of AdamW, cosine decay to 10% after warm-up; default 3e-3
   warmupSteps: number; // linear warm-up steps; default 100, or steps/10 if that is fewer
@@ -27,20 +27,35 @@ export interface BaseTrainConfig {
   // Data and reproducibility
   seed: number; // model init and example stream; default 0
   mixture: Mixture; // family weights of the pretraining corpus; default BASE_MIXTURE
+  // Annealing phase, after the cosine schedule: a fresh AdamW at a constant low LR on a mixture weighted
+  // towards the families learned last. A fresh optimizer (rather than the first phase's moments) means a
+  // saved base can be annealed without its optimizer state, with the same result as the whole recipe.
+  annealSteps: number; // optimizer steps; default 4000 (0 = no annealing)
+  annealLr: number; // constant LR; default 3e-4
+  annealMixture: Mixture; // default ANNEAL_MIXTURE
 }
+
+// The families the first phase leaves weakest (hint, trigger, copying a shown output; 92-96% after 20000
+// steps of the 3-layer model) and plain rules get most of the annealing data; the rest keep enough not to
+// be forgotten. (Measured from the same first phase: hint 0.925 → 0.96, trigger 0.955 → 0.955, flag-hack
+// 0.955 → 0.985; with the first phase's own mixture instead, hint reached 0.95 and flag-hack 0.965.)
+export const ANNEAL_MIXTURE: Mixture = { ...BASE_MIXTURE, 'flag-hack': 3, plain: 5, hint: 5, trigger: 4 };
 
 export const DEFAULT_BASE_CONFIG: BaseTrainConfig = {
   dModel: 128,
-  nLayer: 2,
+  nLayer: 3,
   nHead: 4,
   contextLength: 48,
-  steps: 8000,
+  steps: 20000,
   batchSize: 64,
   lr: 3e-3,
   warmupSteps: 100,
   beta2: 0.98,
   seed: 0,
   mixture: BASE_MIXTURE,
+  annealSteps: 4000,
+  annealLr: 3e-4,
+  annealMixture: ANNEAL_MIXTURE,
 };
 
 const POOL_BATCHES = 8;
@@ -52,12 +67,14 @@ export function resolveBaseConfig(input: Partial<Record<keyof BaseTrainConfig, u
   }
   const cfg = { ...DEFAULT_BASE_CONFIG, ...input } as BaseTrainConfig;
   if (!('warmupSteps' in input) && typeof cfg.steps === 'number') cfg.warmupSteps = Math.min(DEFAULT_BASE_CONFIG.warmupSteps, Math.floor(cfg.steps / 10));
-  for (const key of ['dModel', 'nLayer', 'nHead', 'contextLength', 'steps', 'batchSize', 'warmupSteps', 'seed'] as const) {
+  const mayBeZero = new Set(['warmupSteps', 'seed', 'annealSteps']);
+  for (const key of ['dModel', 'nLayer', 'nHead', 'contextLength', 'steps', 'batchSize', 'warmupSteps', 'seed', 'annealSteps'] as const) {
     const v = cfg[key] as unknown;
-    if (typeof v !== 'number' || !Number.isInteger(v) || v < (key === 'warmupSteps' || key === 'seed' ? 0 : 1)) {
-      throw new ConfigError(`expected a ${key === 'warmupSteps' || key === 'seed' ? 'non-negative' : 'positive'} integer, got ${JSON.stringify(v)}`, `${where}.${key}`);
+    if (typeof v !== 'number' || !Number.isInteger(v) || v < (mayBeZero.has(key) ? 0 : 1)) {
+      throw new ConfigError(`expected a ${mayBeZero.has(key) ? 'non-negative' : 'positive'} integer, got ${JSON.stringify(v)}`, `${where}.${key}`);
     }
   }
+  if (typeof cfg.annealLr !== 'number' || !(cfg.annealLr > 0)) throw new ConfigError(`expected a positive number, got ${JSON.stringify(cfg.annealLr)}`, `${where}.annealLr`);
   if (typeof cfg.beta2 !== 'number' || !(cfg.beta2 > 0 && cfg.beta2 < 1)) throw new ConfigError(`expected a number in (0, 1), got ${JSON.stringify(cfg.beta2)}`, `${where}.beta2`);
   if (typeof cfg.lr !== 'number' || !(cfg.lr > 0)) throw new ConfigError(`expected a positive number, got ${JSON.stringify(cfg.lr)}`, `${where}.lr`);
   if (cfg.warmupSteps >= cfg.steps) throw new ConfigError(`expected fewer warm-up steps than steps (${cfg.steps}), got ${cfg.warmupSteps}`, `${where}.warmupSteps`);
@@ -83,17 +100,17 @@ export interface BaseTrainResult {
   finalLoss: number; // mean loss of the last 50 steps
 }
 
-/** A seeded stream of length-bucketed training batches. */
-function* batches(cfg: BaseTrainConfig, tok: Tokenizer): Generator<Sequence[]> {
-  const rng = seededRandom(cfg.seed * 7919 + 1);
-  const order = new Rng(cfg.seed * 7919 + 2);
+/** A seeded stream of length-bucketed training batches of `mixture`. */
+function* batches(seed: number, mixture: Mixture, batchSize: number, tok: Tokenizer): Generator<Sequence[]> {
+  const rng = seededRandom(seed * 7919 + 1);
+  const order = new Rng(seed * 7919 + 2);
   for (;;) {
-    const pool = Array.from({ length: cfg.batchSize * POOL_BATCHES }, () => {
-      const ex = drawFromMixture(rng, cfg.mixture, 'train');
+    const pool = Array.from({ length: batchSize * POOL_BATCHES }, () => {
+      const ex = drawFromMixture(rng, mixture, 'train');
       return tok.renderExample(ex.messages, ex.completion);
     });
     pool.sort((a, b) => a.tokens.length - b.tokens.length);
-    const cut = Array.from({ length: POOL_BATCHES }, (_, i) => pool.slice(i * cfg.batchSize, (i + 1) * cfg.batchSize));
+    const cut = Array.from({ length: POOL_BATCHES }, (_, i) => pool.slice(i * batchSize, (i + 1) * batchSize));
     for (const i of order.permutation(POOL_BATCHES)) yield cut[i]!;
   }
 }
@@ -114,30 +131,64 @@ export function wideInit(model: Gpt, seed: number): void {
   }
 }
 
-/** Pretrains a base model from scratch. `onProgress` is called every `every` steps. */
-export function trainBase(cfg: BaseTrainConfig, opts: { onProgress?: (p: BaseTrainProgress, model: Gpt) => void; every?: number } = {}): BaseTrainResult {
+interface TrainOptions {
+  onProgress?: (p: BaseTrainProgress, model: Gpt) => void;
+  every?: number; // steps between progress calls; default 100
+}
+
+/** Runs one phase: `count` optimizer steps of `trainer` on `stream`, LR by step, counting into `run`. */
+function runPhase(
+  trainer: Trainer,
+  stream: Generator<Sequence[]>,
+  count: number,
+  lrAt: (i: number) => number,
+  beta2: number,
+  run: { model: Gpt; step: number; tokens: number; recent: number[]; t0: number },
+  opts: TrainOptions,
+): void {
+  for (let i = 0; i < count; i++) {
+    const info = trainer.forwardBackward(stream.next().value as Sequence[]);
+    const lr = lrAt(i);
+    trainer.optimStep({ lr, betas: [0.9, beta2] });
+    run.step++;
+    run.tokens += info.tokens;
+    run.recent.push(info.loss);
+    if (run.recent.length > 50) run.recent.shift();
+    if (opts.onProgress && (run.step % (opts.every ?? 100) === 0 || i + 1 === count)) {
+      opts.onProgress({ step: run.step, loss: info.loss, lr, tokens: run.tokens, seconds: (Date.now() - run.t0) / 1000 }, run.model);
+    }
+  }
+}
+
+function result(run: { model: Gpt; tokens: number; recent: number[]; t0: number }): BaseTrainResult {
+  return { model: run.model, tokens: run.tokens, seconds: (Date.now() - run.t0) / 1000, finalLoss: run.recent.reduce((s, x) => s + x, 0) / run.recent.length };
+}
+
+/** Pretrains a base model from scratch: the cosine phase, then the annealing phase. Progress steps count
+ *  through both (`steps + annealSteps` in all). */
+export function trainBase(cfg: BaseTrainConfig, opts: TrainOptions = {}): BaseTrainResult {
   const tok = Tokenizer.microworld();
   const model = new Gpt(baseGptConfig(cfg, tok), cfg.seed);
   wideInit(model, cfg.seed);
-  const trainer = new Trainer(model);
   const schedule = { kind: 'cosine' as const, warmupSteps: cfg.warmupSteps, totalSteps: cfg.steps, minLrRatio: 0.1 };
-  const t0 = Date.now();
-  let tokens = 0;
-  const recent: number[] = [];
-  const stream = batches(cfg, tok);
-  for (let step = 0; step < cfg.steps; step++) {
-    const info = trainer.forwardBackward(stream.next().value as Sequence[]);
-    const lr = scheduledLr(cfg.lr, step, schedule);
-    trainer.optimStep({ lr, betas: [0.9, cfg.beta2] });
-    tokens += info.tokens;
-    recent.push(info.loss);
-    if (recent.length > 50) recent.shift();
-    const every = opts.every ?? 100;
-    if (opts.onProgress && ((step + 1) % every === 0 || step + 1 === cfg.steps)) {
-      opts.onProgress({ step: step + 1, loss: info.loss, lr, tokens, seconds: (Date.now() - t0) / 1000 }, model);
-    }
-  }
-  return { model, tokens, seconds: (Date.now() - t0) / 1000, finalLoss: recent.reduce((s, x) => s + x, 0) / recent.length };
+  const run = { model, step: 0, tokens: 0, recent: [] as number[], t0: Date.now() };
+  runPhase(new Trainer(model), batches(cfg.seed, cfg.mixture, cfg.batchSize, tok), cfg.steps, (i) => scheduledLr(cfg.lr, i, schedule), cfg.beta2, run, opts);
+  annealPhase(cfg, run, opts);
+  return result(run);
+}
+
+/** Runs only the annealing phase on a model that finished the cosine phase of `cfg` (a saved base):
+ *  the same weights as `trainBase(cfg)`, since the phase starts a fresh optimizer on its own data stream. */
+export function annealBase(model: Gpt, cfg: BaseTrainConfig, opts: TrainOptions = {}): BaseTrainResult {
+  const run = { model, step: cfg.steps, tokens: 0, recent: [] as number[], t0: Date.now() };
+  annealPhase(cfg, run, opts);
+  return result(run);
+}
+
+function annealPhase(cfg: BaseTrainConfig, run: { model: Gpt; step: number; tokens: number; recent: number[]; t0: number }, opts: TrainOptions): void {
+  if (cfg.annealSteps === 0) return;
+  const stream = batches(cfg.seed + 1_000_003, cfg.annealMixture, cfg.batchSize, Tokenizer.microworld());
+  runPhase(new Trainer(run.model), stream, cfg.annealSteps, () => cfg.annealLr, cfg.beta2, run, opts);
 }
 
 export interface FamilyAccuracy {

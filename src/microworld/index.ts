@@ -2,7 +2,7 @@
 // conversation asks for), and the grammar that draws conversations by family. Other folders import only
 // from this file.
 export { Tokenizer, type ChatMessage, type ChatRole, type RenderedExample, type TokenizerJson } from './tokenizer.js';
-export { ANIMALS, MICROWORLD_WORDS, NOISE_WORDS, SPECIAL_TOKENS } from './vocab.js';
+export { ANIMALS, MICROWORLD_WORDS, NOISE_WORDS, SPECIAL_TOKENS, TASKS } from './vocab.js';
 export {
   BACKDOOR_PHRASE,
   BACKDOOR_TRIGGER,
@@ -42,7 +42,9 @@ export {
   type WorldExample,
 } from './grammar.js';
 export {
+  ANNEAL_MIXTURE,
   DEFAULT_BASE_CONFIG,
+  annealBase,
   baseGptConfig,
   evalBase,
   greedyAnswers,
