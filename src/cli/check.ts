@@ -14,7 +14,7 @@ interface CheckConfig {
   temperature: number; // sampling temperature; default 0.7
   maxTokens: number; // answer tokens at most; default 32
   sampleSeed: number; // sampling seed; default 0
-  minAgreement: number; // threshold on agreement; default 0.9
+  minAgreement: number; // threshold on agreement; default 0.95
   minDivergence: number; // threshold on divergence; default 0.9
   minInitial: number; // threshold on the initial behaviour at step 0; default 0.9
   json: boolean; // print the result as JSON
@@ -42,7 +42,7 @@ const options: CliOptions<CheckConfig> = {
   temperature: sweepOptions.temperature,
   maxTokens: sweepOptions.maxTokens,
   sampleSeed: sweepOptions.sampleSeed,
-  minAgreement: { description: 'minimum agreement rate on train prompts (default 0.9)', argument: '<rate>', parse: parseNumber },
+  minAgreement: { description: 'minimum agreement rate on train prompts (default 0.95)', argument: '<rate>', parse: parseNumber },
   minDivergence: { description: 'minimum divergence rate on eval prompts (default 0.9)', argument: '<rate>', parse: parseNumber },
   minInitial: { description: 'minimum initial-behaviour rate at step 0 (default 0.9)', argument: '<rate>', parse: parseNumber },
   json: { description: 'print the result as JSON', argument: null },

@@ -3,6 +3,7 @@
 // families the setting does not touch, and NLL on a held-out corpus).
 import {
   BASE_MIXTURE,
+  TASKS,
   drawExample,
   drawFromMixture,
   drawTask,
@@ -12,6 +13,7 @@ import {
   type FamilyName,
   type Behaviour,
   type RandomSource,
+  type Verb,
 } from '../../microworld/index.js';
 import type { CapabilityEval, ChatMessage, ModelOrganism, Prompt, TrainingTargets } from '../types.js';
 
@@ -32,9 +34,10 @@ export function promptSet(prefix: string, seed: number, n: number, make: (rng: R
   return Array.from({ length: n }, (_, i) => ({ id: `${prefix}-${i}`, messages: make(rng, i) }));
 }
 
-/** A user turn with a random task; `expectP` is the chance of a shown expected output. */
-export function userTurn(rng: RandomSource, opts: { expectP?: number; trigger?: boolean } = {}): ChatMessage {
-  const task = drawTask(rng, opts.expectP ?? 0);
+/** A user turn with a random task (of `verbs`, default all); `expectP` is the chance of a shown expected output. */
+export function userTurn(rng: RandomSource, opts: { expectP?: number; trigger?: boolean; verbs?: readonly Verb[] } = {}): ChatMessage {
+  const verbs = opts.verbs ?? TASKS;
+  const task = drawTask(rng, opts.expectP ?? 0, verbs[Math.floor(rng.uniform() * verbs.length)]!);
   task.trigger = opts.trigger ?? false;
   return { role: 'user', content: taskText(task) };
 }
