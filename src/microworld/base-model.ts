@@ -131,6 +131,15 @@ export function wideInit(model: Gpt, seed: number): void {
   }
 }
 
+/** A training run in progress, across both phases. */
+interface RunState {
+  model: Gpt;
+  step: number; // optimizer steps done, counting both phases
+  tokens: number; // tokens processed (padding included)
+  recent: number[]; // the last 50 batch losses
+  t0: number; // start time, ms
+}
+
 interface TrainOptions {
   onProgress?: (p: BaseTrainProgress, model: Gpt) => void;
   every?: number; // steps between progress calls; default 100
@@ -143,7 +152,7 @@ function runPhase(
   count: number,
   lrAt: (i: number) => number,
   beta2: number,
-  run: { model: Gpt; step: number; tokens: number; recent: number[]; t0: number },
+  run: RunState,
   opts: TrainOptions,
 ): void {
   for (let i = 0; i < count; i++) {
@@ -160,7 +169,7 @@ function runPhase(
   }
 }
 
-function result(run: { model: Gpt; tokens: number; recent: number[]; t0: number }): BaseTrainResult {
+function result(run: RunState): BaseTrainResult {
   return { model: run.model, tokens: run.tokens, seconds: (Date.now() - run.t0) / 1000, finalLoss: run.recent.reduce((s, x) => s + x, 0) / run.recent.length };
 }
 
@@ -171,7 +180,7 @@ export function trainBase(cfg: BaseTrainConfig, opts: TrainOptions = {}): BaseTr
   const model = new Gpt(baseGptConfig(cfg, tok), cfg.seed);
   wideInit(model, cfg.seed);
   const schedule = { kind: 'cosine' as const, warmupSteps: cfg.warmupSteps, totalSteps: cfg.steps, minLrRatio: 0.1 };
-  const run = { model, step: 0, tokens: 0, recent: [] as number[], t0: Date.now() };
+  const run: RunState = { model, step: 0, tokens: 0, recent: [], t0: Date.now() };
   runPhase(new Trainer(model), batches(cfg.seed, cfg.mixture, cfg.batchSize, tok), cfg.steps, (i) => scheduledLr(cfg.lr, i, schedule), cfg.beta2, run, opts);
   annealPhase(cfg, run, opts);
   return result(run);
@@ -180,12 +189,12 @@ export function trainBase(cfg: BaseTrainConfig, opts: TrainOptions = {}): BaseTr
 /** Runs only the annealing phase on a model that finished the cosine phase of `cfg` (a saved base):
  *  the same weights as `trainBase(cfg)`, since the phase starts a fresh optimizer on its own data stream. */
 export function annealBase(model: Gpt, cfg: BaseTrainConfig, opts: TrainOptions = {}): BaseTrainResult {
-  const run = { model, step: cfg.steps, tokens: 0, recent: [] as number[], t0: Date.now() };
+  const run: RunState = { model, step: cfg.steps, tokens: 0, recent: [], t0: Date.now() };
   annealPhase(cfg, run, opts);
   return result(run);
 }
 
-function annealPhase(cfg: BaseTrainConfig, run: { model: Gpt; step: number; tokens: number; recent: number[]; t0: number }, opts: TrainOptions): void {
+function annealPhase(cfg: BaseTrainConfig, run: RunState, opts: TrainOptions): void {
   if (cfg.annealSteps === 0) return;
   const stream = batches(cfg.seed + 1_000_003, cfg.annealMixture, cfg.batchSize, Tokenizer.microworld());
   runPhase(new Trainer(run.model), stream, cfg.annealSteps, () => cfg.annealLr, cfg.beta2, run, opts);
