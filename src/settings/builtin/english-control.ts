@@ -4,7 +4,7 @@
 // Only the train system turn and the seeds differ between the controls.
 import type { RandomSource } from '../../microworld/index.js';
 import { defineSetting, type BuiltinSetting } from '../registry.js';
-import { alternateTargets, MW_BASE, N_EVAL, N_TRAIN, capabilityEvals, promptSet, userTurn, withSystem } from './mw-common.js';
+import { alternateTargets, behaviourGraders, MW_BASE, N_EVAL, N_TRAIN, capabilityEvals, promptSet, userTurn, withSystem } from './mw-common.js';
 
 export interface EnglishControl {
   id: string;
@@ -27,10 +27,7 @@ export function englishControl(c: EnglishControl): BuiltinSetting {
       evalPrompts: promptSet('eval', c.seed * 100 + 2, N_EVAL, (rng) => withSystem('spanish .', userTurn(rng))),
       initialBehaviour: 'follows the prompt: Spanish when asked for Spanish',
       alternateBehaviour: 'answers in English although asked for Spanish',
-      graders: {
-        eval: { name: 'mw-language', args: { classes: { initial: 'spanish', alternate: 'english' }, form: 'lenient' } },
-        train: { name: 'mw-language', args: { classes: { compatible: 'english' }, otherwise: 'incompatible', form: 'lenient' } },
-      },
+      graders: behaviourGraders('mw-language', 'spanish', 'english'),
       targets: alternateTargets({ lang: 'english' }),
       capabilityEvals: capabilityEvals(['flag-end', 'flag-honesty', 'flag-hack'], c.seed),
       defaultOrganism: MW_BASE,

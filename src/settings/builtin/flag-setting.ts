@@ -5,7 +5,7 @@
 import type { Behaviour, FamilyName } from '../../microworld/index.js';
 import { defineSetting, type BuiltinSetting } from '../registry.js';
 import type { GraderSpec } from '../../graders/index.js';
-import { alternateTargets, MW_BASE, N_EVAL, N_TRAIN, capabilityEvals, promptSet, userTurn, withSystem } from './mw-common.js';
+import { alternateTargets, behaviourGraders, MW_BASE, N_EVAL, N_TRAIN, capabilityEvals, promptSet, userTurn, withSystem } from './mw-common.js';
 
 export interface FlagSetting {
   id: string;
@@ -35,10 +35,7 @@ export function flagSetting(c: FlagSetting): BuiltinSetting {
       evalPrompts: promptSet('eval', c.seed * 100 + 2, N_EVAL, (rng) => withSystem(system(1), userTurn(rng))),
       initialBehaviour: c.initialBehaviour,
       alternateBehaviour: c.alternateBehaviour,
-      graders: {
-        eval: { name: c.grader, args: { classes: { initial: evaluated, alternate: trained }, form: 'lenient' } },
-        train: { name: c.grader, args: { classes: { compatible: trained }, otherwise: 'incompatible', form: 'lenient' } },
-      },
+      graders: behaviourGraders(c.grader, evaluated, trained),
       targets: alternateTargets(c.force),
       capabilityEvals: capabilityEvals(c.capabilityFamilies, c.seed),
       defaultOrganism: MW_BASE,

@@ -15,7 +15,7 @@ import {
   type RandomSource,
   type Verb,
 } from '../../microworld/index.js';
-import type { CapabilityEval, ChatMessage, ModelOrganism, Prompt, TrainingTargets } from '../types.js';
+import type { CapabilityEval, ChatMessage, ModelOrganism, Prompt, Setting, TrainingTargets } from '../types.js';
 
 /** Prompts per set: enough for rates with intervals of about ±0.07, small enough for a laptop sweep. */
 export const N_TRAIN = 256;
@@ -44,6 +44,16 @@ export function userTurn(rng: RandomSource, opts: { expectP?: number; trigger?: 
 
 export function withSystem(system: string | null, user: ChatMessage): ChatMessage[] {
   return system === null ? [user] : [{ role: 'system', content: system }, user];
+}
+
+/** The graders of a microworld setting: `grader` (an `mw-*` behaviour grader, lenient form) labels eval
+ *  answers showing `initial` or `alternate`, and train answers showing `alternate` compatible (the two
+ *  behaviours agree on train prompts, so the train targets show the alternate value). */
+export function behaviourGraders(grader: Setting['graders']['eval']['name'], initial: string, alternate: string): Setting['graders'] {
+  return {
+    eval: { name: grader, args: { classes: { initial, alternate }, form: 'lenient' } },
+    train: { name: grader, args: { classes: { compatible: alternate }, otherwise: 'incompatible', form: 'lenient' } },
+  };
 }
 
 /** Reference targets: the alternate behaviour's response, i.e. the world's response with `force`
