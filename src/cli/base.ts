@@ -133,7 +133,8 @@ function firstPhaseOf(dir: string, cfg: BaseTrainConfig): { seconds: number; tok
   const saved = (recipe.config ?? {}) as Partial<BaseTrainConfig>;
   if (recipe.kind !== 'base') throw new ConfigError(`expected a base model's recipe (kind "base"), got kind ${JSON.stringify(recipe.kind)}`, path);
   if ((saved.annealSteps ?? 0) !== 0) throw new ConfigError(`expected a first-phase base (annealSteps 0), got annealSteps ${saved.annealSteps}`, `${path}: config.annealSteps`);
-  for (const key of ['dModel', 'nLayer', 'nHead', 'contextLength', 'steps', 'batchSize', 'lr', 'warmupSteps', 'beta2', 'seed', 'mixture'] as const) {
+  const firstPhaseKeys = (Object.keys(cfg) as (keyof BaseTrainConfig)[]).filter((k) => !k.startsWith('anneal'));
+  for (const key of firstPhaseKeys) {
     if (JSON.stringify(saved[key]) !== JSON.stringify(cfg[key])) {
       throw new ConfigError(`the first phase was trained with ${key} ${JSON.stringify(saved[key])}, but this recipe has ${JSON.stringify(cfg[key])}; pass the same options`, `${path}: config.${key}`);
     }
