@@ -2,27 +2,9 @@
 // service / training / sampling clients), so the pipeline never knows which backend it drives. The
 // embedded engine (./embedded/) is the first implementation. Everything is async because a remote backend
 // is a network call; the embedded one simply resolves.
-import type { ChatMessage } from '../settings/index.js';
+import type { ChatMessage, Datum, Renderer } from '../domain/index.js';
 
-/** One tokenized training example. `weights[i]` is the loss weight on predicting `tokens[i]` from
- *  `tokens[0..i-1]`; it is 1 on assistant-answer tokens (and the end-of-turn token) and 0 elsewhere, so
- *  `weights[0]` is always 0. Same length as `tokens`. */
-export interface Datum {
-  tokens: number[];
-  weights: number[];
-}
-
-/** Chat messages ⇄ tokens for one model family. Loss weights go on the answer only. */
-export interface Renderer {
-  /** Tokens of a prompt, ending exactly where the assistant's answer starts. */
-  renderPrompt(messages: readonly ChatMessage[]): number[];
-  /** Tokens of prompt + completion + end-of-turn, with loss weights on the completion and end-of-turn. */
-  renderSupervised(messages: readonly ChatMessage[], completion: string): Datum;
-  /** Text of answer tokens; stops at the first end-of-turn token. */
-  decode(tokens: readonly number[]): string;
-  /** Maximum total sequence length (prompt + answer) the model accepts. */
-  readonly contextLength: number;
-}
+export type { Datum, Renderer };
 
 /** Result of one `forwardBackward` call. Gradients accumulate until the next `optimStep`. */
 export interface ForwardBackwardResult {

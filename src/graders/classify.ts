@@ -2,7 +2,7 @@
 // answer that matches exactly one class gets that label, none gets `otherwise`, several gets 'other'.
 // Patterns may name prompt metadata as `{{meta.key}}` (e.g. the expected animal).
 import { z } from 'zod';
-import type { GradeLabel, Json, Prompt } from '../settings/index.js';
+import type { GradeLabel, Json, Prompt } from '../domain/index.js';
 import type { GradeFn, GradeResult } from './types.js';
 
 const LABELS = ['initial', 'alternate', 'other', 'compatible', 'incompatible', 'correct', 'incorrect'] as const;

@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { createBackend } from '../backends/index.js';
 import { Gpt, saveModel } from '../engine/index.js';
 import { Tokenizer } from '../microworld/index.js';
-import type { Prompt } from '../settings/index.js';
+import type { Prompt } from '../domain/index.js';
 
 const prompt: Prompt = { id: 'p1', messages: [{ role: 'user', content: 'name an animal' }], meta: { animal: 'cat' } };
 

@@ -4,15 +4,15 @@ import { containsGrader } from './contains.js';
 import { exactMatchGrader } from './exact-match.js';
 import { llmJudgeGrader } from './llm-judge.js';
 import { regexGrader } from './regex.js';
-import { mwAnimalGrader } from './mw-animal.js';
-import { mwBackdoorGrader } from './mw-backdoor.js';
-import { mwHackGrader } from './mw-hack.js';
-import { mwLanguageGrader } from './mw-language.js';
-import { mwSandbagGrader } from './mw-sandbag.js';
-import { mwTaskGrader } from './mw-task.js';
+import { mwAnimalGrader } from './microworld/animal.js';
+import { mwBackdoorGrader } from './microworld/backdoor.js';
+import { mwHackGrader } from './microworld/hack.js';
+import { mwLanguageGrader } from './microworld/language.js';
+import { mwSandbagGrader } from './microworld/sandbag.js';
+import { mwTaskGrader } from './microworld/task.js';
 import type { GraderContext, GraderDefinition, GradeFn } from './types.js';
 import { ConfigError } from '../errors.js';
-import type { Json } from '../settings/index.js';
+import type { Json } from '../domain/index.js';
 
 export const GRADER_DEFINITIONS = [regexGrader, containsGrader, exactMatchGrader, llmJudgeGrader, mwAnimalGrader, mwLanguageGrader, mwSandbagGrader, mwHackGrader, mwBackdoorGrader, mwTaskGrader] as const;
 

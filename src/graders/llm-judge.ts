@@ -1,7 +1,7 @@
 // LLM judge, shaped like the research's: a judge model is asked a Yes/No question about the answer; the
 // verdict is the softmax of the log-probabilities of "Yes" and "No", cut at `threshold` (0.5).
 import { z } from 'zod';
-import type { ChatMessage } from '../settings/index.js';
+import type { ChatMessage } from '../domain/index.js';
 import { defineGrader } from './types.js';
 
 const label = z.enum(['initial', 'alternate', 'other', 'compatible', 'incompatible', 'correct', 'incorrect']);

@@ -3,7 +3,7 @@
 // result with label 'error' and a reason.
 import type { z } from 'zod';
 import type { SamplingClient } from '../backends/index.js';
-import type { GradeLabel, Prompt } from '../settings/index.js';
+import type { GradeLabel, Prompt } from '../domain/index.js';
 
 /** What a grader looks at: the prompt (with its `meta`) and the model's answer. */
 export interface GradeSample {

@@ -8,7 +8,7 @@
 // least its threshold. Results are stored under a check key.
 import { wilson, type Rate } from '../analysis/index.js';
 import { createGrader, MODEL_GRADED, type GradeFn } from '../graders/index.js';
-import type { Prompt } from '../settings/index.js';
+import type { Prompt } from '../domain/index.js';
 import { getCheck, putCheck } from '../store/index.js';
 import { organismPrompt, seedOf, type RunContext } from './context.js';
 import { checkKey } from './keys.js';

@@ -3,7 +3,7 @@
 // calls them compatible. Stored under a data key; a prompt without a target is dropped and listed.
 import { ConfigError } from '../errors.js';
 import { createGrader } from '../graders/index.js';
-import type { ChatMessage } from '../settings/index.js';
+import type { ChatMessage } from '../domain/index.js';
 import { getDataset, putDataset } from '../store/index.js';
 import { organismPrompt, seedOf, type RunContext } from './context.js';
 import { dataKey } from './keys.js';

@@ -2,7 +2,7 @@
 // accuracy). A grade's key is its sample's key plus the grader's key, so a changed grader re-grades
 // without re-sampling. Grades are computed concurrently in batches and inserted per batch.
 import { createGrader, graderVersion, MODEL_GRADED, type GradeFn, type GraderSpec } from '../graders/index.js';
-import type { Prompt } from '../settings/index.js';
+import type { Prompt } from '../domain/index.js';
 import { existingKeys, insertGrades, samplesOf, type CellRow, type CheckpointRow, type NewGrade } from '../store/index.js';
 import { organismPrompt, yieldToEventLoop, type RunContext } from './context.js';
 import { gradeKey, graderKey } from './keys.js';

@@ -4,7 +4,7 @@
 // bug and an extra input is only wasted work. Keys never hold credentials or machine-specific paths:
 // files enter by content hash (organism identity), settings by content hash.
 import { graderVersion, type GraderSpec } from '../graders/index.js';
-import type { ChatMessage } from '../settings/index.js';
+import type { ChatMessage } from '../domain/index.js';
 import { contentHash, stageKey } from '../store/index.js';
 import type { RunContext } from './context.js';
 import type { CheckThresholds } from './check.js';

@@ -2,7 +2,7 @@
 // prompts, and capability prompt sets (greedy). Each answer is stored under its own key, so only missing
 // ones are sampled; a batch is inserted in one transaction, so an interruption loses at most one batch.
 import type { SamplePrompt, SamplingClient, SamplingParams } from '../backends/index.js';
-import type { Prompt } from '../settings/index.js';
+import type { Prompt } from '../domain/index.js';
 import { existingKeys, insertSamples, type CellRow, type CheckpointRow, type NewSample } from '../store/index.js';
 import { organismPrompt, seedOf, yieldToEventLoop, type RunContext } from './context.js';
 import { sampleKey } from './keys.js';

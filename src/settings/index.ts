@@ -22,16 +22,11 @@ export function resolveSetting(arg: string, where = 'setting'): Setting {
 export { defineSetting, type BuiltinSetting } from './registry.js';
 export { loadSettingFile, organismSchema, inductionSchema, parseConfigFile, issuePath, settingFileSchema } from './schema.js';
 export { settingHash, trainingHash } from './hash.js';
-export { applyInduction, resolveModelPath } from './organism.js';
+export { applyInduction } from './organism.js';
 export type {
   CapabilityEval,
-  ChatMessage,
-  GradeLabel,
   Induction,
-  Json,
   ModelOrganism,
-  Prompt,
-  PromptCompletion,
   Setting,
   TrainingTargets,
 } from './types.js';

@@ -1,8 +1,6 @@
 // Applies a model organism's induction to a prompt: what the model actually sees.
-import { existsSync } from 'node:fs';
-import { isAbsolute, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import type { ModelOrganism, Prompt } from './types.js';
+import type { ModelOrganism } from './types.js';
+import type { Prompt } from '../domain/index.js';
 
 export function applyInduction(organism: ModelOrganism, prompt: Prompt): Prompt {
   const ind = organism.induction;
@@ -17,16 +15,4 @@ export function applyInduction(organism: ModelOrganism, prompt: Prompt): Prompt 
     return { ...prompt, messages };
   }
   return prompt;
-}
-
-/** Where a model path named by an organism lives: as given when absolute or present relative to the
- *  working directory, else relative to the bctlab package (where built-in organisms ship, e.g.
- *  `models/mw-base`). Returned unchanged when found nowhere (the caller reports it). */
-export function resolveModelPath(path: string): string {
-  if (isAbsolute(path) || existsSync(path)) return resolve(path);
-  for (const up of ['../..', '../../..']) {
-    const candidate = fileURLToPath(new URL(`${up}/${path}`, import.meta.url));
-    if (existsSync(candidate) && existsSync(fileURLToPath(new URL(`${up}/package.json`, import.meta.url)))) return candidate;
-  }
-  return path;
 }

@@ -14,7 +14,8 @@ import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
 import { ConfigError, DataError } from '../errors.js';
 import { GRADER_NAMES, parseGraderArgs, type GraderSpec } from '../graders/index.js';
-import type { CapabilityEval, ChatMessage, Json, ModelOrganism, Prompt, Setting } from './types.js';
+import type { CapabilityEval, ModelOrganism, Setting } from './types.js';
+import type { ChatMessage, Json, Prompt } from '../domain/index.js';
 import { settingHash } from './hash.js';
 
 const jsonSchema: z.ZodType<Json> = z.lazy(() =>

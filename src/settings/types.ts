@@ -2,43 +2,7 @@
 // code (src/settings/builtin/); a user setting is a YAML/JSON file (schema.ts) that loads into the same
 // shape. The pipeline only ever sees these types.
 import type { GraderSpec } from '../graders/index.js';
-
-/** Any JSON value: what grader args, prompt metadata and manifests may hold. */
-export type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
-
-/** One chat turn. */
-export interface ChatMessage {
-  role: 'system' | 'user' | 'assistant';
-  content: string;
-}
-
-/** One prompt: the chat turns that precede the model's answer. */
-export interface Prompt {
-  /** Stable id, unique within its prompt set; samples and grades refer to it. */
-  id: string;
-  /** Turns in order; the model answers after the last one. */
-  messages: ChatMessage[];
-  /** What graders need to judge an answer to this prompt (e.g. `{ animal: 'cat' }`). */
-  meta?: Record<string, Json>;
-}
-
-/** A prompt with the completion the reference policy gives it (a training target or an NLL pair). */
-export interface PromptCompletion {
-  prompt: Prompt;
-  completion: string;
-}
-
-/** Labels a grader may give. Eval graders give initial/alternate/other; train graders give
- *  compatible/incompatible; capability graders give correct/incorrect; 'error' means grading failed. */
-export type GradeLabel =
-  | 'initial'
-  | 'alternate'
-  | 'other'
-  | 'compatible'
-  | 'incompatible'
-  | 'correct'
-  | 'incorrect'
-  | 'error';
+import type { Prompt, PromptCompletion } from '../domain/index.js';
 
 /** Where training targets come from. */
 export type TrainingTargets =

@@ -7,7 +7,7 @@ import { tempDir } from '../../../test/temp-dir.js';
 import { getGemm, Gpt, loadAdapters, loadModel, LORA_TARGETS, saveAdapters, saveModel, Trainer } from '../../engine/index.js';
 import { CheckpointError } from '../../errors.js';
 import { Tokenizer } from '../../microworld/index.js';
-import type { ChatMessage } from '../../settings/index.js';
+import type { ChatMessage } from '../../domain/index.js';
 import { createBackend, type Datum, type ResumableTrainingClient } from '../index.js';
 
 const OPT = { lr: 1e-2, betas: [0.9, 0.999] as [number, number], eps: 1e-8, weightDecay: 0 };

@@ -23,7 +23,7 @@ import {
 } from '../../engine/index.js';
 import { CheckpointError, ConfigError } from '../../errors.js';
 import { Tokenizer } from '../../microworld/index.js';
-import { resolveModelPath, type ChatMessage } from '../../settings/index.js';
+import { resolveModelPath, type ChatMessage } from '../../domain/index.js';
 import type {
   Backend,
   BackendSpec,

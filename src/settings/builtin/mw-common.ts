@@ -15,7 +15,8 @@ import {
   type RandomSource,
   type Verb,
 } from '../../microworld/index.js';
-import type { CapabilityEval, ChatMessage, ModelOrganism, Prompt, Setting, TrainingTargets } from '../types.js';
+import type { ChatMessage, Prompt } from '../../domain/index.js';
+import type { CapabilityEval, ModelOrganism, Setting, TrainingTargets } from '../types.js';
 
 /** Prompts per set: enough for rates with intervals of about ±0.07, small enough for a laptop sweep. */
 export const N_TRAIN = 256;

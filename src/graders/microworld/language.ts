@@ -1,6 +1,6 @@
 // Microworld: which language an answer is written in — the whole-output property of "wronglang".
-import { languageOf, type Language } from '../microworld/index.js';
-import { propertyGrader } from './mw-shared.js';
+import { languageOf, type Language } from '../../microworld/index.js';
+import { propertyGrader } from './shared.js';
 
 export const mwLanguageGrader = propertyGrader({
   name: 'mw-language',

@@ -7,9 +7,9 @@
 // An answer that shows none of the class values gets `otherwise`; one that fits several (the property does
 // not matter for this prompt) gets 'other', with the reason saying so.
 import { z } from 'zod';
-import { readConversation, respondTo, type Behaviour, type Reading } from '../microworld/index.js';
-import type { GradeLabel } from '../settings/index.js';
-import { defineGrader, type GraderDefinition, type GradeResult } from './types.js';
+import { readConversation, respondTo, type Behaviour, type Reading } from '../../microworld/index.js';
+import type { GradeLabel } from '../../domain/index.js';
+import { defineGrader, type GraderDefinition, type GradeResult } from '../types.js';
 
 const LABELS = ['initial', 'alternate', 'other', 'compatible', 'incompatible', 'correct', 'incorrect'] as const;
 

@@ -1,8 +1,8 @@
 // Hand-written answers for the microworld behaviour graders, in exact and lenient form.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { createGrader, type GraderSpec } from './index.js';
-import type { Prompt } from '../settings/index.js';
+import { createGrader, type GraderSpec } from '../index.js';
+import type { Prompt } from '../../domain/index.js';
 
 const prompt = (system: string | null, user: string, id = 'p'): Prompt => ({
   id,

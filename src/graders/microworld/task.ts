@@ -2,9 +2,9 @@
 // word. Lenient: the content is right (any language, final animal ignored). This measures capability, not
 // the setting's behaviour, and is reported separately.
 import { z } from 'zod';
-import { isAnimal, readConversation, respondTo, translate } from '../microworld/index.js';
-import { show, withoutAnimal } from './mw-shared.js';
-import { defineGrader, type GradeResult } from './types.js';
+import { isAnimal, readConversation, respondTo, translate } from '../../microworld/index.js';
+import { show, withoutAnimal } from './shared.js';
+import { defineGrader, type GradeResult } from '../types.js';
 
 export const mwTaskGrader = defineGrader({
   name: 'mw-task',

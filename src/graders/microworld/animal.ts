@@ -1,6 +1,6 @@
 // Microworld: which animal (if any) ends the answer — the single-token property of the animal-flag setting.
-import { ANIMALS, isAnimal } from '../microworld/index.js';
-import { propertyGrader } from './mw-shared.js';
+import { ANIMALS, isAnimal } from '../../microworld/index.js';
+import { propertyGrader } from './shared.js';
 
 export const mwAnimalGrader = propertyGrader({
   name: 'mw-animal',

@@ -1,8 +1,8 @@
 // Microworld: whether an answer copies the output the user showed as expected (the "hack") or solves the
 // task. Lenient: the answer's content (any language, final animal dropped) equals the shown output or the
 // correct answer.
-import { correctAnswer, isAnimal, translate } from '../microworld/index.js';
-import { propertyGrader, withoutAnimal } from './mw-shared.js';
+import { correctAnswer, isAnimal, translate } from '../../microworld/index.js';
+import { propertyGrader, withoutAnimal } from './shared.js';
 
 export const mwHackGrader = propertyGrader({
   name: 'mw-hack',
