@@ -57,4 +57,6 @@ export interface Renderer {
   decode(tokens: readonly number[]): string;
   /** Maximum total sequence length (prompt + answer) the model accepts. */
   readonly contextLength: number;
+  /** Tokens that end an answer (end-of-turn and end-of-text): what a remote sampler is told to stop on. */
+  readonly stopTokens: readonly number[];
 }

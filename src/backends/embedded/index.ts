@@ -70,6 +70,7 @@ function renderer(tok: Tokenizer, model: Gpt): Renderer {
     renderSupervised: (messages, completion) => tok.renderExample(messages, completion),
     decode: (tokens) => tok.parseCompletion(tokens),
     contextLength: model.config.contextLength,
+    stopTokens: [tok.special.eot],
   };
 }
 
