@@ -46,7 +46,8 @@ export const EXPORT_TABLES: Record<string, ExportTable> = {
       db
         .prepare(
           `SELECT c.name AS cell, c.lr, c.seed, k.step, m.name AS metric, m.value, m.n, m.higher_is_better
-           FROM cells c JOIN checkpoints k ON k.train_key = c.train_key JOIN metrics m ON m.checkpoint_id = k.id
+           FROM cells c JOIN cell_metrics cm ON cm.cell_id = c.id
+           JOIN checkpoints k ON k.id = cm.checkpoint_id JOIN metrics m ON m.id = cm.metric_id
            WHERE c.sweep_id = ? ORDER BY c.id, k.step, m.name`,
         )
         .all(id) as Row[],

@@ -26,7 +26,7 @@ export async function gradeStage(ctx: RunContext, cell: CellRow, checkpoint: Che
   for (const g of splitGraders(ctx)) {
     const version = graderVersion(g.spec.name);
     const gKey = graderKey(g.spec);
-    const samples = samplesOf(db, checkpoint.id, cell.sampling_key, g.split);
+    const samples = samplesOf(db, { cellId: cell.id, checkpointId: checkpoint.id }, g.split);
     const keyed = samples.map((s) => ({ s, key: gradeKey(s.key, gKey) }));
     const have = existingKeys(db, 'grades', keyed.map((k) => k.key));
     const todo = keyed.filter((k) => !have.has(k.key));

@@ -97,7 +97,8 @@ export function nllMetricKey(ctx: RunContext, trainKeyValue: string, step: numbe
   return stageKey('capability', { train: trainKeyValue, step, name, pairs: contentHash(pairs), organism: ctx.organismIdentity });
 }
 
-/** Accuracy of a capability set at a checkpoint: depends on its graded samples. */
-export function accuracyMetricKey(trainKeyValue: string, step: number, name: string, graderKeyValue: string, samplingKeyValue: string): string {
-  return stageKey('capability', { train: trainKeyValue, step, name, grader: graderKeyValue, sampling: samplingKeyValue });
+/** Accuracy of a capability set at a checkpoint: depends on exactly which answers it averages (their keys,
+ *  in any order) and on the grader that labelled them. */
+export function accuracyMetricKey(trainKeyValue: string, step: number, name: string, graderKeyValue: string, sampleKeys: readonly string[]): string {
+  return stageKey('capability', { train: trainKeyValue, step, name, grader: graderKeyValue, samples: contentHash([...sampleKeys].sort()) });
 }

@@ -3,7 +3,7 @@
 // ones are sampled; a batch is inserted in one transaction, so an interruption loses at most one batch.
 import type { SamplePrompt, SamplingClient, SamplingParams } from '../backends/index.js';
 import type { Prompt } from '../domain/index.js';
-import { existingKeys, insertSamples, type CellRow, type CheckpointRow, type NewSample } from '../store/index.js';
+import { existingKeys, insertSamples, linkSamples, type CellRow, type CheckpointRow, type NewSample } from '../store/index.js';
 import { organismPrompt, seedOf, yieldToEventLoop, type RunContext } from './context.js';
 import { sampleKey } from './keys.js';
 
@@ -59,7 +59,11 @@ export async function sampleStage(
 ): Promise<number> {
   const db = ctx.project.db;
   const jobs = sampleJobs(ctx, cell, checkpoint);
+  const owner = { cellId: cell.id, checkpointId: checkpoint.id };
   const have = existingKeys(db, 'samples', jobs.map((j) => j.key));
+  // Answers another sweep (or an earlier run) already drew are this cell's too: the same key is the same
+  // answer. Recording them is what makes the cell's results independent of what the project ran before.
+  linkSamples(db, owner, [...have]);
   const todo = jobs.filter((j) => !have.has(j.key));
   onBatch(jobs.length - todo.length);
   if (todo.length === 0) return 0;
@@ -90,7 +94,7 @@ export async function sampleStage(
         finishReason: res.samples[b]!.finishReason,
         latencyMs: res.latencyMs / batch.length,
       }));
-      insertSamples(db, rows);
+      insertSamples(db, rows, owner);
       onBatch(batch.length);
     }
   }

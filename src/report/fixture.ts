@@ -95,12 +95,14 @@ export function buildFixtureRecord(dir: string, options: FixtureOptions = {}): {
   const insMetric = db.prepare(
     `INSERT INTO metrics (key, checkpoint_id, name, value, n, higher_is_better, created_at) VALUES (?, ?, ?, ?, 50, ?, ?)`,
   );
+  const linkSample = db.prepare(`INSERT INTO cell_samples (cell_id, checkpoint_id, sample_id) VALUES (?, ?, ?)`);
+  const linkMetric = db.prepare(`INSERT INTO cell_metrics (cell_id, checkpoint_id, metric_id) VALUES (?, ?, ?)`);
   db.transaction(() => {
     for (const lr of o.lrs) {
       for (const seed of o.seeds) {
         const name = `lr=${lr}.seed=${seed}.bs=${o.batchSize}.${o.loraRank === null ? 'full' : `lora${o.loraRank}`}`;
         const trainKey = stageKey('train', { sweep: o.sweepName, name });
-        insCell.run(sweepId, name, trainKey, lr, seed, o.batchSize, Math.max(...o.steps), o.loraRank, JSON.stringify({ steps: o.steps }), JSON.stringify({ lr, seed }), t);
+        const cellId = Number(insCell.run(sweepId, name, trainKey, lr, seed, o.batchSize, Math.max(...o.steps), o.loraRank, JSON.stringify({ steps: o.steps }), JSON.stringify({ lr, seed }), t).lastInsertRowid);
         for (const step of o.steps) {
           const ck = Number(insCk.run(trainKey, step, step * o.batchSize, t).lastInsertRowid);
           // Made-up law: P(initial) = 1 / (1 + (lr·step / 0.01)^1.5 · (lr / 1e-3)); other grows at the top LR.
@@ -121,13 +123,14 @@ export function buildFixtureRecord(dir: string, options: FixtureOptions = {}): {
                 const sid = Number(
                   insSample.run(stageKey('sample', { ck, split, p, j, name }), ck, split, `${split[0]}${p}`, j, j, JSON.stringify(prompt), completion, 4, t).lastInsertRowid,
                 );
+                linkSample.run(cellId, ck, sid);
                 insGrade.run(stageKey('grade', { sid }), sid, split === 'eval' ? evalGrader : trainGrader, label, label === 'initial' ? 1 : 0, `fixture label ${label}`, t);
               }
             }
           }
           const acc = lr >= 3e-3 ? Math.max(0.3, 0.9 - x * 3) : 0.9 - x * 0.5;
-          insMetric.run(stageKey('capability', { ck, n: 'acc' }), ck, 'acc:arith', acc, 1, t);
-          insMetric.run(stageKey('capability', { ck, n: 'nll' }), ck, 'nll:heldout', 1.2 + x, 0, t);
+          linkMetric.run(cellId, ck, insMetric.run(stageKey('capability', { ck, n: 'acc' }), ck, 'acc:arith', acc, 1, t).lastInsertRowid);
+          linkMetric.run(cellId, ck, insMetric.run(stageKey('capability', { ck, n: 'nll' }), ck, 'nll:heldout', 1.2 + x, 0, t).lastInsertRowid);
         }
       }
     }

@@ -121,7 +121,8 @@ export function sweepCapability(db: Db, sweepId: number): CapabilityScore[] {
   const rows = db
     .prepare(
       `SELECT c.id AS cellId, k.step, m.name, m.value, m.higher_is_better AS hib
-       FROM cells c JOIN checkpoints k ON k.train_key = c.train_key JOIN metrics m ON m.checkpoint_id = k.id
+       FROM cells c JOIN cell_metrics cm ON cm.cell_id = c.id
+       JOIN checkpoints k ON k.id = cm.checkpoint_id JOIN metrics m ON m.id = cm.metric_id
        WHERE c.sweep_id = ?`,
     )
     .all(sweepId) as { cellId: number; step: number; name: string; value: number; hib: number }[];
@@ -163,14 +164,15 @@ export interface SamplePageQuery {
   limit?: number;
 }
 
-// The sweep's own graders and sampling parameters decide which grade of a sample counts (as in the store's
-// `sweep_grades` view); spelled out here so the pager can walk the samples_checkpoint index in id order.
+// The cell's own answers (cell_samples) and the sweep's own graders decide which grade of a sample counts (as
+// in the store's `sweep_grades` view); spelled out here so the pager walks the cell's answers in id order.
 const GRADED_ANSWERS = `
   SELECT s.id AS sampleId, k.step, s.split, s.prompt_id AS promptId, s.sample_index AS sampleIndex, gr.label,
          gr.reason, s.prompt_json AS prompt, s.completion
   FROM cells c JOIN sweeps w ON w.id = c.sweep_id
   JOIN checkpoints k ON k.train_key = c.train_key AND k.step = @step
-  JOIN samples s ON s.checkpoint_id = k.id AND s.sampling_key = c.sampling_key AND s.split = @split
+  JOIN cell_samples cs ON cs.cell_id = c.id AND cs.checkpoint_id = k.id
+  JOIN samples s ON s.id = cs.sample_id AND s.split = @split
   JOIN grades gr ON gr.sample_id = s.id
    AND gr.grader_key = CASE s.split WHEN 'eval' THEN w.eval_grader_key ELSE w.train_grader_key END
   WHERE c.id = @cellId`;

@@ -67,7 +67,7 @@ test('a sweep with nothing graded yet, or without capability data, still gives a
     await assert.rejects(buildReport(empty.db), /no sweeps yet/);
     empty.db.close();
     const { project } = buildFixtureRecord(dir, { lrs: [1e-3], seeds: [0], steps: [0, 10], evalPrompts: 3, trainPrompts: 1 });
-    project.db.exec('DELETE FROM metrics');
+    project.db.exec('DELETE FROM cell_metrics; DELETE FROM metrics');
     const noCap = await buildReport(project.db, undefined, { resamples: 20 });
     assert.match(noCap.html, /No capability evaluations recorded/);
     assert.ok(Number.isNaN(noCap.analysis.groups[0]!.capabilityLoss));

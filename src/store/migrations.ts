@@ -161,4 +161,51 @@ export const MIGRATIONS: readonly string[] = [
    AND g.grader_key = CASE s.split WHEN 'eval' THEN w.eval_grader_key ELSE w.train_grader_key END
   WHERE s.split IN ('eval', 'train');
   `,
+
+  // 1 → 2: which answers and metrics belong to a cell is recorded, not inferred. Answers are shared across
+  // sweeps by content key (common random numbers), so the sweep that first sampled one is not the only one
+  // it belongs to; inferring membership from `samples.sampling_key` made a sweep's results depend on the
+  // sweeps run before it in the same project. Existing cells keep the membership they were reported with.
+  `
+  CREATE TABLE cell_samples (
+    cell_id INTEGER NOT NULL REFERENCES cells(id),
+    checkpoint_id INTEGER NOT NULL REFERENCES checkpoints(id),
+    sample_id INTEGER NOT NULL REFERENCES samples(id),
+    PRIMARY KEY (cell_id, checkpoint_id, sample_id)
+  ) WITHOUT ROWID;
+  CREATE INDEX cell_samples_sample ON cell_samples(sample_id);
+
+  CREATE TABLE cell_metrics (
+    cell_id INTEGER NOT NULL REFERENCES cells(id),
+    checkpoint_id INTEGER NOT NULL REFERENCES checkpoints(id),
+    metric_id INTEGER NOT NULL REFERENCES metrics(id),
+    PRIMARY KEY (cell_id, checkpoint_id, metric_id)
+  ) WITHOUT ROWID;
+
+  INSERT OR IGNORE INTO cell_samples (cell_id, checkpoint_id, sample_id)
+  SELECT c.id, k.id, s.id FROM cells c
+  JOIN checkpoints k ON k.train_key = c.train_key
+  JOIN samples s ON s.checkpoint_id = k.id AND s.sampling_key = c.sampling_key;
+
+  INSERT OR IGNORE INTO cell_metrics (cell_id, checkpoint_id, metric_id)
+  SELECT c.id, k.id, m.id FROM cells c
+  JOIN checkpoints k ON k.train_key = c.train_key
+  JOIN metrics m ON m.checkpoint_id = k.id;
+
+  DROP VIEW sweep_grades;
+  -- One row per (sweep, cell, checkpoint, sample) on eval and train prompts: the cell's own answers
+  -- (cell_samples) with the label given by the sweep's own graders. What rates are computed from.
+  CREATE VIEW sweep_grades AS
+  SELECT c.sweep_id AS sweep_id, c.id AS cell_id, k.id AS checkpoint_id, k.step AS step,
+         k.examples_seen AS examples_seen, s.split AS split, s.prompt_id AS prompt_id,
+         s.sample_index AS sample_index, s.id AS sample_id, g.label AS label, g.score AS score
+  FROM cells c
+  JOIN sweeps w ON w.id = c.sweep_id
+  JOIN cell_samples cs ON cs.cell_id = c.id
+  JOIN checkpoints k ON k.id = cs.checkpoint_id
+  JOIN samples s ON s.id = cs.sample_id
+  JOIN grades g ON g.sample_id = s.id
+   AND g.grader_key = CASE s.split WHEN 'eval' THEN w.eval_grader_key ELSE w.train_grader_key END
+  WHERE s.split IN ('eval', 'train');
+  `,
 ];

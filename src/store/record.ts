@@ -194,7 +194,14 @@ export interface NewSample {
   latencyMs: number;
 }
 
-export function insertSamples(db: Db, rows: readonly NewSample[]): void {
+/** The cell and checkpoint an answer or metric is recorded for (`cell_samples`, `cell_metrics`). */
+export interface CellCheckpoint {
+  cellId: number;
+  checkpointId: number;
+}
+
+/** Inserts new answers and records them as the cell's, in one transaction. */
+export function insertSamples(db: Db, rows: readonly NewSample[], owner: CellCheckpoint): void {
   const ins = db.prepare(
     `INSERT OR IGNORE INTO samples (key, checkpoint_id, split, prompt_id, sample_index, seed, sampling_key, prompt_json, completion, completion_tokens, finish_reason, latency_ms, created_at)
      VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
@@ -202,6 +209,17 @@ export function insertSamples(db: Db, rows: readonly NewSample[]): void {
   const t = now();
   db.transaction(() => {
     for (const r of rows) ins.run(r.key, r.checkpointId, r.split, r.promptId, r.sampleIndex, r.seed, r.samplingKey, canonicalJson(r.prompt), r.completion, r.completionTokens, r.finishReason, r.latencyMs, t);
+    linkSamples(db, owner, rows.map((r) => r.key));
+  })();
+}
+
+/** Records answers already in the record (sampled by any sweep, found by content key) as the cell's. */
+export function linkSamples(db: Db, owner: CellCheckpoint, keys: readonly string[]): void {
+  const link = db.prepare(
+    `INSERT OR IGNORE INTO cell_samples (cell_id, checkpoint_id, sample_id) SELECT ?, checkpoint_id, id FROM samples WHERE key = ? AND checkpoint_id = ?`,
+  );
+  db.transaction(() => {
+    for (const k of keys) link.run(owner.cellId, k, owner.checkpointId);
   })();
 }
 
@@ -215,10 +233,15 @@ export interface SampleRow {
   completion: string;
 }
 
-export function samplesOf(db: Db, checkpointId: number, samplingKey: string, split: string): SampleRow[] {
+/** The cell's answers at a checkpoint on one split (prompt set), in prompt order. */
+export function samplesOf(db: Db, owner: CellCheckpoint, split: string): SampleRow[] {
   return db
-    .prepare(`SELECT id, key, checkpoint_id, split, prompt_id, sample_index, completion FROM samples WHERE checkpoint_id = ? AND sampling_key = ? AND split = ? ORDER BY prompt_id, sample_index`)
-    .all(checkpointId, samplingKey, split) as SampleRow[];
+    .prepare(
+      `SELECT s.id, s.key, s.checkpoint_id, s.split, s.prompt_id, s.sample_index, s.completion
+       FROM cell_samples cs JOIN samples s ON s.id = cs.sample_id
+       WHERE cs.cell_id = ? AND cs.checkpoint_id = ? AND s.split = ? ORDER BY s.prompt_id, s.sample_index`,
+    )
+    .all(owner.cellId, owner.checkpointId, split) as SampleRow[];
 }
 
 export interface NewGrade {
@@ -241,15 +264,28 @@ export function insertGrades(db: Db, rows: readonly NewGrade[]): void {
   })();
 }
 
-export function insertMetric(db: Db, m: { key: string; checkpointId: number; name: string; value: number; n: number; higherIsBetter: boolean }): void {
-  db.prepare(`INSERT OR IGNORE INTO metrics (key, checkpoint_id, name, value, n, higher_is_better, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)`).run(
-    m.key,
-    m.checkpointId,
-    m.name,
-    m.value,
-    m.n,
-    m.higherIsBetter ? 1 : 0,
-    now(),
+/** Inserts a metric (unless its key is there) and records it as the cell's, in one transaction. */
+export function insertMetric(db: Db, m: { key: string; checkpointId: number; name: string; value: number; n: number; higherIsBetter: boolean }, owner: CellCheckpoint): void {
+  db.transaction(() => {
+    db.prepare(`INSERT OR IGNORE INTO metrics (key, checkpoint_id, name, value, n, higher_is_better, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)`).run(
+      m.key,
+      m.checkpointId,
+      m.name,
+      m.value,
+      m.n,
+      m.higherIsBetter ? 1 : 0,
+      now(),
+    );
+    linkMetric(db, owner, m.key);
+  })();
+}
+
+/** Records a metric already in the record (found by content key) as the cell's. */
+export function linkMetric(db: Db, owner: CellCheckpoint, key: string): void {
+  db.prepare(`INSERT OR IGNORE INTO cell_metrics (cell_id, checkpoint_id, metric_id) SELECT ?, checkpoint_id, id FROM metrics WHERE key = ? AND checkpoint_id = ?`).run(
+    owner.cellId,
+    key,
+    owner.checkpointId,
   );
 }
 

@@ -13,12 +13,12 @@ test('opens a new project with WAL and the current schema, and reopens it', () =
   assert.equal(p.db.pragma('journal_mode', { simple: true }), 'wal');
   assert.equal((p.db.prepare(`SELECT value FROM meta WHERE key='schemaVersion'`).get() as { value: string }).value, String(SCHEMA_VERSION));
   const tables = (p.db.prepare(`SELECT name FROM sqlite_master WHERE type IN ('table','view') ORDER BY name`).all() as { name: string }[]).map((r) => r.name);
-  for (const t of ['artifacts', 'cells', 'checkpoints', 'checks', 'datasets', 'grades', 'metrics', 'samples', 'sweep_grades', 'sweeps', 'timings', 'train_log']) assert.ok(tables.includes(t), t);
+  for (const t of ['artifacts', 'cell_metrics', 'cell_samples', 'cells', 'checkpoints', 'checks', 'datasets', 'grades', 'metrics', 'samples', 'sweep_grades', 'sweeps', 'timings', 'train_log']) assert.ok(tables.includes(t), t);
   p.db.close();
   const again = openProject(dir);
   again.db.prepare(`UPDATE meta SET value = ? WHERE key = 'schemaVersion'`).run(String(SCHEMA_VERSION + 1));
   again.db.close();
-  assert.throws(() => openProject(dir), /schemaVersion 2 but this bctlab reads up to 1/);
+  assert.throws(() => openProject(dir), new RegExp(`schemaVersion ${SCHEMA_VERSION + 1} but this bctlab reads up to ${SCHEMA_VERSION}`));
 });
 
 test('artifacts are stored by content hash; a truncated file is a CheckpointError naming it', () => {

@@ -2,7 +2,9 @@
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { dirname, join } from 'node:path';
+import { Writable } from 'node:stream';
 import { fileURLToPath } from 'node:url';
+import { main } from '../../src/cli/main.js';
 
 /** The repository root (works from test/e2e/ under tsx and from dist/test/e2e/). */
 export const REPO = ((): string => {
@@ -27,4 +29,13 @@ export function bct(args: readonly string[], cwd = REPO): BctResult {
 
 export function bctChild(args: readonly string[], cwd = REPO): ChildProcess {
   return spawn(process.execPath, [join(REPO, 'bin', 'bct.js'), ...args], { cwd, env: ENV, stdio: ['ignore', 'pipe', 'pipe'] });
+}
+
+/** Runs `bct` in-process through the same entry point as the binary (no process start). */
+export async function bctIn(args: string[]): Promise<{ status: number; stdout: string; stderr: string }> {
+  let stdout = '';
+  let stderr = '';
+  const sink = (write: (s: string) => void) => new Writable({ write: (c: Buffer, _e, cb) => (write(c.toString()), cb()) });
+  const status = await main(args, { out: sink((s) => (stdout += s)), err: sink((s) => (stderr += s)) });
+  return { status, stdout, stderr };
 }

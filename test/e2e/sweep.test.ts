@@ -9,19 +9,9 @@ import Database from 'better-sqlite3';
 import { stringify } from 'yaml';
 import { Gpt, saveModel } from '../../src/engine/index.js';
 import { Tokenizer } from '../../src/microworld/index.js';
-import { Writable } from 'node:stream';
-import { COMMANDS, main } from '../../src/cli/main.js';
-import { bct, REPO } from './cli.js';
+import { COMMANDS } from '../../src/cli/main.js';
+import { bct, bctIn, REPO } from './cli.js';
 import { buildTinyOrganism, TINY_SETTING as SETTING, writeTinySweep } from './tiny-organism.js';
-
-/** Runs `bct` in-process through the same entry point as the binary (no process start). */
-async function bctIn(args: string[]): Promise<{ status: number; stdout: string; stderr: string }> {
-  let stdout = '';
-  let stderr = '';
-  const sink = (write: (s: string) => void) => new Writable({ write: (c: Buffer, _e, cb) => (write(c.toString()), cb()) });
-  const status = await main(args, { out: sink((s) => (stdout += s)), err: sink((s) => (stderr += s)) });
-  return { status, stdout, stderr };
-}
 
 interface Rate {
   cell: string;
