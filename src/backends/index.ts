@@ -4,9 +4,22 @@ import { ConfigError } from '../errors.js';
 import type { Backend, BackendSpec } from './types.js';
 import { createEmbeddedBackend } from './embedded/index.js';
 
-export const BACKENDS: Record<string, { description: string; create(spec: BackendSpec): Backend }> = {
-  embedded: { description: 'the in-process engine (src/engine) with the microworld tokenizer', create: createEmbeddedBackend },
+export interface BackendEntry {
+  description: string;
+  /** True when models are named by the server (a base is a model name, not a local folder to hash) and
+   *  work is network calls: cells then run concurrently in one thread instead of `--jobs` workers. */
+  remote: boolean;
+  create(spec: BackendSpec): Backend;
+}
+
+export const BACKENDS: Record<string, BackendEntry> = {
+  embedded: { description: 'the in-process engine (src/engine) with the microworld tokenizer', remote: false, create: createEmbeddedBackend },
 };
+
+/** Whether the backend `name` is remote (see BackendEntry.remote); unknown names are not. */
+export function isRemoteBackend(name: string): boolean {
+  return BACKENDS[name]?.remote === true;
+}
 
 export function createBackend(spec: BackendSpec): Backend {
   const entry = BACKENDS[spec.name];

@@ -62,6 +62,9 @@ export interface TrainingClientOptions {
   workDir: string;
 }
 
+/** Calls are applied in the order they are made, even when an earlier call has not resolved yet: the
+ *  pipeline issues `forwardBackward` and `optimStep` together and then awaits both (one round trip per
+ *  step on a remote backend). */
 export interface TrainingClient {
   readonly renderer: Renderer;
   /** Optimizer steps taken so far. */

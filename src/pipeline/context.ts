@@ -2,13 +2,13 @@
 // from a config in the main process, and rebuilt from the sweep row in a worker, by the same function.
 import { existsSync } from 'node:fs';
 import { basename, isAbsolute } from 'node:path';
-import { createBackend, type Backend, type SamplingClient, type WeightsRef } from '../backends/index.js';
+import { createBackend, isRemoteBackend, type Backend, type SamplingClient, type WeightsRef } from '../backends/index.js';
 import { CheckpointError, ConfigError } from '../errors.js';
 import { applyInduction, resolveSetting, trainingHash, type ModelOrganism, type Setting } from '../settings/index.js';
 import { resolveModelPath, type Prompt } from '../domain/index.js';
 import { artifactPath, contentHash, hashPath, type CheckpointRow, type Project } from '../store/index.js';
 import type { Progress } from './progress.js';
-import type { SweepConfig } from './sweep-spec.js';
+import { backendSpecOf, type SweepConfig } from './sweep-spec.js';
 
 export interface RunContext {
   project: Project;
@@ -20,6 +20,9 @@ export interface RunContext {
   /** `trainingHash(setting)`: what training depends on (not graders), used in data and train keys. */
   trainingHash: string;
   config: SweepConfig;
+  /** The base model's shape when the base is a local bctlab checkpoint; null for a backend's model name
+   *  (that backend checks its own limits). */
+  model: GptConfig | null;
   progress: Progress;
   /** The untrained organism's sampler (judge for model-graded graders, on-policy targets). */
   baseSampler(): Promise<SamplingClient>;
@@ -44,7 +47,9 @@ export function fileIdentity(name: string, where: string): string {
     }
     return `name:${path}`;
   }
-  return hashPath(path).hash;
+  // Identities enter every stage key, so they keep the folder scheme that named the first records: with
+  // the full-length one every existing project would be re-trained under new keys.
+  return hashPath(path, 'sha256-128').hash;
 }
 
 /** The organism a config names: the sweep's own, else the setting's, with `base` overridden (then named
@@ -63,11 +68,12 @@ export function organismOf(config: SweepConfig, setting: Setting): ModelOrganism
   return config.base !== undefined ? { ...o, id: `${o.id}@${basename(config.base)}`, base: config.base } : o;
 }
 
-export function identityOf(o: ModelOrganism): OrganismIdentity {
+/** `remote`: the base is a model name the backend's server resolves (never a local folder to hash). */
+export function identityOf(o: ModelOrganism, remote = false): OrganismIdentity {
   return {
     id: o.id,
     induction: o.induction,
-    base: fileIdentity(o.base, 'organism.base'),
+    base: remote ? `name:${o.base}` : fileIdentity(o.base, 'organism.base'),
     adapter: o.adapter === undefined ? null : fileIdentity(o.adapter, 'organism.adapter'),
   };
 }
@@ -76,8 +82,13 @@ export function identityOf(o: ModelOrganism): OrganismIdentity {
 export function makeContext(project: Project, config: SweepConfig, progress: Progress, setting?: Setting): RunContext {
   const s = setting ?? resolveSetting(config.setting, 'setting');
   const organism = organismOf(config, s);
-  const organismIdentity = identityOf(organism);
-  const backend = createBackend({ name: config.backend, args: {} });
+  const spec = backendSpecOf(config.backend);
+  const remote = isRemoteBackend(spec.name);
+  if (remote && organism.adapter !== undefined) {
+    throw new ConfigError(`a remote backend serves models by name and cannot apply an adapter folder; serve the organism as its own model (e.g. bct serve --model NAME=DIR) and name it as organism.base`, 'organism.adapter');
+  }
+  const organismIdentity = identityOf(organism, remote);
+  const backend = createBackend(spec);
   let base: Promise<SamplingClient> | undefined;
   return {
     project,
@@ -87,6 +98,7 @@ export function makeContext(project: Project, config: SweepConfig, progress: Pro
     organismIdentity,
     trainingHash: trainingHash(s),
     config,
+    model,
     progress,
     baseSampler: () => (base ??= backend.createSamplingClient(baseRef(organism))),
     close: async () => {

@@ -27,9 +27,17 @@ export function samplingKey(ctx: RunContext): string {
 /** Config fields that change how a sweep runs but not what it computes. */
 const EXECUTION_FIELDS: readonly string[] = ['jobs', 'force', 'skipCheck'];
 
+/** A backend enters keys by name only: its arguments say where it runs (server URL, API-key variable,
+ *  concurrency), not what it computes, so a sweep resumes against the same server on another address.
+ *  (The embedded backend takes no arguments, so its keys are what they always were.) */
+function backendIdentity(ctx: RunContext): { name: string; args: Record<string, never> } {
+  return { name: ctx.backend.spec.name, args: {} };
+}
+
 export function sweepKey(ctx: RunContext): string {
   const spec = Object.fromEntries(Object.entries(ctx.config).filter(([k]) => !EXECUTION_FIELDS.includes(k)));
-  return stageKey('sweep', { spec, setting: ctx.setting.hash, organism: ctx.organismIdentity, backend: ctx.backend.spec });
+  if (typeof ctx.config.backend !== 'string') spec.backend = ctx.config.backend.name;
+  return stageKey('sweep', { spec, setting: ctx.setting.hash, organism: ctx.organismIdentity, backend: backendIdentity(ctx) });
 }
 
 export function checkKey(ctx: RunContext, thresholds: CheckThresholds): string {
@@ -79,7 +87,7 @@ export function trainKey(ctx: RunContext, p: TrainPoint): string {
     lora: p.loraRank === 0 ? null : { rank: p.loraRank, alpha: c.loraAlpha },
     optim: { betas: c.betas, eps: c.eps, weightDecay: c.weightDecay },
     schedule: p.schedule,
-    backend: ctx.backend.spec,
+    backend: backendIdentity(ctx),
   });
 }
 

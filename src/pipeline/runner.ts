@@ -2,7 +2,7 @@
 // check.ts, data.ts, train.ts, sample.ts, grade.ts, capability.ts), no display (progress.ts) and no
 // scheduling (scheduler.ts). Every stage skips what the record already has, so running the same command
 // again is a resume.
-import type { SamplingClient } from '../backends/index.js';
+import { isRemoteBackend, type SamplingClient } from '../backends/index.js';
 import type { Setting } from '../settings/index.js';
 import { ConfigError } from '../errors.js';
 import { acquireRunLock, beginSweep, collectGarbage, ensureCells, recordTiming, setCellStatus, setSweepStatus, type CellRow, type Project, type SweepRow } from '../store/index.js';
@@ -19,6 +19,9 @@ import { sampleStage } from './sample.js';
 import { runCells } from './scheduler.js';
 import type { SweepConfig } from './sweep-spec.js';
 import { trainStage } from './train.js';
+
+/** Cells in flight at once against a remote backend. */
+export const REMOTE_CELLS_IN_FLIGHT = 256;
 
 export interface SweepOutcome {
   sweep: SweepRow;
@@ -75,11 +78,15 @@ async function runSweepLocked(project: Project, config: SweepConfig, progress: P
     if (garbage > 0) progress.line(`removed ${garbage} unreferenced artifacts left by an interrupted run`);
     progress.line(`sweep ${sweep.name}: ${cells.length} cells, ${cells.filter((c) => c.status === 'done').length} already done, ${data.examples.length} training examples`);
     const sweepId = sweep.id;
-    progress.plan(cells.filter((c) => c.status !== 'done').length);
+    const todo = cells.filter((c) => c.status !== 'done');
+    progress.plan(todo.length);
+    // A remote backend's cells all run at once (the server batches them; requests are capped by the
+    // backend's maxInFlight); --jobs is the local CPU limit.
+    const remote = isRemoteBackend(ctx.backend.spec.name);
     await runCells(
       project,
-      cells.filter((c) => c.status !== 'done'),
-      config.jobs,
+      todo,
+      remote ? { jobs: Math.min(todo.length, REMOTE_CELLS_IN_FLIGHT), workers: false } : { jobs: config.jobs, workers: true },
       progress,
       (cell) => runCell(ctx, sweepId, cell, data),
       sweepId,

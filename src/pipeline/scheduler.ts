@@ -1,6 +1,7 @@
-// Runs cells `jobs` at a time. jobs = 1 runs them one after another in this thread (the default: on two
-// cores OpenBLAS already uses both). jobs > 1 runs each cell in a worker thread that rebuilds its context
-// from the record (worker.ts), because training is CPU-bound and one JS thread cannot overlap it.
+// Runs cells `jobs` at a time. For the embedded backend jobs = 1 runs them one after another in this thread
+// (the default: on two cores OpenBLAS already uses both), and jobs > 1 runs each cell in a worker thread
+// that rebuilds its context from the record (worker.ts), because training is CPU-bound and one JS thread
+// cannot overlap it. For a remote backend every cell is in flight at once in this thread (runner.ts).
 // A failed cell does not stop the others; the first failure is rethrown at the end.
 import { Worker } from 'node:worker_threads';
 import { BctError, type BctErrorCode } from '../errors.js';
@@ -19,37 +20,37 @@ export type WorkerMessage =
   | { type: 'done' }
   | { type: 'failed'; message: string; code: string | undefined; where: string | undefined };
 
+/** How cells run: `jobs` at a time, in worker threads when `workers` (CPU-bound local training), else in
+ *  this thread (one at a time for a local backend; many at once for a remote one, whose work is waiting
+ *  on the network). */
+export interface Lanes {
+  jobs: number;
+  workers: boolean;
+}
+
 export async function runCells(
   project: Project,
   cells: readonly CellRow[],
-  jobs: number,
+  lanes: Lanes,
   progress: Progress,
   runOne: (cell: CellRow) => Promise<void>,
   sweepId: number,
 ): Promise<void> {
   const errors: unknown[] = [];
-  if (jobs <= 1 || cells.length <= 1) {
-    for (const cell of cells) {
+  const inWorker = lanes.workers && lanes.jobs > 1 && cells.length > 1;
+  let next = 0;
+  const lane = async (): Promise<void> => {
+    while (next < cells.length) {
+      const cell = cells[next++]!;
       try {
-        await runOne(cell);
+        if (inWorker) await runInWorker({ projectDir: project.dir, sweepId, cellId: cell.id }, progress);
+        else await runOne(cell);
       } catch (e) {
         errors.push(e);
       }
     }
-  } else {
-    let next = 0;
-    const lane = async (): Promise<void> => {
-      while (next < cells.length) {
-        const cell = cells[next++]!;
-        try {
-          await runInWorker({ projectDir: project.dir, sweepId, cellId: cell.id }, progress);
-        } catch (e) {
-          errors.push(e);
-        }
-      }
-    };
-    await Promise.all(Array.from({ length: Math.min(jobs, cells.length) }, lane));
-  }
+  };
+  await Promise.all(Array.from({ length: Math.max(1, Math.min(lanes.jobs, cells.length)) }, lane));
   if (errors.length > 0) throw errors[0];
 }
 

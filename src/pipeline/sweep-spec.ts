@@ -11,7 +11,7 @@ export interface SweepConfig {
   setting: string; // built-in setting name or path to a setting .yaml/.json
   organism?: ModelOrganism; // model organism; default: the setting's own
   base?: string; // overrides the organism's base checkpoint path
-  backend: 'embedded'; // training/sampling backend
+  backend: BackendConfig; // training/sampling backend: `embedded` (default) or `tinker` / `{ name: tinker, baseUrl, apiKeyEnv }`
   // ── grid axes (every combination is one cell)
   lrs: number[]; // learning rates (constant, AdamW); default [1e-4, 1e-3]
   seeds: number[]; // training seeds; default [0]
@@ -40,6 +40,39 @@ export interface SweepConfig {
   skipCheck: boolean; // skip the pre-check entirely; default false
 }
 
+/** Which backend trains and samples. A name alone takes the backend's defaults (for `tinker`: the
+ *  `TINKER_BASE_URL` and `TINKER_API_KEY` environment variables). The fields say where the backend runs,
+ *  not what it computes, so they stay out of every content key (keys.ts); the API key itself is only ever
+ *  read from the environment variable named here, never written. */
+export type BackendConfig =
+  | 'embedded'
+  | 'tinker'
+  | {
+      name: 'embedded' | 'tinker';
+      baseUrl?: string; // server base URL (Tinker: default $TINKER_BASE_URL, else the hosted service)
+      apiKeyEnv?: string; // environment variable holding the API key; default TINKER_API_KEY
+      maxInFlight?: number; // requests in flight at once against the server; default 32
+    };
+
+const backendConfigSchema = z.union([
+  z.enum(['embedded', 'tinker']),
+  z
+    .object({
+      name: z.enum(['embedded', 'tinker']),
+      baseUrl: z.string().url().max(2048).optional(),
+      apiKeyEnv: z.string().regex(/^[A-Za-z_][A-Za-z0-9_]{0,127}$/, 'expected an environment variable name').optional(),
+      maxInFlight: z.number().int().positive().max(1024).optional(),
+    })
+    .strict(),
+]);
+
+/** The backend's name and its arguments (`createBackend` input). */
+export function backendSpecOf(b: BackendConfig): { name: string; args: Record<string, string | number> } {
+  if (typeof b === 'string') return { name: b, args: {} };
+  const { name, ...args } = b;
+  return { name, args: Object.fromEntries(Object.entries(args).filter(([, v]) => v !== undefined)) as Record<string, string | number> };
+}
+
 const positive = z.number().positive();
 const posInt = z.number().int().positive();
 const nonEmpty = <T extends z.ZodType>(t: T) => z.array(t).min(1);
@@ -50,7 +83,7 @@ export const sweepConfigSchema = z
     setting: z.string().min(1),
     organism: organismSchema.optional(),
     base: z.string().min(1).optional(),
-    backend: z.literal('embedded').default('embedded'),
+    backend: backendConfigSchema.default('embedded'),
     lrs: nonEmpty(positive).default([1e-4, 1e-3]),
     seeds: nonEmpty(z.number().int().nonnegative()).default([0]),
     batchSizes: nonEmpty(posInt).default([8]),

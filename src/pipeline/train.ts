@@ -79,9 +79,10 @@ async function runSteps(
     const t0 = performance.now();
     // The engine's data order is 0-based in steps; our step numbers count steps taken (1-based).
     const batch = batchIndices(datums.length, cell.batch_size, step - 1, cell.seed).map((i) => datums[i]!);
-    const fb = await client.forwardBackward(batch);
+    // Both calls are issued before either is awaited: a remote backend then sends them back to back (one
+    // round trip per step); the embedded one computes each as it is called, in this order.
+    const [fb, os] = await Promise.all([client.forwardBackward(batch), client.optimStep({ lr: cell.lr, betas, eps, weightDecay })]);
     if (!Number.isFinite(fb.loss)) throw new NumericError(`training loss is ${fb.loss}; lower the learning rate (${cell.lr})`, `${cell.name} step ${step}`);
-    const os = await client.optimStep({ lr: cell.lr, betas, eps, weightDecay });
     log.push({ step, loss: fb.loss, gradNorm: os.gradNorm, tokens: fb.tokens, latencyMs: performance.now() - t0 });
     hooks.onStep?.(step, fb.loss);
     if (!pending.has(step)) continue;

@@ -166,6 +166,7 @@ export const MIGRATIONS: readonly string[] = [
   // sweeps by content key (common random numbers), so the sweep that first sampled one is not the only one
   // it belongs to; inferring membership from `samples.sampling_key` made a sweep's results depend on the
   // sweeps run before it in the same project. Existing cells keep the membership they were reported with.
+  // Also: train_log.grad_norm may be NULL (not reported by a remote server).
   `
   CREATE TABLE cell_samples (
     cell_id INTEGER NOT NULL REFERENCES cells(id),
@@ -191,6 +192,20 @@ export const MIGRATIONS: readonly string[] = [
   SELECT c.id, k.id, m.id FROM cells c
   JOIN checkpoints k ON k.train_key = c.train_key
   JOIN metrics m ON m.checkpoint_id = k.id;
+
+  -- A remote server may not report the gradient norm of a step: NULL then, never a made-up number.
+  CREATE TABLE train_log_2 (
+    train_key TEXT NOT NULL,
+    step INTEGER NOT NULL,
+    loss REAL NOT NULL,
+    grad_norm REAL,
+    tokens INTEGER NOT NULL,
+    latency_ms REAL NOT NULL,
+    PRIMARY KEY (train_key, step)
+  );
+  INSERT INTO train_log_2 SELECT train_key, step, loss, grad_norm, tokens, latency_ms FROM train_log;
+  DROP TABLE train_log;
+  ALTER TABLE train_log_2 RENAME TO train_log;
 
   DROP VIEW sweep_grades;
   -- One row per (sweep, cell, checkpoint, sample) on eval and train prompts: the cell's own answers

@@ -136,6 +136,7 @@ export function listCheckpoints(db: Db, trainKey: string): CheckpointRow[] {
 export interface TrainLogRow {
   step: number;
   loss: number;
+  /** NaN when the backend did not report it (stored as NULL). */
   gradNorm: number;
   tokens: number;
   latencyMs: number;
@@ -149,7 +150,7 @@ export function insertCheckpoint(
 ): CheckpointRow {
   const insLog = db.prepare(`INSERT OR REPLACE INTO train_log (train_key, step, loss, grad_norm, tokens, latency_ms) VALUES (?, ?, ?, ?, ?, ?)`);
   db.transaction(() => {
-    for (const r of log) insLog.run(c.trainKey, r.step, r.loss, r.gradNorm, r.tokens, r.latencyMs);
+    for (const r of log) insLog.run(c.trainKey, r.step, r.loss, Number.isFinite(r.gradNorm) ? r.gradNorm : null, r.tokens, r.latencyMs);
     db.prepare(
       `INSERT OR IGNORE INTO checkpoints (train_key, step, weights_hash, state_hash, examples_seen, created_at) VALUES (?, ?, ?, ?, ?, ?)`,
     ).run(c.trainKey, c.step, c.weightsHash, c.stateHash, c.examplesSeen, now());
