@@ -194,4 +194,32 @@ test('fastExp and fastTanh agree with Math.exp / Math.tanh to float32 resolution
   assert.ok(relExp < 2e-8, `exp relative error ${relExp}`);
   assert.ok(absTanh < 3e-7, `tanh absolute error ${absTanh}`);
   assert.equal(fastExp(-100), 0);
+  assert.equal(fastTanh(7.91), 1);
+  assert.equal(fastTanh(-40), -1);
+});
+
+test('gelu gradient is accurate on large activations (|x| up to 30), where 1 − tanh² must reach 0', async () => {
+  const { geluBackward, geluForward } = await import('./kernels.js');
+  const n = 6001;
+  const x = new Float32Array(n).map((_, i) => -30 + (i * 60) / (n - 1)); // (n)
+  const out = new Float32Array(n); // (n)
+  const th = new Float32Array(n); // (n): tanh values saved by the forward pass
+  const dx = new Float32Array(n); // (n)
+  geluForward(out, th, x, n);
+  geluBackward(dx, false, new Float32Array(n).fill(1), x, th, n);
+  const k = Math.sqrt(2 / Math.PI);
+  let worst = 0;
+  let sq = 0;
+  for (let i = 0; i < n; i++) {
+    const v = x[i]!;
+    const t = Math.tanh(k * (v + 0.044715 * v ** 3));
+    const exact = 0.5 * (1 + t) + 0.5 * v * (1 - t * t) * k * (1 + 3 * 0.044715 * v * v);
+    const rel = Math.abs(dx[i]! - exact) / Math.max(1, Math.abs(exact));
+    worst = Math.max(worst, rel);
+    sq += rel * rel;
+  }
+  // Before exact saturation the error grew like |x|³ to 6e-4 at |x| = 30. Now the worst is at the
+  // saturation point (|x| ≈ 4.6, where 1 − tanh² ≈ 5e-7 is rounded to 0), the rms that of float32.
+  assert.ok(worst < 6e-6, `gelu' worst relative error ${worst}`);
+  assert.ok(Math.sqrt(sq / n) < 2.4e-6, `gelu' rms relative error ${Math.sqrt(sq / n)}`);
 });
