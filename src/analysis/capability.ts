@@ -2,6 +2,7 @@
 // transfer-against-degradation (Pareto) view. A drop in the initial behaviour that comes with many `other`
 // answers or a large capability loss is a broken model, not transfer (the companion note's advice).
 
+import { ratioInterval } from './intervals.js';
 import type { CheckpointRates } from './rates.js';
 import { groupKey, type CapabilityScore, type CellInfo } from './types.js';
 
@@ -11,57 +12,102 @@ export interface CapabilityLoss {
   step: number;
   /** Worst loss over the evaluations (0 = unchanged, 0.2 = 20% worse; negative = better); see capabilityLoss. */
   loss: number;
-  /** Per evaluation: value, baseline value and relative loss. */
-  metrics: Record<string, { value: number; base: number; loss: number }>;
+  /** 95% interval of the worst loss: the largest lower end and the largest upper end over the evaluations. */
+  lo: number;
+  hi: number;
+  /** Per evaluation: value, baseline value, relative loss and its 95% interval. */
+  metrics: Record<string, { value: number; base: number; loss: number; lo: number; hi: number }>;
 }
 
 /**
  * Loss per evaluation, in [0, 1] when capability got worse (negative when it improved):
- * - accuracies (higher is better): the relative drop, (base − value)/|base|;
+ * - accuracies (higher is better): the relative drop, (base − value)/|base|, with the interval of
+ *   1 − value/base from ratioInterval (both accuracies as proportions over their `n` items; treating
+ *   them as independent when they are the same items at two checkpoints only widens it);
  * - losses in nats such as NLL per token: the relative drop of the per-token likelihood,
  *   1 − exp(−(value − base)). A relative change of the NLL itself would call 0.001 → 0.0013 nats a 30%
- *   loss; the likelihood view calls it 0.03%, and a collapse to chance close to 100%.
- * The checkpoint's loss is the worst one, so that one collapsed ability is enough to call it broken.
+ *   loss; the likelihood view calls it 0.03%, and a collapse to chance close to 100%. The record keeps
+ *   no spread for an NLL, so its interval is the point.
+ * An accuracy without `n`, or with a baseline of 0, also gets the point as its interval; the baseline
+ * checkpoint's own loss is exactly 0. The checkpoint's loss is the worst one, so that one collapsed ability
+ * is enough to call it broken.
  */
 export function capabilityLoss(scores: readonly CapabilityScore[]): CapabilityLoss[] {
-  const base = new Map<string, { step: number; value: number }>();
+  const base = new Map<string, CapabilityScore>();
   for (const s of scores) {
     const key = `${s.cellId}\u0000${s.name}`;
     const b = base.get(key);
-    if (b === undefined || s.step < b.step) base.set(key, { step: s.step, value: s.value });
+    if (b === undefined || s.step < b.step) base.set(key, s);
   }
   const rows = new Map<string, CapabilityLoss>();
   for (const s of scores) {
     const key = `${s.cellId}\u0000${s.step}`;
     let row = rows.get(key);
-    if (row === undefined) rows.set(key, (row = { cellId: s.cellId, step: s.step, loss: -Infinity, metrics: {} }));
-    const b = base.get(`${s.cellId}\u0000${s.name}`)!.value;
-    const loss = s.higherIsBetter ? (b - s.value) / (Math.abs(b) > 1e-12 ? Math.abs(b) : 1) : 1 - Math.exp(-(s.value - b));
-    row.metrics[s.name] = { value: s.value, base: b, loss };
-    row.loss = Math.max(row.loss, loss);
+    if (row === undefined) rows.set(key, (row = { cellId: s.cellId, step: s.step, loss: -Infinity, lo: -Infinity, hi: -Infinity, metrics: {} }));
+    const b = base.get(`${s.cellId}\u0000${s.name}`)!;
+    const m = metricLoss(s, b);
+    row.metrics[s.name] = { value: s.value, base: b.value, ...m };
+    row.loss = Math.max(row.loss, m.loss);
+    row.lo = Math.max(row.lo, m.lo);
+    row.hi = Math.max(row.hi, m.hi);
   }
   return [...rows.values()].sort((a, b) => (a.cellId !== b.cellId ? (a.cellId < b.cellId ? -1 : 1) : a.step - b.step));
 }
 
+function metricLoss(s: CapabilityScore, b: CapabilityScore): { loss: number; lo: number; hi: number } {
+  if (!s.higherIsBetter) {
+    const loss = 1 - Math.exp(-(s.value - b.value));
+    return { loss, lo: loss, hi: loss };
+  }
+  const loss = (b.value - s.value) / (Math.abs(b.value) > 1e-12 ? Math.abs(b.value) : 1);
+  const proportions = [s.value, b.value].every((v) => v >= 0 && v <= 1) && (s.n ?? 0) > 0 && (b.n ?? 0) > 0;
+  if (s.step === b.step || !proportions || b.value <= 0) return { loss, lo: loss, hi: loss };
+  const ratio = ratioInterval(s.value, s.n!, b.value, b.n!);
+  return { loss, lo: 1 - ratio.hi, hi: 1 - ratio.lo };
+}
+
 export interface BrokenThresholds {
-  /** A checkpoint with an `other` rate at or above this is broken; default 0.2. */
+  /** A checkpoint whose `other` rate is credibly at or above this (95% lower end) is broken; default 0.2. */
   otherRate: number;
-  /** A checkpoint with a relative capability loss at or above this is broken; default 0.1. */
+  /** A checkpoint whose capability loss is credibly at or above this (95% lower end) is broken; default 0.1. */
   capabilityLoss: number;
 }
 
 export const DEFAULT_BROKEN: BrokenThresholds = { otherRate: 0.2, capabilityLoss: 0.1 };
 
-/** A predicate over (cellId, step): is that checkpoint broken? Missing data never makes it broken. */
+/**
+ * Whether a checkpoint is broken: 'broken' when the lower end of the 95% interval of its `other` rate or of
+ * its capability loss is at or above the threshold (credibly above); 'uncertain' when a point estimate is
+ * at or above it but its interval reaches below; 'ok' otherwise. Missing data is 'ok'.
+ */
+export type BrokenState = 'broken' | 'uncertain' | 'ok';
+
+/** The broken state of each checkpoint, as a lookup by (cellId, step). */
+export function brokenStates(
+  rates: readonly CheckpointRates[],
+  losses: readonly CapabilityLoss[],
+  t: BrokenThresholds = DEFAULT_BROKEN,
+): (cellId: string, step: number) => BrokenState {
+  const out = new Map<string, BrokenState>();
+  const mark = (key: string, state: BrokenState): void => {
+    const prev = out.get(key);
+    if (prev === 'broken' || (prev === 'uncertain' && state === 'ok')) return;
+    out.set(key, state);
+  };
+  const judge = (point: number, lo: number, threshold: number): BrokenState => (lo >= threshold ? 'broken' : point >= threshold ? 'uncertain' : 'ok');
+  for (const r of rates) if (r.eval.other.n > 0) mark(`${r.cellId}@${r.step}`, judge(r.eval.other.rate, r.eval.other.lo, t.otherRate));
+  for (const l of losses) mark(`${l.cellId}@${l.step}`, judge(l.loss, l.lo, t.capabilityLoss));
+  return (cellId, step) => out.get(`${cellId}@${step}`) ?? 'ok';
+}
+
+/** A predicate over (cellId, step): is that checkpoint broken (credibly, see brokenStates)? */
 export function brokenPredicate(
   rates: readonly CheckpointRates[],
   losses: readonly CapabilityLoss[],
   t: BrokenThresholds = DEFAULT_BROKEN,
 ): (cellId: string, step: number) => boolean {
-  const broken = new Set<string>();
-  for (const r of rates) if (r.eval.other.n > 0 && r.eval.other.rate >= t.otherRate) broken.add(`${r.cellId}@${r.step}`);
-  for (const l of losses) if (l.loss >= t.capabilityLoss) broken.add(`${l.cellId}@${l.step}`);
-  return (cellId, step) => broken.has(`${cellId}@${step}`);
+  const state = brokenStates(rates, losses, t);
+  return (cellId, step) => state(cellId, step) === 'broken';
 }
 
 /** One checkpoint in the transfer-against-degradation plane. */

@@ -17,7 +17,7 @@ export interface CurvePoint {
   lrSteps: number;
   /** Mean over seeds of the per-seed rate. */
   mean: number;
-  /** Lowest and highest per-seed rate (the band). With one seed: the Wilson/bootstrap interval instead. */
+  /** Lowest and highest per-seed rate (the band). With one seed: its 95% rate interval instead (intervals.ts). */
   lo: number;
   hi: number;
   nSeeds: number;

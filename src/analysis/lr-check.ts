@@ -3,7 +3,7 @@
 // The naive expectation (only lr × steps matters) is that the low LR transfers after about N·S steps, a
 // multiple of 1; the note reports settings where it had not transferred after 6·N·S or even 50·N·S.
 
-import type { StepsToTransfer } from './crossing.js';
+import { crossed, type CrossingStatus, type StepsToTransfer } from './crossing.js';
 import type { CurvePoint } from './curves.js';
 
 export interface LrPairCheck {
@@ -12,51 +12,75 @@ export interface LrPairCheck {
   lrLow: number;
   /** lrHigh / lrLow. */
   n: number;
-  /** Steps to transfer at the high LR. */
+  /** The high LR's verdict: transfer, or recovered / unstable (S is then its first crossing). */
+  highStatus: CrossingStatus;
+  /** Steps to transfer at the high LR (S) and its 95% interval. */
   stepsHigh: number;
+  stepsHighLo: number;
+  stepsHighHi: number;
   /** The naive prediction for the low LR: n × stepsHigh. */
   naiveLowSteps: number;
-  /** 'transfer': the low LR crossed at stepsLow; 'censored': it ran stepsLow steps without crossing. */
-  lowStatus: 'transfer' | 'censored' | 'broken';
+  /** The low LR's verdict: crossed at stepsLow (transfer, recovered, unstable), or ran stepsLow steps without crossing (censored), or broken. */
+  lowStatus: CrossingStatus;
   stepsLow: number;
-  /** stepsLow / (n × stepsHigh). For a censored low LR this is a lower bound ("> m"). */
+  /** stepsLow / (n × stepsHigh). For a censored low LR a lower bound ("> m"). */
   multiple: number;
+  /**
+   * 95% interval of the multiple from the two crossing intervals: low.lo / (n · high.hi) to
+   * low.hi / (n · high.lo) (Infinity where an end is open). For a censored low LR only the lower end is a
+   * bound (multipleHi = Infinity).
+   */
+  multipleLo: number;
+  multipleHi: number;
+  /** True when `multiple` and `multipleLo` are lower bounds (censored low LR). */
+  bound: boolean;
   /** Initial rate at the low LR at step n × stepsHigh (interpolated), or NaN when not run that far. */
   lowRateAtNaive: number;
-  /** "3.2×", "> 6.0×", "broken". */
+  /** "3.2× [1.5, 6.0]", "> 6.0× (95%: > 4.0×)", "broken"; "(high LR recovered)" and the like appended. */
   label: string;
 }
 
-/** All pairs within a family where the high LR transferred (a pair without S says nothing). */
+/** All pairs within a family where the high LR crossed (a pair without S says nothing). */
 export function lrCheck(rows: readonly StepsToTransfer[], curves: readonly CurvePoint[] = []): LrPairCheck[] {
   const out: LrPairCheck[] = [];
+  const x = (m: number): string => (Number.isFinite(m) ? m.toFixed(1) : '∞');
   for (const hi of rows) {
-    if (hi.status !== 'transfer' || hi.steps <= 0) continue;
+    if (!crossed(hi) || hi.steps <= 0) continue;
     for (const lo of rows) {
       if (lo.family !== hi.family || lo.lr >= hi.lr) continue;
       const n = hi.lr / lo.lr;
       const naive = n * hi.steps;
       const multiple = lo.steps / naive;
+      const bound = lo.status === 'censored';
+      const multipleLo = lo.lo / (n * hi.hi);
+      const multipleHi = bound ? Infinity : hi.lo > 0 ? lo.hi / (n * hi.lo) : Infinity;
       const curve = curves
         .filter((p) => p.group === lo.group && p.cls === 'initial')
         .sort((a, b) => a.step - b.step);
+      const notes = [hi.status === 'transfer' ? '' : ` (high LR ${hi.status})`, crossed(lo) && lo.status !== 'transfer' ? ` (low LR ${lo.status})` : ''].join('');
       out.push({
         family: hi.family,
         lrHigh: hi.lr,
         lrLow: lo.lr,
         n,
+        highStatus: hi.status,
         stepsHigh: hi.steps,
+        stepsHighLo: hi.lo,
+        stepsHighHi: hi.hi,
         naiveLowSteps: naive,
         lowStatus: lo.status,
         stepsLow: lo.steps,
         multiple,
+        multipleLo,
+        multipleHi,
+        bound,
         lowRateAtNaive: interpolate(curve, naive),
         label:
-          lo.status === 'broken'
+          (lo.status === 'broken'
             ? 'broken'
-            : lo.status === 'censored'
-              ? `> ${multiple.toFixed(1)}×`
-              : `${multiple.toFixed(1)}×`,
+            : bound
+              ? `> ${x(multiple)}× (95%: > ${x(multipleLo)}×)`
+              : `${x(multiple)}× [${x(multipleLo)}, ${x(multipleHi)}]`) + notes,
       });
     }
   }

@@ -1,5 +1,6 @@
 // The per-checkpoint metrics table that `bct export --metrics` writes, as CSV or JSONL, for notebooks:
-// one row per (cell, checkpoint) with every rate, its interval, the capability loss and the broken flag.
+// one row per (cell, checkpoint) with every rate, its interval, the grading errors left out of them, the
+// capability loss with its interval and the broken flag.
 
 import { brokenPredicate, capabilityLoss, DEFAULT_BROKEN, type BrokenThresholds, type CapabilityLoss } from './capability.js';
 import { checkpointRates, type CheckpointRates } from './rates.js';
@@ -14,7 +15,10 @@ export interface MetricsRow {
   batch_size: number;
   step: number;
   samples_seen: number;
+  /** Graded eval answers (grading errors excluded). */
   eval_n: number;
+  /** Eval answers whose grading failed: in no rate. */
+  eval_errors: number;
   initial: number;
   initial_lo: number;
   initial_hi: number;
@@ -25,13 +29,17 @@ export interface MetricsRow {
   other_lo: number;
   other_hi: number;
   train_n: number;
+  train_errors: number;
   compatible: number;
   compatible_lo: number;
   compatible_hi: number;
-  /** 'wilson' or 'bootstrap'. */
+  /** 'wilson' (one answer per prompt) or 'wilson-clustered' (several; src/analysis/intervals.ts). */
   interval: string;
-  /** Worst relative capability loss against step 0; null without capability data. */
+  /** Worst relative capability loss against step 0 and its 95% interval; null without capability data. */
   capability_loss: number | null;
+  capability_loss_lo: number | null;
+  capability_loss_hi: number | null;
+  /** Credibly broken: the 95% lower end of the other rate or of the capability loss at or above its threshold. */
   broken: boolean;
 }
 
@@ -54,10 +62,11 @@ export function metricsFromRates(
   broken: (cellId: string, step: number) => boolean,
 ): MetricsRow[] {
   const info = new Map(cells.map((c) => [c.cellId, c]));
-  const lossOf = new Map(losses.map((l) => [`${l.cellId}@${l.step}`, l.loss]));
+  const lossOf = new Map(losses.map((l) => [`${l.cellId}@${l.step}`, l]));
   return rates.map((r) => {
     const c = info.get(r.cellId);
     const e = r.eval;
+    const loss = lossOf.get(`${r.cellId}@${r.step}`);
     return {
       cell_id: r.cellId,
       family: c?.family ?? '',
@@ -67,6 +76,7 @@ export function metricsFromRates(
       step: r.step,
       samples_seen: r.samplesSeen,
       eval_n: e.initial.n,
+      eval_errors: r.errors.eval,
       initial: e.initial.rate,
       initial_lo: e.initial.lo,
       initial_hi: e.initial.hi,
@@ -77,11 +87,14 @@ export function metricsFromRates(
       other_lo: e.other.lo,
       other_hi: e.other.hi,
       train_n: r.compatible.n,
+      train_errors: r.errors.train,
       compatible: r.compatible.rate,
       compatible_lo: r.compatible.lo,
       compatible_hi: r.compatible.hi,
       interval: r.interval,
-      capability_loss: lossOf.get(`${r.cellId}@${r.step}`) ?? null,
+      capability_loss: loss?.loss ?? null,
+      capability_loss_lo: loss?.lo ?? null,
+      capability_loss_hi: loss?.hi ?? null,
       broken: broken(r.cellId, r.step),
     };
   });

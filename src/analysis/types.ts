@@ -15,8 +15,11 @@ export interface GradedSample {
   promptId: string;
   /** Which distribution the prompt is from. */
   split: 'eval' | 'train';
-  /** Eval prompts: the class. Train prompts: whether the answer is compatible with the training target. */
-  label: EvalClass | 'compatible' | 'incompatible';
+  /**
+   * Eval prompts: the class. Train prompts: whether the answer is compatible with the training target.
+   * `error`: the grader failed on this answer; it is left out of every n and counted on its own.
+   */
+  label: EvalClass | 'compatible' | 'incompatible' | 'error';
 }
 
 /** What the analysis needs to know about a cell. */
@@ -39,6 +42,8 @@ export interface CapabilityScore {
   /** Name of the evaluation, e.g. "acc:arith" or "nll:heldout". */
   name: string;
   value: number;
+  /** Items the value averages (the record's `metrics.n`); gives an accuracy its interval. Absent: no interval. */
+  n?: number;
   /** True for accuracies, false for losses such as NLL. */
   higherIsBetter: boolean;
 }

@@ -2,7 +2,8 @@
 // and `bct demo`'s closing table all show, computed in one place.
 
 import {
-  brokenPredicate,
+  analysisRules,
+  brokenStates,
   capabilityLoss,
   cellCrossings,
   equalBudget,
@@ -16,6 +17,7 @@ import {
   paretoView,
   stepsToTransfer,
   transferCurves,
+  type AnalysisRules,
   type BrokenThresholds,
   type CapabilityLoss,
   type CapabilityScore,
@@ -73,6 +75,8 @@ export interface SweepAnalysis {
   capability: CapabilityScore[];
   threshold: number;
   broken: BrokenThresholds;
+  /** The rules behind the intervals and verdicts above, as sentences to show beside them. */
+  rules: AnalysisRules;
 }
 
 export function analyzeSweep(db: Db, ref?: string | number, opts: AnalysisOptions = {}): SweepAnalysis {
@@ -84,9 +88,10 @@ export function analyzeSweep(db: Db, ref?: string | number, opts: AnalysisOption
   const broken = opts.broken ?? DEFAULT_BROKEN;
   const rates = checkpointRates(samples, cells);
   const losses = capabilityLoss(capability);
-  const isBroken = brokenPredicate(rates, losses, broken);
+  const brokenState = brokenStates(rates, losses, broken);
+  const isBroken = (cellId: string, step: number): boolean => brokenState(cellId, step) === 'broken';
   const curves = transferCurves(rates, cells);
-  const steps = stepsToTransfer(samples, cells, { threshold, resamples: opts.resamples ?? 500, isBroken });
+  const steps = stepsToTransfer(samples, cells, { threshold, resamples: opts.resamples ?? 500, brokenState });
   const groups = summarizeGroups(cells, rates, losses, steps);
   return {
     meta,
@@ -104,6 +109,7 @@ export function analyzeSweep(db: Db, ref?: string | number, opts: AnalysisOption
     capability,
     threshold,
     broken,
+    rules: analysisRules(threshold, broken),
   };
 }
 

@@ -44,20 +44,58 @@ function logTicks(xs: readonly number[]): number[] {
   return out;
 }
 
-/** Rate of one class against an x axis: one line per (family, LR), the seeds' range as a band. */
-export function curveSpec(points: readonly CurvePoint[], cls: EvalClass, axis: CurveAxis, opts: { width?: number; height?: number; title?: string } = {}): TopLevelSpec {
-  const values = points
+/** Points drawn between two checkpoints so that the plotted line is linear in steps, as the crossing is. */
+const SEGMENT_POINTS = 16;
+
+/**
+ * One group's checkpoints (sorted by x) with points inserted between each pair: evenly spaced on the symlog
+ * axis, values linear in x. x is steps, or a fixed multiple of steps within a group (samples seen, lr ×
+ * steps), so linear in x is linear in steps — the interpolation the crossing uses. Straight segments
+ * between checkpoints on a symlog axis would be another curve and put the drawn crossing elsewhere.
+ */
+export function linearInSteps<T extends { x: number; mean: number; lo: number; hi: number }>(pts: readonly T[], constant: number): (T & { checkpoint: boolean })[] {
+  const out: (T & { checkpoint: boolean })[] = [];
+  const f = (x: number): number => Math.sign(x) * Math.log1p(Math.abs(x) / constant);
+  const finv = (t: number): number => Math.sign(t) * constant * Math.expm1(Math.abs(t));
+  pts.forEach((p, i) => {
+    out.push({ ...p, checkpoint: true });
+    const q = pts[i + 1];
+    if (q === undefined || q.x === p.x) return;
+    for (let j = 1; j < SEGMENT_POINTS; j++) {
+      const x = finv(f(p.x) + ((f(q.x) - f(p.x)) * j) / SEGMENT_POINTS);
+      const w = (x - p.x) / (q.x - p.x);
+      const at = (a: number, b: number): number => a + w * (b - a);
+      out.push({ ...p, x, mean: at(p.mean, q.mean), lo: at(p.lo, q.lo), hi: at(p.hi, q.hi), checkpoint: false });
+    }
+  });
+  return out;
+}
+
+/**
+ * Rate of one class against an x axis: one line per (family, LR), the seeds' range as a band, a dot per
+ * checkpoint and the threshold as a dashed rule (default 0.5).
+ */
+export function curveSpec(
+  points: readonly CurvePoint[],
+  cls: EvalClass,
+  axis: CurveAxis,
+  opts: { width?: number; height?: number; title?: string; threshold?: number } = {},
+): TopLevelSpec {
+  const checkpoints = points
     .filter((p) => p.cls === cls)
     .map((p) => ({ x: p[axis], mean: p.mean, lo: p.lo, hi: p.hi, group: p.group, lr: p.lr, seeds: p.nSeeds, step: p.step }));
-  const groups = [...new Set(values.map((v) => v.group))];
+  const groups = [...new Set(checkpoints.map((v) => v.group))];
+  const constant = symlogConstant(checkpoints.map((v) => v.x));
+  const values = groups.flatMap((g) => linearInSteps(checkpoints.filter((v) => v.group === g).sort((a, b) => a.x - b.x), constant));
   const x = {
     field: 'x',
     type: 'quantitative' as const,
     title: AXIS_TITLE[axis],
-    scale: { type: 'symlog' as const, constant: symlogConstant(values.map((v) => v.x)) },
-    axis: { values: logTicks(values.map((v) => v.x)), format: '~r' },
+    scale: { type: 'symlog' as const, constant },
+    axis: { values: logTicks(checkpoints.map((v) => v.x)), format: '~r' },
   };
   const color = { field: 'group', type: 'nominal' as const, title: 'family, LR', sort: groups, scale: { scheme: 'viridis' } };
+  const y = { field: 'mean', type: 'quantitative' as const, title: `${cls} rate`, scale: { domain: [0, 1] } };
   return {
     $schema: 'https://vega.github.io/schema/vega-lite/v6.json',
     title: opts.title ?? `${cls} rate on eval prompts`,
@@ -66,16 +104,18 @@ export function curveSpec(points: readonly CurvePoint[], cls: EvalClass, axis: C
     data: { values },
     layer: [
       { mark: { type: 'area', opacity: 0.18 }, encoding: { x, y: { field: 'lo', type: 'quantitative' }, y2: { field: 'hi' }, color: { ...color, legend: null } } },
+      { mark: { type: 'line' }, encoding: { x, y, color } },
       {
-        mark: { type: 'line', point: true },
+        transform: [{ filter: 'datum.checkpoint' }],
+        mark: { type: 'point', filled: true },
         encoding: {
           x,
-          y: { field: 'mean', type: 'quantitative', title: `${cls} rate`, scale: { domain: [0, 1] } },
+          y,
           color,
           tooltip: [{ field: 'group' }, { field: 'step' }, { field: 'mean', format: '.3f' }, { field: 'lo', format: '.3f' }, { field: 'hi', format: '.3f' }, { field: 'seeds' }],
         },
       },
-      { mark: { type: 'rule', strokeDash: [4, 4], color: '#888' }, encoding: { y: { datum: 0.5 } } },
+      { mark: { type: 'rule', strokeDash: [4, 4], color: '#888' }, encoding: { y: { datum: opts.threshold ?? 0.5 } } },
     ],
   } as TopLevelSpec;
 }

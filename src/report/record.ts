@@ -107,10 +107,10 @@ function formatAxis(v: unknown): string {
 }
 
 /** Every graded eval/train answer of a sweep as analysis input (labels only; no texts). A grade that failed
- *  (label `error`) is left out of every rate; the viewer lists those answers under the class `error`. */
+ *  (label `error`) is kept: the analysis leaves it out of every n and counts it on its own. */
 export function sweepSamples(db: Db, sweepId: number): GradedSample[] {
   const rows = db
-    .prepare(`SELECT cell_id, step, split, prompt_id, label FROM sweep_grades WHERE sweep_id = ? AND label != 'error'`)
+    .prepare(`SELECT cell_id, step, split, prompt_id, label FROM sweep_grades WHERE sweep_id = ?`)
     .raw()
     .all(sweepId) as [number, number, 'eval' | 'train', string, GradedSample['label']][];
   return rows.map(([cellId, step, split, promptId, label]) => ({ cellId: String(cellId), step, split, promptId, label }));
@@ -120,13 +120,13 @@ export function sweepSamples(db: Db, sweepId: number): GradedSample[] {
 export function sweepCapability(db: Db, sweepId: number): CapabilityScore[] {
   const rows = db
     .prepare(
-      `SELECT c.id AS cellId, k.step, m.name, m.value, m.higher_is_better AS hib
+      `SELECT c.id AS cellId, k.step, m.name, m.value, m.n, m.higher_is_better AS hib
        FROM cells c JOIN cell_metrics cm ON cm.cell_id = c.id
        JOIN checkpoints k ON k.id = cm.checkpoint_id JOIN metrics m ON m.id = cm.metric_id
        WHERE c.sweep_id = ?`,
     )
-    .all(sweepId) as { cellId: number; step: number; name: string; value: number; hib: number }[];
-  return rows.map((r) => ({ cellId: String(r.cellId), step: r.step, name: r.name, value: r.value, higherIsBetter: r.hib === 1 }));
+    .all(sweepId) as { cellId: number; step: number; name: string; value: number; n: number; hib: number }[];
+  return rows.map((r) => ({ cellId: String(r.cellId), step: r.step, name: r.name, value: r.value, n: r.n, higherIsBetter: r.hib === 1 }));
 }
 
 /** Checkpoint steps of a cell, ascending. */

@@ -1,7 +1,7 @@
 // The study behind `bct theory linreg`: the flag scenario's eval behaviour over steps at several LRs, in
 // closed form and by SGD simulation, measured with the same steps-to-transfer rule as real sweeps.
 
-import { firstCrossing } from '../crossing.js';
+import { crossed, firstCrossing } from '../crossing.js';
 import {
   closedFormWeights,
   evalBehaviour,
@@ -83,7 +83,7 @@ export function linregStudy(s: FlagScenario, o: StudyOptions): Study {
     const dense = Array.from({ length: Math.max(...o.steps) + 1 }, (_, k) => k);
     const adamW = simulateAdam(data, p.w0, lr, dense, { batchSize: o.batchSize ?? 32, seed: o.seed ?? 1 });
     const adam = firstCrossing(dense.map((step) => ({ step, value: evalBehaviour(p, adamW.get(step)!).initialRate })), 0.5);
-    const adamSteps = adam.status === 'transfer' ? adam.steps : Infinity;
+    const adamSteps = crossed(adam) ? adam.steps : Infinity;
     rows.push({
       lr,
       lrLambdaMax: (2 * lr) / limit,
