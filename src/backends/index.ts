@@ -3,6 +3,7 @@
 import { ConfigError } from '../errors.js';
 import type { Backend, BackendSpec } from './types.js';
 import { createEmbeddedBackend } from './embedded/index.js';
+import { createTinkerBackend } from './tinker/index.js';
 
 export interface BackendEntry {
   description: string;
@@ -14,6 +15,7 @@ export interface BackendEntry {
 
 export const BACKENDS: Record<string, BackendEntry> = {
   embedded: { description: 'the in-process engine (src/engine) with the microworld tokenizer', remote: false, create: createEmbeddedBackend },
+  tinker: { description: 'a Tinker API server over HTTP (hosted Tinker, SkyRL, bct serve); args baseUrl, apiKeyEnv, maxInFlight', remote: true, create: createTinkerBackend },
 };
 
 /** Whether the backend `name` is remote (see BackendEntry.remote); unknown names are not. */

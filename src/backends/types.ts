@@ -23,6 +23,7 @@ export interface OptimParams {
   betas: [number, number]; // Adam (beta1, beta2); default [0.9, 0.999]
   eps: number; // Adam epsilon; default 1e-8
   weightDecay: number; // decoupled weight decay; default 0
+  gradClip: number; // max global gradient L2 norm (scaled down above it); 0 = off. Tinker's grad_clip_norm
 }
 
 export interface OptimStepResult {

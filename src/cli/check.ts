@@ -2,11 +2,11 @@
 import { z } from 'zod';
 import { checkStage, createProgress, DEFAULT_THRESHOLDS, formatCheck, identityOf, makeContext, organismOf, sweepConfigSchema } from '../pipeline/index.js';
 import { resolveSetting } from '../settings/index.js';
-import { openProject } from '../store/index.js';
 import { type Command, writeLine } from './command.js';
 import { parseOrHelp, validateConfig } from './config.js';
 import { parseNumber, type CliOptions, type CommandHelp } from './options.js';
 import { sweepOptions } from './sweep-options.js';
+import { openProjectToWrite } from './paths.js';
 
 interface CheckConfig {
   setting: string; // setting name or file (also the first positional argument)
@@ -51,6 +51,7 @@ const options: CliOptions<CheckConfig> = {
 
 const help: CommandHelp = {
   usage: 'bct check <setting> [options]',
+  arguments: ['setting'],
   summary:
     'Pre-checks a setting on its model organism before training: agreement of the two behaviours on train\n' +
     'prompts, their divergence on eval prompts, and the initial behaviour at step 0, each as a rate with a\n' +
@@ -69,7 +70,7 @@ export const checkCommand: Command = {
     const setting = resolveSetting(c.setting, 'setting');
     const sweep = sweepConfigSchema.parse({ setting: c.setting, temperature: c.temperature, maxTokens: c.maxTokens, sampleSeed: c.sampleSeed, ...(c.base !== undefined ? { base: c.base } : {}) });
     identityOf(organismOf(sweep, setting));
-    const project = openProject(c.project, { create: true });
+    const project = openProjectToWrite(c.project);
     const ctx = makeContext(project, sweep, createProgress(io.out), setting);
     try {
       const result = await checkStage(ctx, { agreement: c.minAgreement, divergence: c.minDivergence, initial: c.minInitial });

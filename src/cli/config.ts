@@ -5,7 +5,8 @@ import { existsSync, readFileSync } from 'node:fs';
 import { dirname, isAbsolute, resolve } from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import type { z } from 'zod';
-import { ConfigError } from '../errors.js';
+import { isRemoteBackend } from '../backends/index.js';
+import { ConfigError, systemErrorOf } from '../errors.js';
 import { issuePath } from '../settings/index.js';
 import { formatHelp, parseArgs, type CliOptions, type CommandHelp, type ParsedArgs } from './options.js';
 
@@ -13,14 +14,15 @@ export function readConfigObject(path: string): Record<string, unknown> {
   let text: string;
   try {
     text = readFileSync(path, 'utf8');
-  } catch {
-    throw new ConfigError('cannot read file; expected a YAML or JSON sweep file', path);
+  } catch (e) {
+    throw systemErrorOf(e, { path }) ?? new ConfigError('cannot read file; expected a YAML or JSON sweep file', path, { cause: e });
   }
   let raw: unknown;
   try {
     raw = path.endsWith('.json') ? JSON.parse(text) : parseYaml(text);
   } catch (e) {
-    throw new ConfigError(`not valid ${path.endsWith('.json') ? 'JSON' : 'YAML'}: ${(e as Error).message}`, path);
+    // The YAML parser appends a code frame on further lines; the first line names the place.
+    throw new ConfigError(`not valid ${path.endsWith('.json') ? 'JSON' : 'YAML'}: ${(e as Error).message.split('\n')[0]!.replace(/:$/, '')}`, path);
   }
   if (raw === null || typeof raw !== 'object' || Array.isArray(raw)) throw new ConfigError('(top level): expected a mapping of sweep fields', path);
   return raw as Record<string, unknown>;
@@ -38,16 +40,19 @@ export function validateConfig<T>(schema: z.ZodType<T>, fileValues: Record<strin
   throw new ConfigError(`${path}: ${issue.message}`, file ?? 'options');
 }
 
-/** Reads a sweep file; paths in it (setting, base, organism base and adapter) are relative to the file. */
+/** Reads a sweep file; paths in it (setting, base, organism base and adapter) are relative to the file. On
+ *  a remote backend a base is a model name the server resolves, never a path. */
 export function readSweepFile(path: string): Record<string, unknown> {
   const dir = dirname(resolve(path));
   const out = readConfigObject(path);
   const fix = (p: unknown): unknown => (typeof p === 'string' && !isAbsolute(p) && existsSync(resolve(dir, p)) ? resolve(dir, p) : p);
+  const backend = out.backend !== null && typeof out.backend === 'object' ? (out.backend as { name?: unknown }).name : out.backend;
+  const fixBase = typeof backend === 'string' && isRemoteBackend(backend) ? (p: unknown) => p : fix;
   out.setting = fix(out.setting);
-  out.base = fix(out.base);
+  out.base = fixBase(out.base);
   if (out.organism !== null && typeof out.organism === 'object') {
     const o = { ...(out.organism as Record<string, unknown>) };
-    o.base = fix(o.base);
+    o.base = fixBase(o.base);
     if (o.adapter !== undefined) o.adapter = fix(o.adapter);
     out.organism = o;
   }
@@ -56,7 +61,7 @@ export function readSweepFile(path: string): Record<string, unknown> {
 
 /** Parses a command's argv; on --help writes the command's help and returns undefined. */
 export function parseOrHelp<C>(argv: readonly string[], options: CliOptions<C>, help: CommandHelp, write: (text: string) => void): ParsedArgs<C> | undefined {
-  const args = parseArgs(argv, options);
+  const args = parseArgs(argv, options, help.arguments);
   if (!args.help) return args;
   write(formatHelp(help, options));
   return undefined;

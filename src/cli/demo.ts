@@ -5,13 +5,13 @@
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { existsSync } from 'node:fs';
-import { createProgress, identityOf, organismOf, runSweep, sweepConfigSchema, type SweepConfig } from '../pipeline/index.js';
+import { identityOf, organismOf, sweepConfigSchema, type SweepConfig } from '../pipeline/index.js';
 import { resolveSetting } from '../settings/index.js';
-import { openProject } from '../store/index.js';
 import { type Command, writeLine } from './command.js';
 import { parseOrHelp, readSweepFile, validateConfig } from './config.js';
 import { type CliOptions, type CommandHelp } from './options.js';
 import { runReport } from './report.js';
+import { runSweepFromCli } from './run.js';
 
 interface DemoConfig {
   sweep: string; // sweep file; default sweeps/demo.yaml of the bctlab package
@@ -52,14 +52,7 @@ export const demoCommand: Command = {
     const setting = resolveSetting(config.setting, 'setting');
     identityOf(organismOf(config, setting));
     const t0 = Date.now();
-    const project = openProject(projectDir, { create: true });
-    let sweepName: string;
-    try {
-      const outcome = await runSweep(project, config, createProgress(io.out), setting);
-      sweepName = outcome.sweep.name;
-    } finally {
-      project.db.close();
-    }
+    const sweepName = await runSweepFromCli(projectDir, config, setting, io, (_project, outcome) => outcome.sweep.name);
     writeLine(io.out, '');
     await runReport([sweepName, '--project', projectDir], (l) => writeLine(io.out, l));
     writeLine(io.out, `demo finished in ${((Date.now() - t0) / 1000).toFixed(0)}s`);

@@ -1,14 +1,14 @@
 // `bct export`: a sweep's rows as CSV or JSONL, for notebooks. Each exportable table is one entry of
 // EXPORT_TABLES (add one line there to export another).
-import { writeFileSync } from 'node:fs';
 import { z } from 'zod';
 import { ConfigError } from '../errors.js';
-import { openProject, resolveSweep, type Db } from '../store/index.js';
+import { resolveSweep, type Db } from '../store/index.js';
 import { sweepMetricsRows } from '../report/index.js';
 import { type Command, writeLine } from './command.js';
 import { parseCommandLine } from './config.js';
 import { type CliOptions, type CommandHelp } from './options.js';
 import { sweepOptions } from './sweep-options.js';
+import { checkOutputFile, openProjectToRead, writeOutputFile } from './paths.js';
 
 type Row = Record<string, string | number | null>;
 
@@ -88,6 +88,7 @@ const schema = z
 
 const help: CommandHelp = {
   usage: 'bct export [sweep] [options]',
+  arguments: ['sweep'],
   summary: `Writes a sweep's rows (default the latest sweep) as CSV or JSONL. Tables:\n${Object.entries(EXPORT_TABLES).map(([k, t]) => `  ${k}: ${t.description}`).join('\n')}`,
   examples: ['bct export --format jsonl --out grades.jsonl', 'bct export my-sweep --table capability', 'bct export 2 --table cells --format csv'],
 };
@@ -101,7 +102,8 @@ export const exportCommand: Command = {
     const { args, config: c } = parsed;
     const table = EXPORT_TABLES[c.table];
     if (table === undefined) throw new ConfigError(`unknown table "${c.table}"; expected one of ${Object.keys(EXPORT_TABLES).join(', ')}`, '--table');
-    const project = openProject(c.project, { readonly: true });
+    if (c.out !== undefined) checkOutputFile(c.out, '--out');
+    const project = openProjectToRead(c.project);
     try {
       const ref = args.positionals[0];
       const sweep = resolveSweep(project.db, ref);
@@ -109,7 +111,7 @@ export const exportCommand: Command = {
       const text = c.format === 'csv' ? toCsv(rows) : toJsonl(rows);
       if (c.out === undefined) io.out.write(text);
       else {
-        writeFileSync(c.out, text);
+        writeOutputFile(c.out, text, '--out');
         writeLine(io.out, `wrote ${rows.length} rows to ${c.out}`);
       }
       return 0;

@@ -3,11 +3,13 @@ import { z } from 'zod';
 import { ConfigError } from '../errors.js';
 import { GRADER_DEFINITIONS } from '../graders/index.js';
 import { BUILTIN_SETTINGS } from '../settings/index.js';
-import { listSweeps, openProject } from '../store/index.js';
+import { listSweeps } from '../store/index.js';
 import { type Command, writeLine } from './command.js';
 import { parseCommandLine } from './config.js';
 import { type CliOptions, type CommandHelp } from './options.js';
 import { sweepOptions } from './sweep-options.js';
+import { openProjectToRead } from './paths.js';
+import { sweepState } from './sweep-state.js';
 
 interface LsConfig {
   project: string; // project folder; default .bct
@@ -19,6 +21,7 @@ const KINDS = ['settings', 'graders', 'sweeps'] as const;
 
 const help: CommandHelp = {
   usage: `bct ls [${KINDS.join('|')}] [options]`,
+  arguments: [KINDS.join('|')],
   summary: 'Lists the built-in settings (default), the registered graders, or the sweeps in the record.',
   examples: ['bct ls', 'bct ls graders', 'bct ls sweeps --project runs/.bct'],
 };
@@ -36,14 +39,14 @@ export const lsCommand: Command = {
     } else if (kind === 'graders') {
       for (const g of GRADER_DEFINITIONS) writeLine(io.out, `${g.name.padEnd(24)} ${g.requiresModel ? '[judge] ' : ''}${g.description}`);
     } else if (kind === 'sweeps') {
-      const project = openProject(c.project, { readonly: true });
+      const project = openProjectToRead(c.project);
       try {
-        for (const s of listSweeps(project.db)) writeLine(io.out, `${String(s.id).padStart(4)}  ${s.name}  ${s.setting_id}  ${s.status}  ${s.created_at}`);
+        for (const s of listSweeps(project.db)) writeLine(io.out, `${String(s.id).padStart(4)}  ${s.name}  ${s.setting_id}  ${sweepState(project.dir, s).status}  ${s.created_at}`);
       } finally {
         project.db.close();
       }
     } else {
-      throw new ConfigError(`unknown list "${kind}"; expected one of ${KINDS.join(', ')}`, 'ls');
+      throw new ConfigError(`unknown list "${kind}"; expected one of ${KINDS.join(', ')}`);
     }
     return 0;
   },

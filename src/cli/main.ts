@@ -1,7 +1,9 @@
 // Entry point of the `bct` command. Each command lives in its own file in this folder; COMMANDS below is
 // the one table of them (add a command with one line). Only this file maps errors to exit statuses:
-// 0 success, 2 bad input (BctError.isInputError), 1 any other failure.
-import { BctError } from '../errors.js';
+// 0 success, 2 bad input (BctError.isInputError), 130/143 a run stopped by SIGINT/SIGTERM
+// (InterruptedError), 1 any other failure. Operating-system errors are explained by systemErrorOf
+// (src/errors.ts), one line each; only a bug prints a stack trace. README.md has the whole contract.
+import { BctError, explainError, InterruptedError, STOP_SIGNALS } from '../errors.js';
 import { baseCommand } from './base.js';
 import { demoCommand } from './demo.js';
 import { checkCommand } from './check.js';
@@ -26,6 +28,8 @@ export const COMMANDS: readonly Command[] = [
   lazy('report', 'write the self-contained HTML report of a sweep', async () => (await import('./report.js')).reportCommand),
   lazy('theory', 'linear-regression model of transfer (closed form and simulation)', async () => (await import('./theory.js')).theoryCommand),
   lazy('view', 'browse the record in a local web app (127.0.0.1)', async () => (await import('./view.js')).viewCommand),
+  lazy('serve', 'the embedded engine behind the Tinker API (127.0.0.1)', async () => (await import('./serve.js')).serveCommand),
+  lazy('verify', 'check every artifact of a project against its recorded size and hash', async () => (await import('./verify.js')).verifyCommand),
   baseCommand,
   demoCommand,
 ];
@@ -54,9 +58,11 @@ export async function main(argv: readonly string[], io: Io): Promise<number> {
   }
   try {
     return await command.run(rest, io);
-  } catch (e) {
+  } catch (thrown) {
+    const e = explainError(thrown);
     if (e instanceof BctError) {
       io.err.write(`bct ${name}: ${e.message}\n`);
+      if (e instanceof InterruptedError) return STOP_SIGNALS[e.signal];
       return e.isInputError ? 2 : 1;
     }
     io.err.write(`bct ${name}: internal error: ${(e as Error).stack ?? String(e)}\n`);
@@ -64,12 +70,22 @@ export async function main(argv: readonly string[], io: Io): Promise<number> {
   }
 }
 
-// Run when executed as the program (bin/bct.js imports this module), not when imported by tests.
-if (process.argv[1] !== undefined && /bct(\.js)?$|main\.[jt]s$/.test(process.argv[1])) {
-  process.on('SIGINT', () => {
-    process.stderr.write('\nbct: interrupted; run the same command again to resume\n');
-    process.exit(130);
+/** A closed standard output (`bct export | head`) ends the command quietly with status 0, as the reader
+ *  asked for no more; a closed standard error leaves nothing to report to, so it is ignored. */
+function endQuietlyOnClosedPipes(): void {
+  process.stdout.on('error', (e: NodeJS.ErrnoException) => {
+    if (e.code !== 'EPIPE') throw e;
+    process.exit(0);
   });
+  process.stderr.on('error', (e: NodeJS.ErrnoException) => {
+    if (e.code !== 'EPIPE') throw e;
+  });
+}
+
+// Run when executed as the program (bin/bct.js imports this module), not when imported by tests.
+// SIGINT and SIGTERM are each command's to handle (signals.ts); a command that does not ends with them.
+if (process.argv[1] !== undefined && /bct(\.js)?$|main\.[jt]s$/.test(process.argv[1])) {
+  endQuietlyOnClosedPipes();
   main(process.argv.slice(2), { out: process.stdout, err: process.stderr }).then(
     (code) => {
       process.exitCode = code;

@@ -19,12 +19,41 @@ const options: CliOptions<Demo> = {
 
 test('flags are generated from config fields', () => {
   assert.equal(flagName('batchSize'), '--batch-size');
-  const a = parseArgs(['file.yaml', '--lrs', '1e-4,3e-4', '--batch-size=8', '--force'], options);
+  const a = parseArgs(['file.yaml', '--lrs', '1e-4,3e-4', '--batch-size=8', '--force'], options, ['sweep']);
   assert.deepEqual(a.values, { lrs: [1e-4, 3e-4], batchSize: 8, force: true });
   assert.deepEqual(a.positionals, ['file.yaml']);
   assert.equal(a.flags.get('batchSize'), '--batch-size');
-  // A value that is not a number is passed through for the schema to reject with the flag's name.
-  assert.deepEqual(parseArgs(['--lrs', '1e-3,x'], options).values.lrs, [1e-3, 'x']);
+});
+
+test('numbers are decimal: hex, binary, empty items, Infinity, NaN and trailing junk are errors naming the flag', () => {
+  assert.deepEqual(parseNumberList('1e-4, 3E-4,-2,.5,7.'), [1e-4, 3e-4, -2, 0.5, 7]);
+  assert.equal(parseNumber('+8'), 8);
+  for (const bad of ['0x10', '0b1', '0o7', '1_000', 'Infinity', '-Infinity', 'NaN', '8x', '1e', '1e999', ' ', '1,2']) {
+    assert.throws(() => parseNumber(bad), (e: unknown) => e instanceof ConfigError && e.message.includes(JSON.stringify(bad)) && /expected a decimal number/.test(e.message), bad);
+  }
+  assert.throws(() => parseArgs(['--lrs', '0x10'], options), { message: '--lrs: expected comma-separated decimal numbers (like 1e-4,3e-4), got "0x10": item 1 "0x10" is not a decimal number' });
+  assert.throws(() => parseArgs(['--lrs', '1e-3,,1e-4'], options), /--lrs: .*item 2 is empty$/);
+  assert.throws(() => parseArgs(['--lrs', '1e-3,'], options), /--lrs: .*item 2 is empty$/);
+  assert.throws(() => parseArgs(['--batch-size=1e999'], options), /--batch-size: expected a decimal number .*got "1e999"/);
+});
+
+test('a flag followed by another option, an unknown short flag, a repeated flag and an empty value are errors', () => {
+  const named = (flag: string, pattern: RegExp) => (e: unknown): boolean => e instanceof ConfigError && e.where === flag && pattern.test(e.message);
+  assert.throws(() => parseArgs(['--batch-size', '--force'], options), named('--batch-size', /expected a value <n>, got the option --force/));
+  assert.throws(() => parseArgs(['--lrs', '-x'], options), named('--lrs', /got the option -x/));
+  assert.deepEqual(parseArgs(['--lrs', '-1e-3'], options).values.lrs, [-1e-3], 'a negative number is a value, not an option');
+  assert.throws(() => parseArgs(['-x'], options), named('-x', /unknown option; options are long \(--name\) except -h; known options: --lrs/));
+  assert.throws(() => parseArgs(['--lrs', '1e-3', '--lrs=1e-4'], options), named('--lrs', /given more than once/));
+  assert.throws(() => parseArgs(['--force', '--force'], options), named('--force', /given more than once/));
+  assert.throws(() => parseArgs(['--batch-size='], options), named('--batch-size', /got an empty one/));
+  assert.equal(parseArgs(['-h'], options).help, true);
+});
+
+test('arguments beyond those a command takes are errors naming them; `--` ends the options', () => {
+  assert.throws(() => parseArgs(['a.yaml', 'b.yaml', 'c'], options, ['sweep']), { message: 'unexpected arguments "b.yaml", "c"; this command takes at most 1: <sweep>' });
+  assert.throws(() => parseArgs(['stray'], options), /unexpected argument "stray"; this command takes no arguments/);
+  assert.deepEqual(parseArgs(['--', '--lrs'], options, ['file']).positionals, ['--lrs']);
+  assert.equal(parseArgs(['a', 'b', '--help'], options).help, true, 'help is shown whatever else is there');
 });
 
 test('unknown flags, hidden fields and missing values are errors naming the flag', () => {

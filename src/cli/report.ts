@@ -1,10 +1,9 @@
 // `bct report [sweep]`: writes one self-contained HTML report of a sweep (the latest by default).
 import { z } from 'zod';
-import { ConfigError } from '../errors.js';
-import { openProject } from '../store/index.js';
 import { writeSweepReport } from '../report/index.js';
 import type { Command } from './command.js';
 import { validateConfig } from './config.js';
+import { checkOutputFile, openProjectToRead } from './paths.js';
 import { formatHelp, parseArgs, parseNumber, type CliOptions, type CommandHelp } from './options.js';
 
 export interface ReportConfig {
@@ -38,13 +37,14 @@ export const reportOptions: CliOptions<ReportConfig> = {
 
 export const reportHelp: CommandHelp = {
   usage: 'bct report [sweep] [options]',
+  arguments: ['sweep'],
   summary: 'Write one self-contained, offline HTML report of a sweep (by id or name; the latest by default).',
   examples: ['bct report', 'bct report animal-flag-1a2b3c4d --out report.html', 'bct report 3 --threshold 0.25'],
 };
 
 /** Parses the report flags. */
 export function parseConfig(argv: readonly string[]): { config: z.infer<typeof schema>; positionals: string[]; help: boolean } {
-  const args = parseArgs(argv, reportOptions);
+  const args = parseArgs(argv, reportOptions, reportHelp.arguments);
   return { config: validateConfig(schema, {}, args, undefined), positionals: args.positionals, help: args.help };
 }
 
@@ -54,8 +54,8 @@ export async function runReport(argv: readonly string[], out: (line: string) => 
     out(formatHelp(reportHelp, reportOptions));
     return;
   }
-  if (positionals.length > 1) throw new ConfigError(`expected at most one sweep, got ${positionals.join(' ')}`, 'sweep');
-  const project = openProject(c.project, { readonly: true });
+  if (c.out !== undefined) checkOutputFile(c.out, '--out');
+  const project = openProjectToRead(c.project);
   try {
     const opts = { threshold: c.threshold, broken: { otherRate: c.otherMax, capabilityLoss: c.capabilityMax }, resamples: c.resamples, out: c.out };
     const { path, table } = await writeSweepReport(project, positionals[0], opts);

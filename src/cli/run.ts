@@ -1,15 +1,19 @@
 // `bct run`: runs (or resumes) a sweep from a sweep file and/or flags.
-import { createProgress, identityOf, organismOf, runSweep, sweepConfigSchema, type SweepConfig } from '../pipeline/index.js';
-import { resolveSetting } from '../settings/index.js';
-import { openProject } from '../store/index.js';
+import { explainError } from '../errors.js';
+import { createProgress, identityOf, organismOf, runSweep, stopOnRequest, sweepConfigSchema, type SweepConfig, type SweepOutcome } from '../pipeline/index.js';
+import { resolveSetting, type Setting } from '../settings/index.js';
+import type { Project } from '../store/index.js';
 import { parseOrHelp, readSweepFile, validateConfig } from './config.js';
-import { type Command, writeLine } from './command.js';
+import { type Command, type Io, writeLine } from './command.js';
+import { openProjectToWrite } from './paths.js';
+import { catchStopSignals } from './signals.js';
 import type { CommandHelp } from './options.js';
 import { sweepOptions } from './sweep-options.js';
 import { summaryLines } from './summary.js';
 
 const help: CommandHelp = {
   usage: 'bct run [sweep.yaml] [options]',
+  arguments: ['sweep.yaml'],
   summary:
     'Runs a sweep: pre-checks the setting, builds the training data, trains every cell (LR × seed × batch size ×\n' +
     'steps × LoRA rank), and samples and grades every checkpoint, writing everything to the record.\n' +
@@ -34,13 +38,25 @@ export const runCommand: Command = {
     // Validate everything that can be validated before the record is touched.
     const setting = resolveSetting(config.setting, 'setting');
     identityOf(organismOf(config, setting));
-    const project = openProject(typeof projectDir === 'string' ? projectDir : '.bct', { create: true });
-    try {
-      const outcome = await runSweep(project, config, createProgress(io.out), setting);
+    await runSweepFromCli(typeof projectDir === 'string' ? projectDir : '.bct', config, setting, io, (project, outcome) => {
       for (const l of summaryLines(project.db, outcome.sweep.id)) writeLine(io.out, l);
-      return 0;
-    } finally {
-      project.db.close();
-    }
+    });
+    return 0;
   },
 };
+
+/** Runs a sweep as `bct run` and `bct demo` do: in the project at `projectDir` (checked, and created when
+ *  missing), with progress on `io.out`; SIGINT/SIGTERM stop it after the current batch (signals.ts).
+ *  `after` reads the record before it is closed. A full disk is reported with the project's free space. */
+export async function runSweepFromCli<T>(projectDir: string, config: SweepConfig, setting: Setting, io: Io, after: (project: Project, outcome: SweepOutcome) => T): Promise<T> {
+  const project = openProjectToWrite(projectDir);
+  const stop = catchStopSignals(io.err);
+  try {
+    return after(project, await runSweep(project, config, stopOnRequest(createProgress(io.out), stop.requested), setting));
+  } catch (e) {
+    throw explainError(e, project.dir);
+  } finally {
+    stop.release();
+    project.db.close();
+  }
+}

@@ -1,12 +1,14 @@
 // `bct status`: what a sweep has done so far: cells by status, checkpoints recorded, and rates.
 import { z } from 'zod';
 import { formatCheck, type CheckResult } from '../pipeline/index.js';
-import { listCells, listCheckpoints, openProject, resolveSweep } from '../store/index.js';
+import { listCells, listCheckpoints, resolveSweep } from '../store/index.js';
 import { type Command, writeLine } from './command.js';
 import { parseCommandLine } from './config.js';
 import { type CliOptions, type CommandHelp } from './options.js';
 import { sweepOptions } from './sweep-options.js';
 import { summaryLines } from './summary.js';
+import { openProjectToRead } from './paths.js';
+import { cellState, sweepState, type ShownStatus } from './sweep-state.js';
 
 interface StatusConfig {
   project: string; // project folder; default .bct
@@ -17,6 +19,7 @@ const schema = z.object({ project: z.string().default('.bct') }).strict();
 
 const help: CommandHelp = {
   usage: 'bct status [sweep] [options]',
+  arguments: ['sweep'],
   summary: 'Shows a sweep (by name or id; default the latest): its status, each cell\'s status and checkpoints, and\nthe eval/train rates at the first and last recorded checkpoints.',
   examples: ['bct status', 'bct status animal-flag-1a2b3c4d', 'bct status 3 --project runs/.bct'],
 };
@@ -28,23 +31,29 @@ export const statusCommand: Command = {
     const parsed = parseCommandLine(argv, options, schema, help, (t) => io.out.write(t));
     if (parsed === undefined) return 0;
     const { args, config: c } = parsed;
-    const project = openProject(c.project, { readonly: true });
+    const project = openProjectToRead(c.project);
     try {
       const ref = args.positionals[0];
       const sweep = resolveSweep(project.db, ref);
-      const cells = listCells(project.db, sweep.id);
-      const byStatus = (s: string): number => cells.filter((x) => x.status === s).length;
-      writeLine(io.out, `sweep ${sweep.id} ${sweep.name}: ${sweep.status}; setting ${sweep.setting_id}; cells: ${byStatus('done')} done, ${byStatus('running')} running, ${byStatus('pending')} pending, ${byStatus('failed')} failed`);
-      if (sweep.error !== null) writeLine(io.out, `  error: ${sweep.error}`);
+      const state = sweepState(project.dir, sweep);
+      const cells = listCells(project.db, sweep.id).map((cell) => ({ cell, status: cellState(cell, state.status) }));
+      const count = (s: ShownStatus): number => cells.filter((x) => x.status === s).length;
+      const interrupted = count('interrupted') > 0 ? `, ${count('interrupted')} interrupted` : '';
+      writeLine(
+        io.out,
+        `sweep ${sweep.id} ${sweep.name}: ${state.status}; setting ${sweep.setting_id}; cells: ${count('done')} done, ${count('running')} running, ${count('pending')} pending, ${count('failed')} failed${interrupted}`,
+      );
+      if (state.note !== undefined) writeLine(io.out, `  ${state.note}`);
+      else if (sweep.error !== null) writeLine(io.out, `  error: ${sweep.error}`);
       const check = project.db
         .prepare(`SELECT result_json FROM checks WHERE setting_hash = ? AND organism_json = ? ORDER BY created_at DESC LIMIT 1`)
         .pluck()
         .get(sweep.setting_hash, sweep.organism_json) as string | undefined;
       if (check !== undefined) for (const l of formatCheck(JSON.parse(check) as CheckResult)) writeLine(io.out, `  ${l}`);
-      for (const cell of cells) {
+      for (const { cell, status } of cells) {
         const schedule = (JSON.parse(cell.schedule_json) as { steps: number[] }).steps;
         const have = listCheckpoints(project.db, cell.train_key).filter((k) => schedule.includes(k.step)).length;
-        writeLine(io.out, `  ${cell.name}: ${cell.status}, checkpoints ${have}/${schedule.length}${cell.error !== null ? `, error: ${cell.error}` : ''}`);
+        writeLine(io.out, `  ${cell.name}: ${status}, checkpoints ${have}/${schedule.length}${cell.error !== null && status === 'failed' ? `, error: ${cell.error}` : ''}`);
       }
       for (const l of summaryLines(project.db, sweep.id)) writeLine(io.out, l);
       return 0;

@@ -1,6 +1,5 @@
 // `bct theory linreg`: the linear-regression model of transfer (docs/theory.md). Prints, per LR, the
 // closed-form and simulated steps to transfer and lr × k*, the LR-pair ratios, and writes the plot as SVG.
-import { writeFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { z } from 'zod';
 import { ConfigError } from '../errors.js';
@@ -8,6 +7,7 @@ import { formatLr, theory } from '../analysis/index.js';
 import { renderSvg, theorySpec } from '../report/index.js';
 import type { Command } from './command.js';
 import { parseOrHelp, validateConfig } from './config.js';
+import { checkOutputFile, writeOutputFile } from './paths.js';
 import { parseNumber, parseNumberList, type CliOptions, type CommandHelp } from './options.js';
 
 export interface TheoryConfig {
@@ -41,6 +41,7 @@ export const theoryOptions: CliOptions<TheoryConfig> = {
 
 export const theoryHelp: CommandHelp = {
   usage: 'bct theory linreg [options]',
+  arguments: ['model'],
   summary:
     'Linear-regression model of transfer: closed form and SGD simulation of the eval behaviour over steps at\n' +
     'several LRs, steps to transfer, and how they scale with the LR. See docs/theory.md.',
@@ -53,9 +54,10 @@ export async function runTheory(argv: readonly string[], out: (line: string) => 
   const model = args.positionals[0];
   if (model !== 'linreg') throw new ConfigError(`expected a model name; known: linreg (got ${model === undefined ? 'none' : `"${model}"`})`, 'model');
   const c = validateConfig(schema, {}, args, undefined);
+  checkOutputFile(c.out, '--out');
   const study = theory.linregStudy(theory.DEFAULT_SCENARIO, { lrs: c.lrs, steps: theory.logSteps(c.steps, c.points), seed: c.seed });
   const svgPath = resolve(c.out);
-  writeFileSync(svgPath, await renderSvg(theorySpec(study.closed, study.simulated)));
+  writeOutputFile(svgPath, await renderSvg(theorySpec(study.closed, study.simulated)), '--out');
   if (c.json) {
     out(JSON.stringify({ stabilityLimit: study.stabilityLimit, rows: study.rows, pairs: study.pairs, svg: svgPath }, (_k, v: unknown) => (v === Infinity ? 'Infinity' : v)));
     return;

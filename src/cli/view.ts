@@ -1,10 +1,13 @@
-// `bct view`: serves the local viewer over the record on 127.0.0.1 until interrupted (Ctrl-C).
+// `bct view`: serves the local viewer over the record on 127.0.0.1 until Ctrl-C or SIGTERM, then closes
+// the server and exits 0.
 import { z } from 'zod';
-import { openProject } from '../store/index.js';
-import { startViewer } from '../report/index.js';
+import { systemErrorOf } from '../errors.js';
+import { startViewer, type Viewer } from '../report/index.js';
 import type { Command } from './command.js';
 import { parseCommandLine } from './config.js';
 import { parseNumber, type CliOptions, type CommandHelp } from './options.js';
+import { openProjectToRead } from './paths.js';
+import { nextStopSignal } from './signals.js';
 
 export interface ViewConfig {
   project: string; // project folder with the record; default .bct
@@ -42,20 +45,21 @@ export const viewCommand: Command = {
     const parsed = parseCommandLine(argv, viewOptions, schema, viewHelp, (t) => io.out.write(t));
     if (parsed === undefined) return 0;
     const { config: c } = parsed;
-    const project = openProject(c.project, { readonly: true });
-    const viewer = await startViewer(project.db, { host: c.host, port: c.port, threshold: c.threshold });
-    io.out.write(`bct view: ${viewer.url}  (Ctrl-C to stop)\n`);
-    await new Promise<void>((resolve) => {
-      const stop = (): void => {
-        process.off('SIGINT', stop);
-        process.off('SIGTERM', stop);
-        resolve();
-      };
-      process.on('SIGINT', stop);
-      process.on('SIGTERM', stop);
-    });
-    await viewer.close();
-    project.db.close();
+    const project = openProjectToRead(c.project);
+    try {
+      let viewer: Viewer;
+      try {
+        viewer = await startViewer(project.db, { host: c.host, port: c.port, threshold: c.threshold });
+      } catch (e) {
+        throw systemErrorOf(e, { port: `--port ${c.port}`, host: `--host ${c.host}` }) ?? e;
+      }
+      io.out.write(`bct view: ${viewer.url}  (Ctrl-C to stop)\n`);
+      // Stopping a server is its normal end: close it and exit 0, with nothing to resume.
+      await nextStopSignal();
+      await viewer.close();
+    } finally {
+      project.db.close();
+    }
     return 0;
   },
 };

@@ -3,7 +3,7 @@
 export { getGemm, getGemmBackend, type Gemm, type GemmBackendName } from './gemm/index.js';
 export { GPT_4M, GPT_TINY, countParams, resolveGptConfig, type GptConfig } from './config.js';
 export { Gpt, LORA_TARGETS, type LoraConfig, type LoraTarget, type PackedBatch } from './gpt.js';
-export { Trainer, batchIndices, packBatch, type ForwardBackwardInfo, type Sequence } from './train.js';
+export { Trainer, batchIndices, packBatch, type ForwardBackwardInfo, type ForwardBackwardOptions, type Reduction, type Sequence } from './train.js';
 export { AdamW, DEFAULT_OPTIM, scheduledLr, type LrSchedule, type OptimParams, type OptimStepInfo } from './optim.js';
 export { DEFAULT_SAMPLE, generate, score, type Generation, type SampleOptions, type ScoreItem, type ScoreResult } from './sampler.js';
 export { Rng, type RngState } from './rng.js';

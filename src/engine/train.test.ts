@@ -142,6 +142,64 @@ test('gradient accumulation: two half batches match one full batch', () => {
   });
 });
 
+test("reduction 'sum': loss Σ w·nll, gradient = 'mean' gradient × Σw (1e-5), micro-batches summed", () => {
+  // Non-uniform weights, some zero, some above 1: the sum is not a rescaled count.
+  const seqs = data(3, 10, 5).map((s, b) => ({ tokens: s.tokens, weights: s.tokens.map((_, t) => (t === 0 ? 0 : ((t + b) % 4) * 0.75)) }));
+  const grads = (m: Gpt): Float32Array[] => m.namedParams().map(([, t]) => Float32Array.from(t.grad!));
+  const mMean = new Gpt(TINY, 8);
+  const mSum = new Gpt(TINY, 8);
+  const tMean = new Trainer(mMean, gemm);
+  const tSum = new Trainer(mSum, gemm);
+  const mean = tMean.forwardBackward(seqs);
+  const sum = tSum.forwardBackward(seqs, { reduction: 'sum' });
+  const packed = packBatch(seqs, TINY.contextLength);
+  const W = packed.weights.reduce((a, w) => a + w, 0);
+  assert.ok(W > 5, `Σw = ${W}`);
+  assert.ok(Math.abs(sum.loss - mean.loss * W) <= 1e-6 * sum.loss, `sum ${sum.loss} vs mean × Σw ${mean.loss * W}`);
+  // Per tensor: max |g_sum − Σw·g_mean| over max |Σw·g_mean| (float32 rounding differs inside backward).
+  const gm = grads(mMean);
+  let maxRel = 0;
+  grads(mSum).forEach((g, i) => {
+    let d = 0;
+    let scale = 0;
+    for (let j = 0; j < g.length; j++) {
+      const want = gm[i]![j]! * W;
+      d = Math.max(d, Math.abs(g[j]! - want));
+      scale = Math.max(scale, Math.abs(want));
+    }
+    maxRel = Math.max(maxRel, d / scale);
+  });
+  console.log(`sum vs mean × Σw: max gradient difference ${maxRel.toExponential(2)} of the tensor's largest value (tolerance 1e-5)`);
+  assert.ok(maxRel < 1e-5, `max relative difference ${maxRel}`);
+  assert.ok(gm.some((g) => g.some((v) => Math.abs(v) > 1e-4)), 'the gradient is not trivially zero');
+
+  // Two 'sum' micro-batches step exactly like one 'sum' batch of both (gradients add; no 1/k).
+  const one = new Gpt(TINY, 8);
+  const two = new Gpt(TINY, 8);
+  const tOne = new Trainer(one, gemm);
+  const tTwo = new Trainer(two, gemm);
+  tOne.forwardBackward(seqs, { reduction: 'sum' });
+  const g1 = tOne.optimStep({ lr: 1e-2, gradClip: null }).gradNorm;
+  tTwo.forwardBackward(seqs.slice(0, 1), { reduction: 'sum' });
+  tTwo.forwardBackward(seqs.slice(1), { reduction: 'sum' });
+  const g2 = tTwo.optimStep({ lr: 1e-2, gradClip: null }).gradNorm;
+  assert.ok(Math.abs(g1 - g2) <= 1e-5 * g1, `grad norms ${g1} vs ${g2}`);
+  const a = one.namedParams();
+  two.namedParams().forEach(([name, t], i) => {
+    for (let j = 0; j < t.size; j++) assert.ok(Math.abs(t.data[j]! - a[i]![1].data[j]!) < 1e-5, name);
+  });
+
+  // Mixing reductions within one step is refused before anything changes; zero weights are fine for 'sum'.
+  tTwo.forwardBackward(seqs, { reduction: 'sum' });
+  const before = grads(two);
+  assert.throws(() => tTwo.forwardBackward(seqs), (e: unknown) => e instanceof ConfigError && /'sum' batch/.test(e.message));
+  grads(two).forEach((g, i) => assert.deepEqual(g, before[i]));
+  tTwo.zeroGrad();
+  const zero = tTwo.forwardBackward([{ tokens: [1, 2, 3], weights: [0, 0, 0] }], { reduction: 'sum' });
+  assert.equal(zero.loss, 0);
+  assert.ok(grads(two).every((g) => g.every((v) => v === 0)));
+});
+
 test('non-finite gradients or loss throw NumericError naming the step', () => {
   const model = new Gpt(TINY, 1);
   const tr = new Trainer(model, gemm);

@@ -1,9 +1,11 @@
 // Training: the Trainer pairs a model with AdamW and one reusable tape. `forwardBackward` adds the
 // gradients of a batch (gradient accumulation: call it k times, then `optimStep` once, which averages
 // the k micro-batch gradients); `optimStep` applies AdamW and clears them.
+// Two reductions: 'mean' (Σ wᵢ·nllᵢ / Σ wᵢ, bctlab's own) and 'sum' (Σ wᵢ·nllᵢ, Tinker's cross_entropy,
+// whose micro-batches add up at optimStep instead of being averaged).
 // A readable end-to-end loop that uses this module is recipes/minimal-train.ts.
 // Shape legend: B batch, T time (longest sequence − 1).
-import { DataError, NumericError } from '../errors.js';
+import { ConfigError, DataError, NumericError } from '../errors.js';
 import type { Gemm } from './gemm/index.js';
 import { getGemm } from './gemm/index.js';
 import type { Gpt, PackedBatch } from './gpt.js';
@@ -19,8 +21,16 @@ export interface Sequence {
   weights?: readonly number[];
 }
 
+/** 'mean': loss Σ wᵢ·nllᵢ / Σ wᵢ, micro-batches averaged at optimStep. 'sum': loss Σ wᵢ·nllᵢ (gradient
+ *  scaled by wᵢ alone), micro-batches summed at optimStep: Tinker's cross_entropy. */
+export type Reduction = 'mean' | 'sum';
+
+export interface ForwardBackwardOptions {
+  reduction: Reduction; // default 'mean'
+}
+
 export interface ForwardBackwardInfo {
-  loss: number; // weighted mean NLL over the batch, nats per weighted token
+  loss: number; // 'mean': weighted mean NLL, nats per weighted token; 'sum': Σ wᵢ·nllᵢ in nats
   weightedTokens: number; // targets with positive weight
   tokens: number; // all targets in the batch (Σ (length − 1), padding excluded)
 }
@@ -59,6 +69,7 @@ export class Trainer {
   readonly optimizer = new AdamW();
   private readonly tape: Tape;
   private micro = 0; // forwardBackward calls since the last optimStep
+  private microReduction: Reduction = 'mean'; // reduction of those calls (one kind per step)
 
   constructor(readonly model: Gpt, gemm: Gemm = getGemm()) {
     this.tape = new Tape(gemm);
@@ -69,23 +80,37 @@ export class Trainer {
     return this.optimizer.step;
   }
 
-  /** Forward and backward on a batch; gradients add to those of earlier calls since the last step. */
-  forwardBackward(batch: readonly Sequence[]): ForwardBackwardInfo {
+  /** Forward and backward on a batch; gradients add to those of earlier calls since the last step.
+   *  With reduction 'sum' a batch without any positive weight is allowed (loss 0, no gradient). */
+  forwardBackward(batch: readonly Sequence[], options: Partial<ForwardBackwardOptions> = {}): ForwardBackwardInfo {
+    const reduction = options.reduction ?? 'mean';
+    if (this.micro > 0 && reduction !== this.microReduction) {
+      throw new ConfigError(`this step already accumulated ${this.micro} '${this.microReduction}' batch(es); ` +
+        `call optimStep (or zeroGrad) before a '${reduction}' batch`, 'reduction');
+    }
     const packed = packBatch(batch, this.model.config.contextLength);
     const tape = this.tape;
     tape.reset();
     tape.recording = true;
     let weighted = 0;
     for (let i = 0; i < packed.weights.length; i++) if (packed.weights[i]! > 0) weighted++;
-    if (weighted === 0) throw new DataError('no target in the batch has a positive loss weight', 'batch');
-    const { loss } = this.model.forward(tape, packed);
-    const value = loss.data[0]!;
+    if (weighted === 0 && reduction === 'mean') throw new DataError('no target in the batch has a positive loss weight', 'batch');
+    const { loss, nll, weightSum } = this.model.forward(tape, packed);
+    let value = loss.data[0]!;
+    if (reduction === 'sum') {
+      value = 0;
+      for (let i = 0; i < nll.length; i++) value += packed.weights[i]! * nll[i]!;
+    }
     const stepNo = this.step + 1;
     if (!Number.isFinite(value)) {
       throw new NumericError(`loss is ${value} at step ${stepNo}; lower the learning rate or check the data`, `step ${stepNo}`);
     }
-    tape.backward(loss);
+    // The fused loss op normalises by Σw; seeding its upstream gradient with Σw undoes that, so 'sum'
+    // shares the op (and the GPT's forward) with 'mean' instead of being a second code path.
+    if (reduction === 'sum') tape.backward(loss, Float32Array.of(weightSum));
+    else tape.backward(loss);
     this.micro++;
+    this.microReduction = reduction;
     return { loss: value, weightedTokens: weighted, tokens: batch.reduce((n, s) => n + s.tokens.length - 1, 0) };
   }
 
@@ -95,10 +120,11 @@ export class Trainer {
     this.micro = 0;
   }
 
-  /** AdamW step on the accumulated gradients (averaged over micro-batches); clears them. */
+  /** AdamW step on the accumulated gradients (averaged over 'mean' micro-batches, summed over 'sum'
+   *  ones); clears them. */
   optimStep(p: Partial<OptimParams> & { lr: number }): OptimStepInfo {
     const params = { ...DEFAULT_OPTIM, ...p };
-    const scale = this.micro > 0 ? 1 / this.micro : 1;
+    const scale = this.micro > 0 && this.microReduction === 'mean' ? 1 / this.micro : 1;
     const info = this.optimizer.update(this.model.trainableParams(), params, scale);
     this.micro = 0;
     return info;

@@ -1,9 +1,10 @@
 // What every stage gets: the record, the backend, the setting, the organism and the sweep config. Built
 // from a config in the main process, and rebuilt from the sweep row in a worker, by the same function.
-import { existsSync } from 'node:fs';
-import { basename, isAbsolute } from 'node:path';
+import { existsSync, readFileSync } from 'node:fs';
+import { basename, isAbsolute, join } from 'node:path';
 import { createBackend, isRemoteBackend, type Backend, type SamplingClient, type WeightsRef } from '../backends/index.js';
-import { CheckpointError, ConfigError } from '../errors.js';
+import { CHECKPOINT_FILES, resolveGptConfig, type GptConfig } from '../engine/index.js';
+import { BctError, CheckpointError, ConfigError } from '../errors.js';
 import { applyInduction, resolveSetting, trainingHash, type ModelOrganism, type Setting } from '../settings/index.js';
 import { resolveModelPath, type Prompt } from '../domain/index.js';
 import { artifactPath, contentHash, hashPath, type CheckpointRow, type Project } from '../store/index.js';
@@ -78,6 +79,31 @@ export function identityOf(o: ModelOrganism, remote = false): OrganismIdentity {
   };
 }
 
+/** The config.json of a local bctlab checkpoint folder, or null when the base is not one (a backend's
+ *  model name, another format). A config.json the engine cannot read is left for its loader to report. */
+export function localModelConfig(o: ModelOrganism): GptConfig | null {
+  const file = join(resolveModelPath(o.base), CHECKPOINT_FILES.config);
+  if (!existsSync(file)) return null;
+  try {
+    const parsed = JSON.parse(readFileSync(file, 'utf8')) as { format?: unknown; config?: Record<string, unknown> };
+    return parsed.format === 'bctlab-gpt' ? resolveGptConfig(parsed.config ?? {}, file) : null;
+  } catch (e) {
+    if (e instanceof SyntaxError || e instanceof BctError) return null;
+    throw e;
+  }
+}
+
+/** LoRA ranks above the model's width add parameters that cannot raise the update's rank (every adapted
+ *  projection has d_model on one side) and only cost memory: refused, naming the rank. */
+export function checkLoraRanks(config: SweepConfig, organism: ModelOrganism, model: GptConfig | null): void {
+  if (model === null) return;
+  config.loraRanks.forEach((rank, i) => {
+    if (rank > model.dModel) {
+      throw new ConfigError(`LoRA rank ${rank} exceeds the d_model ${model.dModel} of organism "${organism.id}" (${organism.base}); expected at most ${model.dModel}`, `loraRanks[${i}]`);
+    }
+  });
+}
+
 /** Builds a run context; nothing is written to the record here. */
 export function makeContext(project: Project, config: SweepConfig, progress: Progress, setting?: Setting): RunContext {
   const s = setting ?? resolveSetting(config.setting, 'setting');
@@ -88,6 +114,8 @@ export function makeContext(project: Project, config: SweepConfig, progress: Pro
     throw new ConfigError(`a remote backend serves models by name and cannot apply an adapter folder; serve the organism as its own model (e.g. bct serve --model NAME=DIR) and name it as organism.base`, 'organism.adapter');
   }
   const organismIdentity = identityOf(organism, remote);
+  const model = remote ? null : localModelConfig(organism);
+  checkLoraRanks(config, organism, model);
   const backend = createBackend(spec);
   let base: Promise<SamplingClient> | undefined;
   return {

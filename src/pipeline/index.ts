@@ -14,5 +14,5 @@ export {
 export { checkStage, formatCheck, DEFAULT_THRESHOLDS, type CheckResult, type CheckThresholds, type Criterion } from './check.js';
 export { identityOf, makeContext, organismOf, type RunContext } from './context.js';
 export { runSweep, runCell, type SweepOutcome } from './runner.js';
-export { createProgress, silentProgress, formatDuration, type Progress } from './progress.js';
+export { createProgress, silentProgress, formatDuration, stopOnRequest, type CellEnd, type Progress } from './progress.js';
 export { contextFromSweep } from './resume.js';

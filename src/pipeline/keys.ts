@@ -85,7 +85,7 @@ export function trainKey(ctx: RunContext, p: TrainPoint): string {
     batchSize: p.batchSize,
     steps: p.steps,
     lora: p.loraRank === 0 ? null : { rank: p.loraRank, alpha: c.loraAlpha },
-    optim: { betas: c.betas, eps: c.eps, weightDecay: c.weightDecay },
+    optim: { betas: c.betas, eps: c.eps, weightDecay: c.weightDecay, gradClip: c.gradClip },
     schedule: p.schedule,
     backend: backendIdentity(ctx),
   });

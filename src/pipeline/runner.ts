@@ -5,14 +5,14 @@
 import { isRemoteBackend, type SamplingClient } from '../backends/index.js';
 import type { Setting } from '../settings/index.js';
 import { ConfigError } from '../errors.js';
-import { acquireRunLock, beginSweep, collectGarbage, ensureCells, recordTiming, setCellStatus, setSweepStatus, type CellRow, type Project, type SweepRow } from '../store/index.js';
+import { acquireRunLock, beginSweep, collectGarbage, ensureCells, getCheck, getDataset, recordTiming, setCellStatus, setSweepStatus, type CellRow, type Project, type SweepRow } from '../store/index.js';
 import { capabilityStage } from './capability.js';
-import { checkStage, formatCheck, type CheckResult } from './check.js';
+import { checkStage, DEFAULT_THRESHOLDS, formatCheck, type CheckResult } from './check.js';
 import { checkpointRef, makeContext, type RunContext } from './context.js';
-import { graderKey } from './keys.js';
+import { checkKey, dataKey, graderKey } from './keys.js';
 import { dataStage, type Dataset } from './data.js';
 import { gradeStage } from './grade.js';
-import { manifest, planCells, sweepIdentity } from './plan.js';
+import { checkPlan, manifest, planCells, sweepIdentity } from './plan.js';
 import type { Progress } from './progress.js';
 import { sampleJobs } from './sample.js';
 import { sampleStage } from './sample.js';
@@ -29,11 +29,26 @@ export interface SweepOutcome {
   cells: CellRow[];
 }
 
-async function timed<T>(ctx: RunContext, where: { sweepId: number | null; cellId: number | null }, stage: string, run: () => Promise<T>, items: (r: T) => number): Promise<T> {
+/** One finished stage invocation: a `timings` row. `items` is the work it did itself (steps trained,
+ *  answers sampled, labels and metrics written, examples built, checks run), 0 when it found its output
+ *  in the record; so a resumed stage adds its wall time but never counts earlier work again, and a
+ *  sweep's SUM(items) and SUM(ms) per stage are what it cost. */
+interface Timing {
+  stage: string;
+  items: number;
+  ms: number;
+}
+
+async function measured<T>(stage: string, run: () => Promise<T>, items: (r: T) => number): Promise<{ result: T; timing: Timing }> {
   const t0 = performance.now();
-  const r = await run();
-  recordTiming(ctx.project.db, { ...where, stage, items: items(r), ms: performance.now() - t0 });
-  return r;
+  const result = await run();
+  return { result, timing: { stage, items: items(result), ms: performance.now() - t0 } };
+}
+
+async function timed<T>(ctx: RunContext, where: { sweepId: number; cellId: number }, stage: string, run: () => Promise<T>, items: (r: T) => number): Promise<T> {
+  const { result, timing } = await measured(stage, run, items);
+  recordTiming(ctx.project.db, { ...where, ...timing });
+  return result;
 }
 
 /** Runs (or resumes) a whole sweep, holding the project's run lock (one writer per project). */
@@ -49,16 +64,31 @@ export async function runSweep(project: Project, config: SweepConfig, progress: 
 async function runSweepLocked(project: Project, config: SweepConfig, progress: Progress, setting?: Setting): Promise<SweepOutcome> {
   const ctx = makeContext(project, config, progress, setting);
   let sweep: SweepRow | undefined;
+  // The check and data stages run before the sweep row exists; their rows are recorded under it once it
+  // does (under no sweep when the sweep is refused first).
+  const early: Timing[] = [];
+  const recordEarly = (sweepId: number | null): void => {
+    for (const t of early.splice(0)) recordTiming(project.db, { sweepId, cellId: null, ...t });
+  };
   try {
     let check: CheckResult | null = null;
     if (!config.skipCheck) {
-      check = await timed(ctx, { sweepId: null, cellId: null }, 'check', () => checkStage(ctx), () => 1);
+      const checkRecorded = getCheck(project.db, checkKey(ctx, DEFAULT_THRESHOLDS)) !== undefined;
+      const checked = await measured('check', () => checkStage(ctx, DEFAULT_THRESHOLDS), () => (checkRecorded ? 0 : 1));
+      early.push(checked.timing);
+      check = checked.result;
       for (const l of formatCheck(check)) progress.line(l);
       if (!check.passed && !config.force) {
         throw new ConfigError(`setting "${ctx.setting.id}" fails its pre-check on organism "${ctx.organism.id}" (see above); fix the setting or pass --force`, 'check');
       }
     }
-    const data = await timed(ctx, { sweepId: null, cellId: null }, 'data', () => dataStage(ctx), (d) => d.examples.length);
+    const dataRecorded = getDataset(project.db, dataKey(ctx)) !== undefined;
+    const built = await measured('data', () => dataStage(ctx), (d) => (dataRecorded ? 0 : d.examples.length));
+    early.push(built.timing);
+    const data = built.result;
+    // Bounds that need the data (batch size, steps from epochs) and the sweep's totals, before the sweep
+    // is recorded: a refused sweep leaves no row.
+    await checkPlan(ctx, data);
     const { key, name } = sweepIdentity(ctx);
     const g = ctx.setting.graders;
     sweep = beginSweep(project.db, {
@@ -73,6 +103,7 @@ async function runSweepLocked(project: Project, config: SweepConfig, progress: P
       graders: g,
       manifest: manifest(ctx, data),
     });
+    recordEarly(sweep.id);
     const cells = ensureCells(project.db, sweep.id, planCells(ctx, data));
     const garbage = collectGarbage(project);
     if (garbage > 0) progress.line(`removed ${garbage} unreferenced artifacts left by an interrupted run`);
@@ -95,6 +126,7 @@ async function runSweepLocked(project: Project, config: SweepConfig, progress: P
     return { sweep: { ...sweep, status: 'done' }, check, cells: ensureCells(project.db, sweep.id, []) };
   } catch (e) {
     if (sweep !== undefined) setSweepStatus(project.db, sweep.id, 'failed', (e as Error).message);
+    else recordEarly(null);
     throw e;
   } finally {
     await ctx.close();
@@ -115,8 +147,12 @@ export async function runCell(ctx: RunContext, sweepId: number, cell: CellRow, d
   setCellStatus(db, cell.id, 'running');
   ctx.progress.begin(cell.name, cellUnits(ctx, cell));
   try {
-    const checkpoints = await timed(ctx, where, 'train', () =>
-      trainStage(ctx, cell, data, { onStep: (step, loss) => ctx.progress.advance(cell.name, 1, `step ${step} loss ${loss.toFixed(3)}`) }), (c) => c.length);
+    let trained = 0;
+    const onStep = (step: number, loss: number): void => {
+      trained++;
+      ctx.progress.advance(cell.name, 1, `step ${step} loss ${loss.toFixed(3)}`);
+    };
+    const checkpoints = await timed(ctx, where, 'train', () => trainStage(ctx, cell, data, { onStep }), () => trained);
     const schedule = new Set((JSON.parse(cell.schedule_json) as { steps: number[] }).steps);
     for (const ck of checkpoints.filter((c) => schedule.has(c.step))) {
       let client: Promise<SamplingClient> | undefined;

@@ -2,10 +2,12 @@
 // (the default: on two cores OpenBLAS already uses both), and jobs > 1 runs each cell in a worker thread
 // that rebuilds its context from the record (worker.ts), because training is CPU-bound and one JS thread
 // cannot overlap it. For a remote backend every cell is in flight at once in this thread (runner.ts).
-// A failed cell does not stop the others; the first failure is rethrown at the end.
+// A failed cell does not stop the others; the first failure is rethrown at the end. An interruption
+// (InterruptedError from progress, see stopOnRequest) and a machine out of disk or memory do: no further
+// cell is started, because every one would stop or fail the same way.
 import { Worker } from 'node:worker_threads';
-import { BctError, type BctErrorCode } from '../errors.js';
-import type { CellRow, Project } from '../store/index.js';
+import { BctError, InterruptedError, systemErrorOf, type BctErrorCode } from '../errors.js';
+import { setCellStatus, type CellRow, type Project } from '../store/index.js';
 import type { Progress } from './progress.js';
 
 export interface WorkerRequest {
@@ -37,16 +39,23 @@ export async function runCells(
   sweepId: number,
 ): Promise<void> {
   const errors: unknown[] = [];
+  const stops = (e: unknown): boolean => e instanceof InterruptedError || systemErrorOf(e)?.input === false;
   const inWorker = lanes.workers && lanes.jobs > 1 && cells.length > 1;
   let next = 0;
   const lane = async (): Promise<void> => {
-    while (next < cells.length) {
+    while (next < cells.length && !errors.some(stops)) {
       const cell = cells[next++]!;
       try {
         if (inWorker) await runInWorker({ projectDir: project.dir, sweepId, cellId: cell.id }, progress);
         else await runOne(cell);
       } catch (e) {
         errors.push(e);
+        if (e instanceof InterruptedError && inWorker) {
+          // The worker was ended mid-cell (as a kill would end it; the record is consistent at any
+          // point): record the cell as runCell does in this thread.
+          setCellStatus(project.db, cell.id, 'failed', e.message);
+          progress.end(cell.name, `failed: ${e.message}`);
+        }
       }
     }
   };
@@ -59,8 +68,16 @@ function runInWorker(request: WorkerRequest, progress: Progress): Promise<void> 
     const worker = new Worker(new URL('./worker.js', import.meta.url), { workerData: request });
     let settled = false;
     worker.on('message', (m: WorkerMessage) => {
-      if (m.type === 'progress') (progress[m.method] as (...a: unknown[]) => void)(...m.args);
-      else if (m.type === 'done') {
+      if (settled) return;
+      if (m.type === 'progress') {
+        try {
+          (progress[m.method] as (...a: unknown[]) => void)(...m.args);
+        } catch (e) {
+          // A stop request (progress throws InterruptedError): end the worker, then report.
+          settled = true;
+          void worker.terminate().finally(() => reject(e));
+        }
+      } else if (m.type === 'done') {
         settled = true;
         resolvePromise();
       } else {

@@ -38,3 +38,29 @@ test('the schema fills defaults, refuses unknown keys and names the field', () =
   assert.equal(sweepConfigSchema.safeParse({ setting: 'x', lr: [1] }).success, false);
   assert.equal(sweepConfigSchema.safeParse({ setting: 'x', steps: [1], epochs: [1] }).success, false);
 });
+
+test('every numeric field has a hard cap, and the error names the allowed range and the value', () => {
+  const issue = (fields: Record<string, unknown>): string => {
+    const r = sweepConfigSchema.safeParse({ setting: 'x', ...fields });
+    assert.equal(r.success, false, JSON.stringify(fields));
+    const i = r.error!.issues[0]!;
+    return `${i.path.join('.')}: ${i.message}`;
+  };
+  assert.equal(issue({ steps: [1e12] }), 'steps.0: expected an integer in [1, 1000000], got 1000000000000');
+  assert.equal(issue({ samplesPerPrompt: 1e9 }), 'samplesPerPrompt: expected an integer in [1, 1000], got 1000000000');
+  assert.equal(issue({ loraRanks: [0, 100000] }), 'loraRanks.1: expected an integer in [0, 4096], got 100000');
+  assert.equal(issue({ batchSizes: [1e8] }), 'batchSizes.0: expected an integer in [1, 4096], got 100000000');
+  assert.equal(issue({ epochs: [1e4] }), 'epochs.0: expected a number in (0, 1000], got 10000');
+  assert.equal(issue({ checkpointCount: 5000 }), 'checkpointCount: expected an integer in [1, 1000], got 5000');
+  assert.equal(issue({ maxTokens: 1e6 }), 'maxTokens: expected an integer in [1, 32768], got 1000000');
+  assert.equal(issue({ trainPromptsPerCheckpoint: 1e7 }), 'trainPromptsPerCheckpoint: expected an integer in [0, 100000], got 10000000');
+  assert.equal(issue({ seeds: [2 ** 31] }), 'seeds.0: expected an integer in [0, 2147483647], got 2147483648');
+  assert.equal(issue({ lrs: [10] }), 'lrs.0: expected a number in (0, 1], got 10');
+  assert.equal(issue({ betas: [0.9, 1] }), 'betas.1: expected a number in [0, 1), got 1');
+  assert.equal(issue({ jobs: 1000 }), 'jobs: expected an integer in [1, 64], got 1000');
+  assert.equal(issue({ temperature: -1 }), 'temperature: expected a number in [0, 10], got -1');
+  assert.equal(issue({ seeds: Array.from({ length: 65 }, (_, i) => i) }), 'seeds: expected at most 64 values, got 65');
+  assert.equal(issue({ lrs: Array(64).fill(1e-3), seeds: Array.from({ length: 64 }, (_, i) => i), batchSizes: [1, 2] }), ': the grid has 8192 cells (lrs 64 × seeds 64 × batchSizes 2 × steps 1 × loraRanks 1); expected at most 4096');
+  // The bounds of the reference sweeps hold with room to spare.
+  assert.equal(sweepConfigSchema.safeParse({ setting: 'x', lrs: [1e-4, 3e-4, 1e-3, 3e-3, 1e-2], seeds: [0, 1, 2], batchSizes: [16], steps: [128], loraRanks: [0, 8], checkpointCount: 6 }).success, true);
+});

@@ -1,7 +1,7 @@
 // The sweep spec: one typed config for `bct run` (from a YAML/JSON file and/or CLI flags, validated by
 // one schema), and the pure functions that turn it into cells: grid(axes), runName(point), schedule().
 import { z } from 'zod';
-import { organismSchema } from '../settings/index.js';
+import { boundedNumber as bounded, boundedText as text, organismSchema } from '../settings/index.js';
 import type { ModelOrganism } from '../settings/index.js';
 
 /** Everything `bct run` needs. Field order is the order of `--help`. */
@@ -19,11 +19,13 @@ export interface SweepConfig {
   steps?: number[]; // optimizer steps per cell (give steps or epochs); default [100]
   epochs?: number[]; // passes over the training examples (instead of steps)
   loraRanks: number[]; // LoRA ranks; 0 = full fine-tune; default [0]
-  // ── optimizer
+  // ── optimizer (Adam with decoupled weight decay, constant LR; docs/training.md)
   loraAlpha: number; // LoRA alpha (scale = alpha / rank); default 16
-  betas: [number, number]; // AdamW betas; default [0.9, 0.999]
-  eps: number; // AdamW epsilon; default 1e-8
-  weightDecay: number; // decoupled weight decay; default 0
+  optimizer: OptimizerPreset; // where the four fields below default from; default `research`
+  betas: [number, number]; // Adam betas; default from the preset
+  eps: number; // Adam epsilon; default from the preset
+  weightDecay: number; // decoupled weight decay; default from the preset
+  gradClip: number; // max global gradient L2 norm, larger gradients scaled down to it; 0 = off; default from the preset
   // ── checkpoints (step 0 and the last step are always included)
   checkpointEvery?: number; // a checkpoint every k steps
   checkpointCount?: number; // or n log-spaced checkpoints; default 4
@@ -36,7 +38,7 @@ export interface SweepConfig {
   sampleSeed: number; // base seed of sampling; default 0
   // ── execution
   jobs: number; // cells trained at once (worker threads); default 1 (OpenBLAS already uses 2 threads)
-  force: boolean; // run even if the pre-check fails; default false
+  force: boolean; // run even if the pre-check fails or the sweep's totals pass plan.ts TOTAL_LIMITS; default false
   skipCheck: boolean; // skip the pre-check entirely; default false
 }
 
@@ -73,36 +75,83 @@ export function backendSpecOf(b: BackendConfig): { name: string; args: Record<st
   return { name, args: Object.fromEntries(Object.entries(args).filter(([, v]) => v !== undefined)) as Record<string, string | number> };
 }
 
-const positive = z.number().positive();
-const posInt = z.number().int().positive();
-const nonEmpty = <T extends z.ZodType>(t: T) => z.array(t).min(1);
+/** Hard bounds of the numeric fields, inclusive. Each is far above any sweep that makes sense and low
+ *  enough that no single value can exhaust memory or run for ever; what values add up to together
+ *  (tokens, answers, hours) is bounded when the sweep is planned (plan.ts `checkTotals`). */
+export const SWEEP_LIMITS = {
+  axisValues: 64, // values per grid axis (lrs, seeds, batchSizes, steps, epochs, loraRanks)
+  cells: 4096, // grid points of one sweep
+  lr: 1, // learning rates in (0, 1]
+  seed: 2 ** 31 - 1, // training and sampling seeds in [0, 2^31 - 1] (the engine's RNG seeds are 31-bit)
+  batchSize: 4096, // examples per step; also at most the number of training examples (plan.ts)
+  steps: 1_000_000, // optimizer steps per cell, given or computed from epochs
+  epochs: 1000,
+  loraRank: 4096, // also at most the model's d_model (context.ts `checkLoraRanks`)
+  loraAlpha: 10_000,
+  eps: 1,
+  weightDecay: 10,
+  gradClip: 1e6,
+  checkpointCount: 1000,
+  checkpointsPerCell: 1000, // checkpoints of a cell after step 0 (each stores weights), plan.ts
+  samplesPerPrompt: 1000,
+  trainPromptsPerCheckpoint: 100_000,
+  temperature: 10,
+  maxTokens: 32_768,
+  jobs: 64,
+  nameChars: 128,
+  pathChars: 4096, // `setting` and `base`
+} as const;
+
+/** A grid axis: 1 to SWEEP_LIMITS.axisValues values. */
+const axis = <T extends z.ZodType>(t: T) =>
+  z
+    .array(t)
+    .min(1, { error: 'expected at least one value' })
+    .max(SWEEP_LIMITS.axisValues, { error: (issue) => `expected at most ${SWEEP_LIMITS.axisValues} values, got ${(issue.input as unknown[]).length}` });
+
+const L = SWEEP_LIMITS;
+const beta = bounded(0, 1, { below: true });
+
+/** Named optimizer defaults; a sweep's own betas / eps / weightDecay / gradClip override its preset.
+ *  - `research`: the protocol of the research bctlab reproduces, which is Tinker's `AdamParams` defaults:
+ *    betas 0.9 / 0.95, eps 1e-12, no weight decay, no gradient clipping.
+ *  - `bctlab-0.1`: what bctlab 0.1 used without saying so (betas 0.9 / 0.999, eps 1e-8, clipping at global
+ *    norm 1), for sweeps that must reproduce numbers recorded with it (the shipped sweeps/ files name it). */
+export const OPTIMIZER_PRESETS = {
+  research: { betas: [0.9, 0.95], eps: 1e-12, weightDecay: 0, gradClip: 0 },
+  'bctlab-0.1': { betas: [0.9, 0.999], eps: 1e-8, weightDecay: 0, gradClip: 1 },
+} as const satisfies Record<string, { betas: readonly [number, number]; eps: number; weightDecay: number; gradClip: number }>;
+
+export type OptimizerPreset = keyof typeof OPTIMIZER_PRESETS;
 
 export const sweepConfigSchema = z
   .object({
-    name: z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._-]*$/, 'expected letters, digits, dot, dash or underscore').optional(),
-    setting: z.string().min(1),
+    name: text(L.nameChars).regex(/^[A-Za-z0-9][A-Za-z0-9._-]*$/, 'expected letters, digits, dot, dash or underscore').optional(),
+    setting: text(L.pathChars),
     organism: organismSchema.optional(),
-    base: z.string().min(1).optional(),
+    base: text(L.pathChars).optional(),
     backend: backendConfigSchema.default('embedded'),
-    lrs: nonEmpty(positive).default([1e-4, 1e-3]),
-    seeds: nonEmpty(z.number().int().nonnegative()).default([0]),
-    batchSizes: nonEmpty(posInt).default([8]),
-    steps: nonEmpty(posInt).optional(),
-    epochs: nonEmpty(positive).optional(),
-    loraRanks: nonEmpty(z.number().int().nonnegative()).default([0]),
-    loraAlpha: positive.default(16),
-    betas: z.tuple([z.number().min(0).lt(1), z.number().min(0).lt(1)]).default([0.9, 0.999]),
-    eps: positive.default(1e-8),
-    weightDecay: z.number().nonnegative().default(0),
-    checkpointEvery: posInt.optional(),
-    checkpointCount: posInt.optional(),
-    samplesPerPrompt: posInt.default(1),
-    trainPromptsPerCheckpoint: z.number().int().nonnegative().default(16),
-    temperature: z.number().nonnegative().default(0.7),
-    topP: z.number().gt(0).max(1).default(1),
-    maxTokens: posInt.default(32),
-    sampleSeed: z.number().int().nonnegative().default(0),
-    jobs: posInt.default(1),
+    lrs: axis(bounded(0, L.lr, { above: true })).default([1e-4, 1e-3]),
+    seeds: axis(bounded(0, L.seed, { int: true })).default([0]),
+    batchSizes: axis(bounded(1, L.batchSize, { int: true })).default([8]),
+    steps: axis(bounded(1, L.steps, { int: true })).optional(),
+    epochs: axis(bounded(0, L.epochs, { above: true })).optional(),
+    loraRanks: axis(bounded(0, L.loraRank, { int: true })).default([0]),
+    loraAlpha: bounded(0, L.loraAlpha, { above: true }).default(16),
+    optimizer: z.enum(Object.keys(OPTIMIZER_PRESETS) as [OptimizerPreset, ...OptimizerPreset[]]).default('research'),
+    betas: z.tuple([beta, beta]).optional(),
+    eps: bounded(0, L.eps, { above: true }).optional(),
+    weightDecay: bounded(0, L.weightDecay).optional(),
+    gradClip: bounded(0, L.gradClip).optional(),
+    checkpointEvery: bounded(1, L.steps, { int: true }).optional(),
+    checkpointCount: bounded(1, L.checkpointCount, { int: true }).optional(),
+    samplesPerPrompt: bounded(1, L.samplesPerPrompt, { int: true }).default(1),
+    trainPromptsPerCheckpoint: bounded(0, L.trainPromptsPerCheckpoint, { int: true }).default(16),
+    temperature: bounded(0, L.temperature).default(0.7),
+    topP: bounded(0, 1, { above: true }).default(1),
+    maxTokens: bounded(1, L.maxTokens, { int: true }).default(32),
+    sampleSeed: bounded(0, L.seed, { int: true }).default(0),
+    jobs: bounded(1, L.jobs, { int: true }).default(1),
     force: z.boolean().default(false),
     skipCheck: z.boolean().default(false),
   })
@@ -111,6 +160,18 @@ export const sweepConfigSchema = z
   .refine((c) => !(c.checkpointEvery !== undefined && c.checkpointCount !== undefined), {
     message: 'give checkpointEvery or checkpointCount, not both',
     path: ['checkpointCount'],
+  })
+  .superRefine((c, ctx) => {
+    const axes: [string, number][] = [['lrs', c.lrs.length], ['seeds', c.seeds.length], ['batchSizes', c.batchSizes.length], [c.epochs !== undefined ? 'epochs' : 'steps', (c.epochs ?? c.steps ?? [0]).length], ['loraRanks', c.loraRanks.length]];
+    const cells = axes.reduce((n, [, k]) => n * k, 1);
+    if (cells > L.cells) {
+      ctx.addIssue({ code: 'custom', path: [], message: `the grid has ${cells} cells (${axes.map(([f, k]) => `${f} ${k}`).join(' × ')}); expected at most ${L.cells}` });
+    }
+  })
+  // Every optimizer field is resolved here, once, so the recorded spec names each value a sweep used.
+  .transform((c) => {
+    const preset = OPTIMIZER_PRESETS[c.optimizer];
+    return { ...c, betas: c.betas ?? ([...preset.betas] as [number, number]), eps: c.eps ?? preset.eps, weightDecay: c.weightDecay ?? preset.weightDecay, gradClip: c.gradClip ?? preset.gradClip };
   }) satisfies z.ZodType<SweepConfig, unknown>;
 
 /** One point of the grid: one cell. */

@@ -69,7 +69,7 @@ async function runSteps(
   hooks: TrainHooks,
 ): Promise<void> {
   const db = ctx.project.db;
-  const { betas, eps, weightDecay } = ctx.config;
+  const { betas, eps, weightDecay, gradClip } = ctx.config;
   const datums: Datum[] = data.examples.map((e) => client.renderer.renderSupervised(e.messages, e.completion));
   const last = schedule[schedule.length - 1]!;
   const pending = new Set(schedule.filter((s) => s > start));
@@ -81,7 +81,7 @@ async function runSteps(
     const batch = batchIndices(datums.length, cell.batch_size, step - 1, cell.seed).map((i) => datums[i]!);
     // Both calls are issued before either is awaited: a remote backend then sends them back to back (one
     // round trip per step); the embedded one computes each as it is called, in this order.
-    const [fb, os] = await Promise.all([client.forwardBackward(batch), client.optimStep({ lr: cell.lr, betas, eps, weightDecay })]);
+    const [fb, os] = await Promise.all([client.forwardBackward(batch), client.optimStep({ lr: cell.lr, betas, eps, weightDecay, gradClip })]);
     if (!Number.isFinite(fb.loss)) throw new NumericError(`training loss is ${fb.loss}; lower the learning rate (${cell.lr})`, `${cell.name} step ${step}`);
     log.push({ step, loss: fb.loss, gradNorm: os.gradNorm, tokens: fb.tokens, latencyMs: performance.now() - t0 });
     hooks.onStep?.(step, fb.loss);

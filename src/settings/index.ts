@@ -20,7 +20,20 @@ export function resolveSetting(arg: string, where = 'setting'): Setting {
 }
 
 export { defineSetting, type BuiltinSetting } from './registry.js';
-export { loadSettingFile, organismSchema, inductionSchema, parseConfigFile, issuePath, settingFileSchema } from './schema.js';
+export {
+  boundedNumber,
+  boundedText,
+  inductionSchema,
+  issuePath,
+  loadSettingFile,
+  MAX_CAPABILITY_EVALS,
+  MAX_INPUT_FILE_BYTES,
+  MAX_JSONL_PROMPTS,
+  organismSchema,
+  parseConfigFile,
+  readInputFile,
+  settingFileSchema,
+} from './schema.js';
 export { settingHash, trainingHash } from './hash.js';
 export { applyInduction } from './organism.js';
 export type {

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { test } from 'node:test';
 import { tempDir } from '../../test/temp-dir.js';
 import { ConfigError, DataError } from '../errors.js';
-import { applyInduction, loadSettingFile, resolveSetting } from './index.js';
+import { applyInduction, loadSettingFile, MAX_CAPABILITY_EVALS, MAX_INPUT_FILE_BYTES, MAX_JSONL_PROMPTS, resolveSetting } from './index.js';
 
 const FIXTURE = 'test/fixtures/tiny-setting';
 
@@ -71,4 +71,34 @@ test('a JSON setting file loads like the YAML one', async () => {
   assert.equal(loadSettingFile(jsonPath).hash, loadSettingFile(yamlPath).hash);
   writeFileSync(jsonPath, '{"id": "x",');
   assert.throws(() => loadSettingFile(jsonPath), /setting\.json: not valid JSON/);
+});
+
+test('setting and JSONL files over 16 MiB are refused by size before they are read; JSONL line counts are bounded', async () => {
+  const { readFileSync, truncateSync } = await import('node:fs');
+  const good = readFileSync(join(FIXTURE, 'setting.yaml'), 'utf8');
+  // Sparse 50 MB files: stat reports the size without 50 MB being written (or, if refused first, read).
+  const bigSetting = fixtureCopy(good);
+  truncateSync(bigSetting, 50 * 2 ** 20);
+  assert.throws(() => loadSettingFile(bigSetting), (e: unknown) => e instanceof ConfigError && e.where === bigSetting && /file is 50\.0 MiB \(52428800 bytes\); expected at most 16\.0 MiB/.test(e.message));
+  const bigPrompts = fixtureCopy(good);
+  truncateSync(join(bigPrompts, '..', 'eval.jsonl'), 50 * 2 ** 20);
+  assert.throws(() => loadSettingFile(bigPrompts), (e: unknown) => e instanceof DataError && /eval\.jsonl: file is 50\.0 MiB/.test(e.message));
+  const manyLines = fixtureCopy(good);
+  writeFileSync(join(manyLines, '..', 'eval.jsonl'), Array.from({ length: MAX_JSONL_PROMPTS + 1 }, (_, i) => `{"id":"e${i}","user":"x"}`).join('\n'));
+  assert.throws(() => loadSettingFile(manyLines), /eval\.jsonl: 100001 prompt lines; expected at most 100000 \(named by evalPrompts\.file\)/);
+  assert.equal(MAX_INPUT_FILE_BYTES, 16 * 2 ** 20);
+});
+
+test('numeric and length fields of a setting file are bounded, naming the field and the range', async () => {
+  const { readFileSync } = await import('node:fs');
+  const good = readFileSync(join(FIXTURE, 'setting.yaml'), 'utf8');
+  const attempts = fixtureCopy(good.replace('targets: { kind: reference }', 'targets: { kind: on-policy, attempts: 1000000 }'));
+  assert.throws(() => loadSettingFile(attempts), /setting\.yaml: targets\.attempts: expected an integer in \[1, 100\], got 1000000/);
+  const hot = fixtureCopy(good.replace('targets: { kind: reference }', 'targets: { kind: on-policy, temperature: 50 }'));
+  assert.throws(() => loadSettingFile(hot), /targets\.temperature: expected a number in \[0, 10\], got 50/);
+  const evals = Array.from({ length: MAX_CAPABILITY_EVALS + 1 }, (_, i) => `  - { kind: nll, name: h${i}, file: nll.jsonl }`).join('\n');
+  const tooMany = fixtureCopy(good.replace(/capabilityEvals:[\s\S]*$/, `capabilityEvals:\n${evals}\n`));
+  assert.throws(() => loadSettingFile(tooMany), /capabilityEvals: expected at most 64 capability evaluations, got 65/);
+  const longId = fixtureCopy(good.replace('id: tiny-flag', `id: ${'a'.repeat(200)}`));
+  assert.throws(() => loadSettingFile(longId), /id: expected at most 128 characters, got 200/);
 });

@@ -8,15 +8,71 @@
 //                                        // behaviour's answer, used by the pre-check)
 // or the shorthand {"id": "p1", "system": "...", "user": "..."}.
 // NLL JSONL line: a prompt line plus "completion": "...".
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync, statSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
-import { ConfigError, DataError } from '../errors.js';
+import { ConfigError, DataError, formatBytes } from '../errors.js';
 import { GRADER_NAMES, parseGraderArgs, type GraderSpec } from '../graders/index.js';
 import type { CapabilityEval, ModelOrganism, Setting } from './types.js';
 import type { ChatMessage, Json, Prompt } from '../domain/index.js';
 import { settingHash } from './hash.js';
+
+/** Setting, sweep and JSONL prompt files larger than this are refused before they are read: parsing
+ *  holds the whole text, and every object made from it, in memory at once. */
+export const MAX_INPUT_FILE_BYTES = 16 * 1024 * 1024;
+/** Prompt lines of one JSONL file at most (each becomes a prompt sampled at every checkpoint). */
+export const MAX_JSONL_PROMPTS = 100_000;
+/** Capability evaluations of one setting at most. */
+export const MAX_CAPABILITY_EVALS = 64;
+/** Characters of an id, a path or a name given in a setting file. */
+const MAX_NAME_CHARS = 4096;
+/** Characters of a prose field (description, behaviours). */
+const MAX_PROSE_CHARS = 100_000;
+
+/** The text of an input file, its size checked with stat before anything is read; a ConfigError
+ *  (kind `config`: setting and sweep files) or DataError (`data`: JSONL) naming the file otherwise.
+ *  `unreadable` is the message when the file cannot be read at all. */
+export function readInputFile(path: string, kind: 'config' | 'data', unreadable: string): string {
+  const fail = (message: string, cause?: unknown): Error => {
+    const options = cause === undefined ? undefined : { cause };
+    return kind === 'config' ? new ConfigError(message, path, options) : new DataError(message, path, options);
+  };
+  let size: number;
+  try {
+    const st = statSync(path);
+    if (!st.isFile()) throw fail(`${unreadable} (found a folder or device, not a file)`);
+    size = st.size;
+  } catch (e) {
+    if (e instanceof ConfigError || e instanceof DataError) throw e;
+    throw fail(unreadable, e);
+  }
+  if (size > MAX_INPUT_FILE_BYTES) throw fail(`file is ${formatBytes(size)} (${size} bytes); expected at most ${formatBytes(MAX_INPUT_FILE_BYTES)}`);
+  try {
+    return readFileSync(path, 'utf8');
+  } catch (e) {
+    throw fail(unreadable, e);
+  }
+}
+
+const shown = (v: unknown): string => (typeof v === 'number' ? String(v) : (JSON.stringify(v) ?? String(v)));
+
+/** A number in [min, max] (min excluded when `above`, max when `below`; an integer when `int`) whose
+ *  range errors name the allowed range and the value given (a value of another type keeps zod's
+ *  `expected number, received …`). */
+export function boundedNumber(min: number, max: number, opts: { int?: boolean; above?: boolean; below?: boolean } = {}): z.ZodNumber {
+  const range = `${opts.int === true ? 'an integer' : 'a number'} in ${opts.above === true ? '(' : '['}${min}, ${max}${opts.below === true ? ')' : ']'}`;
+  const error = (issue: { input?: unknown }): string => `expected ${range}, got ${shown(issue.input)}`;
+  let n = z.number();
+  if (opts.int === true) n = n.int({ error });
+  n = opts.above === true ? n.gt(min, { error }) : n.min(min, { error });
+  return opts.below === true ? n.lt(max, { error }) : n.max(max, { error });
+}
+
+/** A non-empty string of at most `max` characters. */
+export function boundedText(max: number): z.ZodString {
+  return z.string().min(1).max(max, { error: (issue) => `expected at most ${max} characters, got ${String(issue.input).length}` });
+}
 
 const jsonSchema: z.ZodType<Json> = z.lazy(() =>
   z.union([z.null(), z.boolean(), z.number(), z.string(), z.array(jsonSchema), z.record(z.string(), jsonSchema)]),
@@ -26,40 +82,42 @@ const graderSpecSchema = z
   .object({ name: z.string().refine((n) => GRADER_NAMES.includes(n as never), { message: `expected one of ${GRADER_NAMES.join(', ')}` }), args: jsonSchema.default({}) })
   .strict();
 
-const fileRef = z.object({ file: z.string().min(1) }).strict();
+const fileRef = z.object({ file: boundedText(MAX_NAME_CHARS) }).strict();
 
 export const inductionSchema = z.discriminatedUnion('kind', [
   z.object({ kind: z.literal('none') }).strict(),
-  z.object({ kind: z.literal('system-prompt'), system: z.string().min(1) }).strict(),
-  z.object({ kind: z.literal('template'), user: z.string().includes('{{prompt}}') }).strict(),
-  z.object({ kind: z.literal('weights'), note: z.string() }).strict(),
+  z.object({ kind: z.literal('system-prompt'), system: boundedText(MAX_PROSE_CHARS) }).strict(),
+  z.object({ kind: z.literal('template'), user: boundedText(MAX_PROSE_CHARS).includes('{{prompt}}') }).strict(),
+  z.object({ kind: z.literal('weights'), note: z.string().max(MAX_PROSE_CHARS) }).strict(),
 ]);
 
 export const organismSchema = z
-  .object({ id: z.string().min(1), base: z.string().min(1), adapter: z.string().min(1).optional(), induction: inductionSchema })
+  .object({ id: boundedText(MAX_NAME_CHARS), base: boundedText(MAX_NAME_CHARS), adapter: boundedText(MAX_NAME_CHARS).optional(), induction: inductionSchema })
   .strict();
 
 export const settingFileSchema = z
   .object({
-    id: z.string().regex(/^[a-z0-9][a-z0-9-]*$/, 'expected a kebab-case id'),
-    version: z.union([z.string().min(1), z.number()]).transform(String),
-    description: z.string().default(''),
+    id: boundedText(128).regex(/^[a-z0-9][a-z0-9-]*$/, 'expected a kebab-case id'),
+    version: z.union([boundedText(128), z.number()]).transform(String),
+    description: z.string().max(MAX_PROSE_CHARS).default(''),
     trainPrompts: fileRef,
     evalPrompts: fileRef,
-    initialBehaviour: z.string().min(1),
-    alternateBehaviour: z.string().min(1),
+    initialBehaviour: boundedText(MAX_PROSE_CHARS),
+    alternateBehaviour: boundedText(MAX_PROSE_CHARS),
     graders: z.object({ eval: graderSpecSchema, train: graderSpecSchema }).strict(),
     targets: z.discriminatedUnion('kind', [
       z.object({ kind: z.literal('reference') }).strict(),
-      z.object({ kind: z.literal('on-policy'), attempts: z.number().int().positive().default(4), temperature: z.number().min(0).default(0.7) }).strict(),
+      // Each attempt samples every train prompt still without a target once.
+      z.object({ kind: z.literal('on-policy'), attempts: boundedNumber(1, 100, { int: true }).default(4), temperature: boundedNumber(0, 10).default(0.7) }).strict(),
     ]),
     capabilityEvals: z
       .array(
         z.discriminatedUnion('kind', [
-          z.object({ kind: z.literal('accuracy'), name: z.string().min(1), file: z.string().min(1), grader: graderSpecSchema }).strict(),
-          z.object({ kind: z.literal('nll'), name: z.string().min(1), file: z.string().min(1) }).strict(),
+          z.object({ kind: z.literal('accuracy'), name: boundedText(128), file: boundedText(MAX_NAME_CHARS), grader: graderSpecSchema }).strict(),
+          z.object({ kind: z.literal('nll'), name: boundedText(128), file: boundedText(MAX_NAME_CHARS) }).strict(),
         ]),
       )
+      .max(MAX_CAPABILITY_EVALS, { error: (issue) => `expected at most ${MAX_CAPABILITY_EVALS} capability evaluations, got ${(issue.input as unknown[]).length}` })
       .default([]),
     organism: organismSchema.optional(),
   })
@@ -74,12 +132,7 @@ export function issuePath(path: readonly PropertyKey[]): string {
 
 /** Parses YAML or JSON text (by extension) and validates it with `schema`; errors name file and field. */
 export function parseConfigFile<T>(path: string, schema: z.ZodType<T>): T {
-  let text: string;
-  try {
-    text = readFileSync(path, 'utf8');
-  } catch {
-    throw new ConfigError(`cannot read file; expected a YAML or JSON file`, path);
-  }
+  const text = readInputFile(path, 'config', 'cannot read file; expected a YAML or JSON file');
   let raw: unknown;
   try {
     raw = path.endsWith('.json') ? JSON.parse(text) : parseYaml(text);
@@ -112,15 +165,12 @@ const promptLineSchema = z
 type PromptLine = z.infer<typeof promptLineSchema>;
 
 function readJsonl(file: string, field: string): PromptLine[] {
-  let text: string;
-  try {
-    text = readFileSync(file, 'utf8');
-  } catch {
-    throw new DataError(`cannot read the JSONL file named by ${field}`, file);
-  }
+  const lines = readInputFile(file, 'data', `cannot read the JSONL file named by ${field}`).split('\n');
+  const prompts = lines.filter((l) => l.trim() !== '').length;
+  if (prompts > MAX_JSONL_PROMPTS) throw new DataError(`${prompts} prompt lines; expected at most ${MAX_JSONL_PROMPTS} (named by ${field})`, file);
   const out: PromptLine[] = [];
   const ids = new Set<string>();
-  text.split('\n').forEach((line, i) => {
+  lines.forEach((line, i) => {
     if (line.trim() === '') return;
     let raw: unknown;
     try {

@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { test } from 'node:test';
 import { tempDir } from '../../test/temp-dir.js';
 import { StoreError } from '../errors.js';
-import { acquireRunLock, LOCK_FILE, openProject } from './index.js';
+import { acquireRunLock, LOCK_FILE, openProject, readRunLock } from './index.js';
 
 const holder = (pid: number, host = hostname()): string => JSON.stringify({ pid, host, started: '2026-01-01T00:00:00.000Z', command: 'bct run other.yaml' });
 
@@ -47,5 +47,22 @@ test('a lock from another host is never taken over (its process cannot be checke
   const p = openProject(join(tempDir('bct-lock-'), 'proj'), { create: true });
   writeFileSync(join(p.dir, LOCK_FILE), holder(1, 'some-other-host'));
   assert.throws(() => acquireRunLock(p), /pid 1 on host some-other-host .*delete .*run\.lock/);
+  p.db.close();
+});
+
+test('readRunLock names the holder and whether it still runs (unknown on another host)', () => {
+  const p = openProject(join(tempDir('bct-lock-'), 'proj'), { create: true });
+  const path = join(p.dir, LOCK_FILE);
+  assert.equal(readRunLock(p.dir), null, 'no lock');
+  const release = acquireRunLock(p);
+  assert.deepEqual({ pid: readRunLock(p.dir)?.holder.pid, alive: readRunLock(p.dir)?.alive }, { pid: process.pid, alive: true });
+  release();
+  const dead = spawnSync('true').pid!;
+  writeFileSync(path, holder(dead));
+  assert.deepEqual({ pid: readRunLock(p.dir)?.holder.pid, alive: readRunLock(p.dir)?.alive }, { pid: dead, alive: false }, 'a killed run leaves its lock behind');
+  writeFileSync(path, holder(1, 'some-other-host'));
+  assert.equal(readRunLock(p.dir)?.alive, undefined);
+  writeFileSync(path, '{');
+  assert.equal(readRunLock(p.dir), null, 'an unreadable lock names nobody');
   p.db.close();
 });

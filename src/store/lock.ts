@@ -9,7 +9,7 @@ import { linkSync, readFileSync, unlinkSync, writeFileSync } from 'node:fs';
 import { StoreError } from '../errors.js';
 import type { Project } from './db.js';
 
-interface LockHolder {
+export interface LockHolder {
   pid: number;
   host: string;
   started: string; // ISO time
@@ -34,6 +34,15 @@ function alive(pid: number): boolean {
   } catch (e) {
     return (e as NodeJS.ErrnoException).code === 'EPERM'; // exists, owned by someone else
   }
+}
+
+/** Who holds the run lock of the project in `dir`, or null when nobody does. `alive` is whether that
+ *  process still runs; undefined for a holder on another host, whose process cannot be checked from here.
+ *  A lock whose holder is dead was left by a killed run (the next run takes it over). */
+export function readRunLock(dir: string): { holder: LockHolder; alive: boolean | undefined } | null {
+  const holder = readHolder(join(dir, LOCK_FILE));
+  if (holder === null) return null;
+  return { holder, alive: holder.host === hostname() ? alive(holder.pid) : undefined };
 }
 
 /** Takes the project's run lock or throws a StoreError naming its holder. Returns the release function

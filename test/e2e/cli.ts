@@ -1,9 +1,11 @@
 // Helpers of the end-to-end tests: run the real `bct` binary (bin/bct.js → dist/) as a child process.
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { existsSync, mkdirSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { Writable } from 'node:stream';
 import { fileURLToPath } from 'node:url';
+import Database from 'better-sqlite3';
 import { main } from '../../src/cli/main.js';
 
 /** The repository root (works from test/e2e/ under tsx and from dist/test/e2e/). */
@@ -22,8 +24,10 @@ export interface BctResult {
   stderr: string;
 }
 
-export function bct(args: readonly string[], cwd = REPO): BctResult {
-  const r = spawnSync(process.execPath, [join(REPO, 'bin', 'bct.js'), ...args], { cwd, env: ENV, encoding: 'utf8', timeout: 120_000 });
+/** Runs the binary; `env` defaults to ENV (the pure-TypeScript GEMM), which a test that needs no bit-exact
+ *  numbers may replace with process.env for speed. */
+export function bct(args: readonly string[], cwd = REPO, env: NodeJS.ProcessEnv = ENV): BctResult {
+  const r = spawnSync(process.execPath, [join(REPO, 'bin', 'bct.js'), ...args], { cwd, env, encoding: 'utf8', timeout: 120_000 });
   return { status: r.status, stdout: r.stdout, stderr: r.stderr };
 }
 
@@ -38,4 +42,28 @@ export async function bctIn(args: string[]): Promise<{ status: number; stdout: s
   const sink = (write: (s: string) => void) => new Writable({ write: (c: Buffer, _e, cb) => (write(c.toString()), cb()) });
   const status = await main(args, { out: sink((s) => (stdout += s)), err: sink((s) => (stderr += s)) });
   return { status, stdout, stderr };
+}
+
+/** A digest of every row of every table of the record at `dbPath`, read through SQLite (the file's bytes
+ *  change with WAL checkpoints when nothing else does): equal digests mean the record was not touched. */
+export function recordDigest(dbPath: string): string {
+  const db = new Database(dbPath, { readonly: true, fileMustExist: true });
+  try {
+    const hash = createHash('sha256');
+    const tables = db.prepare(`SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name`).pluck().all() as string[];
+    for (const table of tables) {
+      const rows = (db.prepare(`SELECT * FROM "${table}"`).raw().all() as unknown[][]).map((r) => JSON.stringify(r));
+      hash.update(`${table}\n${rows.sort().join('\n')}\n`);
+    }
+    return hash.digest('hex');
+  } finally {
+    db.close();
+  }
+}
+
+/** Mounts a tmpfs with `options` (`ro,size=1m`) at `dir`; false where mounting is not allowed (not root,
+ *  or a container without CAP_SYS_ADMIN), so that a test can skip and say why. Unmount with `umount`. */
+export function mountTmpfs(dir: string, options: string): boolean {
+  mkdirSync(dir, { recursive: true });
+  return process.platform === 'linux' && spawnSync('mount', ['-t', 'tmpfs', '-o', options, 'tmpfs', dir], { stdio: 'ignore' }).status === 0;
 }

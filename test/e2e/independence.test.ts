@@ -4,16 +4,15 @@
 // answers must be identical either way. Answers and metrics are shared across sweeps by content key, so
 // this is what catches a stage that picks up another sweep's rows (or misses its own).
 import assert from 'node:assert/strict';
-import { copyFileSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { parse, stringify } from 'yaml';
-import { EXPORT_TABLES } from '../../src/cli/export.js';
 import { sweepConfigSchema } from '../../src/pipeline/sweep-spec.js';
 import { settingFileSchema } from '../../src/settings/index.js';
-import { openProject, resolveSweep } from '../../src/store/index.js';
 import { tempDir } from '../temp-dir.js';
 import { bctIn, REPO } from './cli.js';
+import { sweepResults } from './results.js';
 import { buildTinyOrganism } from './tiny-organism.js';
 
 const FIXTURE = join(REPO, 'test', 'fixtures', 'tiny-setting');
@@ -32,19 +31,6 @@ function settingVariant(dir: string, name: string, edit: (yaml: Fields, files: R
   return join(out, 'setting.yaml');
 }
 
-/** Every table a researcher reads a sweep from, with cells named instead of numbered (ids differ between
- *  projects) and the ids of answers left out. */
-function results(projectDir: string, sweepName: string): unknown {
-  const project = openProject(projectDir, { readonly: true });
-  try {
-    const sweep = resolveSweep(project.db, sweepName);
-    const names = new Map((project.db.prepare(`SELECT id, name FROM cells WHERE sweep_id = ?`).all(sweep.id) as { id: number; name: string }[]).map((c) => [c.id, c.name]));
-    const metrics = EXPORT_TABLES.metrics!.rows(project.db, sweep.id).map(({ cell_id, ...r }) => ({ cell: names.get(Number(cell_id)), ...r }));
-    return { metrics, capability: EXPORT_TABLES.capability!.rows(project.db, sweep.id), grades: EXPORT_TABLES.grades!.rows(project.db, sweep.id) };
-  } finally {
-    project.db.close();
-  }
-}
 
 test('a sweep gives the same results in a project that ran other sweeps as in a fresh one, field by field', async () => {
   const dir = tempDir('bct-independence-');
@@ -81,9 +67,11 @@ test('a sweep gives the same results in a project that ran other sweeps as in a 
     ['epochs', {}, { steps: undefined, epochs: [1] }],
     ['loraRanks', {}, { loraRanks: [4] }],
     ['loraAlpha', { loraRanks: [4] }, { loraRanks: [4], loraAlpha: 4 }],
+    ['optimizer', {}, { optimizer: 'bctlab-0.1' }],
     ['betas', {}, { betas: [0.8, 0.99] }],
     ['eps', {}, { eps: 1e-6 }],
     ['weightDecay', {}, { weightDecay: 0.1 }],
+    ['gradClip', {}, { gradClip: 0 }],
     ['checkpointEvery', {}, { checkpointEvery: 1 }],
     ['checkpointCount', {}, { checkpointEvery: undefined, checkpointCount: 3 }],
     ['samplesPerPrompt', {}, { samplesPerPrompt: 3 }],
@@ -133,8 +121,8 @@ test('a sweep gives the same results in a project that ran other sweeps as in a 
     await run(shared, { name: 'sweep-b', ...b }, join(dir, `b-${n}.yaml`));
     await run(fresh, { name: 'sweep-b', ...b }, join(dir, `b-fresh-${n}.yaml`));
     const bName = b.name === undefined ? 'sweep-b' : String(b.name);
-    const got = results(shared, bName);
-    const want = results(fresh, bName);
+    const got = sweepResults(shared, bName);
+    const want = sweepResults(fresh, bName);
     assert.ok((want as { metrics: unknown[] }).metrics.length > 0, `${field}: the fresh sweep has metrics`);
     assert.deepEqual(got, want, `${field}: the second sweep's results depend on the first`);
   }

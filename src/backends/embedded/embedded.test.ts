@@ -5,12 +5,13 @@ import { join } from 'node:path';
 import { test } from 'node:test';
 import { tempDir } from '../../../test/temp-dir.js';
 import { getGemm, Gpt, loadAdapters, loadModel, LORA_TARGETS, saveAdapters, saveModel, Trainer } from '../../engine/index.js';
-import { CheckpointError } from '../../errors.js';
+import { CheckpointError, NumericError } from '../../errors.js';
 import { Tokenizer } from '../../microworld/index.js';
 import type { ChatMessage } from '../../domain/index.js';
 import { createBackend, type Datum, type ResumableTrainingClient } from '../index.js';
+import { MICRO_BATCH_TOKENS, TokenTrainer } from './index.js';
 
-const OPT = { lr: 1e-2, betas: [0.9, 0.999] as [number, number], eps: 1e-8, weightDecay: 0 };
+const OPT = { lr: 1e-2, betas: [0.9, 0.999] as [number, number], eps: 1e-8, weightDecay: 0, gradClip: 1 };
 
 function tinyBase(dModel = 32): string {
   const dir = join(tempDir('bct-embedded-'), 'base');
@@ -81,7 +82,7 @@ test('LoRA cells train adapters only and sample through the base', async () => {
   const dir = join(work, 'lora-state');
   await t.saveState(dir);
   const full = (await backend.createTrainingClient({ base, lora: null, seed: 3, workDir: work })) as ResumableTrainingClient;
-  await assert.rejects(full.loadState(dir), /LoRA adapters but this cell is a full fine-tune/);
+  await assert.rejects(full.loadState(dir), /LoRA adapters but this model is a full fine-tune/);
 });
 
 /** An organism adapter on `base` as the engine saves one: LoRA trained a few steps towards "<word> cat". */
@@ -165,4 +166,54 @@ test('a missing, corrupt or wrong-shape organism adapter is a CheckpointError na
     assert.match(e.message, /48/);
     return true;
   });
+});
+
+test('TokenTrainer: a request longer than one micro-batch sums like one engine call; a failing micro-batch changes nothing', async () => {
+  const base = tinyBase();
+  const tok = Tokenizer.microworld();
+  const words = ['red', 'blue', 'sun', 'moon', 'tree'];
+  // 160 datums of about 14 tokens each: over MICRO_BATCH_TOKENS in all, so at least two micro-batches.
+  const batch: Datum[] = Array.from({ length: 160 }, (_, i) => tok.renderExample(msgs(words[i % 5]!), `${words[(i + 1) % 5]} cat`));
+  assert.ok(batch.reduce((n, d) => n + d.tokens.length, 0) > MICRO_BATCH_TOKENS);
+  const split = new TokenTrainer({ dir: base, lora: null, seed: 0 });
+  const whole = new Trainer(loadModel(base));
+  const a = await split.forwardBackward(batch);
+  const b = whole.forwardBackward(batch, { reduction: 'sum' });
+  assert.ok(Math.abs(a.loss - b.loss) <= 1e-6 * b.loss, `${a.loss} vs ${b.loss}`);
+  assert.deepEqual([a.weightedTokens, a.tokens], [b.weightedTokens, b.tokens]);
+  const gs = split.model.namedParams();
+  whole.model.namedParams().forEach(([name, t], i) => {
+    let d = 0;
+    let m = 0;
+    t.grad!.forEach((v, j) => {
+      d = Math.max(d, Math.abs(v - gs[i]![1].grad![j]!));
+      m = Math.max(m, Math.abs(v));
+    });
+    assert.ok(d <= 1e-5 * m, `${name}: ${d} of ${m}`);
+  });
+  // Poison a word that only the last datums use: the first micro-batches add their gradients, the last
+  // one's loss is NaN; the gradients must be put back as they were.
+  const before = gs.map(([, t]) => Float32Array.from(t.grad!));
+  const poisoned = [...batch, tok.renderExample(msgs('fire'), 'fire cat')];
+  split.model.wte.data.fill(NaN, tok.idOf('fire') * 32, tok.idOf('fire') * 32 + 32);
+  await assert.rejects(split.forwardBackward(poisoned), NumericError);
+  gs.forEach(([name, t], i) => assert.deepEqual(t.grad, before[i], name));
+});
+
+test('calls apply in the order they are made: optimStep issued before a multi-chunk forwardBackward resolves', async () => {
+  const base = tinyBase();
+  const backend = createBackend({ name: 'embedded', args: {} });
+  const work = tempDir('bct-work-');
+  const a = (await backend.createTrainingClient({ base, lora: null, seed: 1, workDir: work })) as ResumableTrainingClient;
+  const b = (await backend.createTrainingClient({ base, lora: null, seed: 1, workDir: work })) as ResumableTrainingClient;
+  const one = a.renderer.renderSupervised(msgs('red'), 'red dog');
+  // More tokens than one micro-batch, so forwardBackward yields to the event loop between chunks.
+  const batch = Array.from({ length: Math.ceil((2 * MICRO_BATCH_TOKENS) / one.tokens.length) + 1 }, () => one);
+  const awaited = await trainSteps(a, batch, 2);
+  const issued: number[] = [];
+  for (let i = 0; i < 2; i++) {
+    const [fb] = await Promise.all([b.forwardBackward(batch), b.optimStep(OPT)]);
+    issued.push(fb.loss);
+  }
+  assert.deepEqual(issued, awaited);
 });

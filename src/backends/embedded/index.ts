@@ -5,25 +5,17 @@
 // An organism adapter (a folder as saveAdapters writes it) is merged into the base weights on load, so the
 // organism is a plain model and a cell's own LoRA or full fine-tune trains on top of it.
 // Training state is a folder with the trainable weights and optimizer.safetensors (AdamW moments + step).
-import { existsSync, readFileSync } from 'node:fs';
+// The engine work itself is the token-level code in tokens.ts, which the Tinker-API server (src/serve)
+// calls too: training normalises weights to the batch mean (meanWeighted) and then trains with Tinker's
+// sum, so this backend and `bct serve` give the same numbers for the same tokens.
 import { join } from 'node:path';
-import {
-  generate,
-  getGemm,
-  loadAdapters,
-  loadModel,
-  loadOptimizer,
-  LORA_TARGETS,
-  saveAdapters,
-  saveModel,
-  saveOptimizer,
-  score,
-  Trainer,
-  type Gpt,
-} from '../../engine/index.js';
-import { CheckpointError, ConfigError } from '../../errors.js';
-import { Tokenizer } from '../../microworld/index.js';
-import { resolveModelPath, type ChatMessage } from '../../domain/index.js';
+import type { Gpt } from '../../engine/index.js';
+import { ConfigError } from '../../errors.js';
+import type { Tokenizer } from '../../microworld/index.js';
+import type { ChatMessage } from '../../domain/index.js';
+import { microworldRenderer } from '../../chat/index.js';
+import { meanWeighted } from '../mean-weights.js';
+import { truncateAtStop } from '../stop-strings.js';
 import type {
   Backend,
   BackendSpec,
@@ -42,73 +34,9 @@ import type {
   TrainingClientOptions,
   WeightsRef,
 } from '../types.js';
+import { baseDir, continuationLogprobs, loadSamplerModel, sampleTokens, tokenizerFor, TokenTrainer } from './tokens.js';
 
-/** The tokenizer shipped beside a base (tokenizer.json), else the microworld's. */
-function tokenizerFor(dir: string): Tokenizer {
-  const path = join(dir, 'tokenizer.json');
-  if (!existsSync(path)) return Tokenizer.microworld();
-  let json: unknown;
-  try {
-    json = JSON.parse(readFileSync(path, 'utf8'));
-  } catch (e) {
-    throw new CheckpointError(`cannot read JSON (${(e as Error).message})`, path);
-  }
-  return Tokenizer.fromJSON(json, path);
-}
-
-function baseDir(base: string): string {
-  const dir = resolveModelPath(base);
-  if (!existsSync(join(dir, 'config.json'))) {
-    throw new CheckpointError(`expected an engine checkpoint folder with config.json and model.safetensors`, dir);
-  }
-  return dir;
-}
-
-function renderer(tok: Tokenizer, model: Gpt): Renderer {
-  return {
-    renderPrompt: (messages) => tok.renderPrompt(messages),
-    renderSupervised: (messages, completion) => tok.renderExample(messages, completion),
-    decode: (tokens) => tok.parseCompletion(tokens),
-    contextLength: model.config.contextLength,
-    stopTokens: [tok.special.eot],
-  };
-}
-
-/** The model organism: the base, with its adapter (if any) merged into the base weights. A missing,
- *  corrupt or wrong-shape adapter is a CheckpointError naming the file (and the tensor). */
-function loadOrganism(dir: string, adapter: string | undefined): Gpt {
-  const model = loadModel(dir);
-  if (adapter === undefined) return model;
-  const adir = resolveModelPath(adapter);
-  if (!existsSync(join(adir, 'adapter_config.json'))) {
-    throw new CheckpointError('expected an adapter folder with adapter_config.json and adapter_model.safetensors (as the engine saves LoRA adapters)', adir);
-  }
-  loadAdapters(model, adir);
-  model.mergeLora(getGemm());
-  return model;
-}
-
-/** Loads the organism (+ sampler weights). Sampler weights are either a full checkpoint folder (the
- *  organism adapter is already in it) or a cell's adapters (loaded on the organism). */
-function loadForSampling(ref: WeightsRef): Gpt {
-  const dir = baseDir(ref.base);
-  if (ref.weights === undefined) return loadOrganism(dir, ref.adapter);
-  if (existsSync(join(ref.weights, 'adapter_config.json'))) {
-    const model = loadOrganism(dir, ref.adapter);
-    loadAdapters(model, ref.weights);
-    return model;
-  }
-  return loadModel(ref.weights);
-}
-
-function truncateAtStop(text: string, stop: readonly string[]): { text: string; stopped: boolean } {
-  let cut = -1;
-  for (const s of stop) {
-    const i = s === '' ? -1 : text.indexOf(s);
-    if (i >= 0 && (cut < 0 || i < cut)) cut = i;
-  }
-  return cut < 0 ? { text, stopped: false } : { text: text.slice(0, cut).trimEnd(), stopped: true };
-}
+export * from './tokens.js';
 
 class EmbeddedSampler implements SamplingClient {
   readonly renderer: Renderer;
@@ -116,19 +44,18 @@ class EmbeddedSampler implements SamplingClient {
     private readonly model: Gpt,
     private readonly tok: Tokenizer,
   ) {
-    this.renderer = renderer(tok, model);
+    this.renderer = microworldRenderer(tok, model.config.contextLength);
   }
 
   async sample(prompts: readonly SamplePrompt[], params: SamplingParams): Promise<SampleBatchResult> {
     const t0 = performance.now();
     const tokens = prompts.map((p, i) => this.tok.renderPrompt(p.messages, `prompts[${i}].messages`));
     // Each row stops at the context length on its own, so one long prompt never shortens the others.
-    const gens = generate(this.model, tokens, {
+    const gens = sampleTokens(this.model, tokens, {
       maxTokens: params.maxTokens,
       temperature: params.temperature,
       topP: params.topP,
       stopTokens: [this.tok.special.eot],
-      seed: params.seed,
       seeds: prompts.map((p, i) => p.seed ?? params.seed + i),
     });
     const samples = gens.map((g) => {
@@ -149,85 +76,75 @@ class EmbeddedSampler implements SamplingClient {
     const p = this.tok.renderPrompt(prompt);
     const c = this.tok.encode(continuation, 'continuation');
     if (c.length === 0) return { logprob: 0, tokens: [], tokenLogprobs: [], latencyMs: performance.now() - t0 };
-    const [r] = score(this.model, [{ prompt: p, continuation: c }]);
-    return { logprob: r!.logprob, tokens: c, tokenLogprobs: r!.tokenLogprobs, latencyMs: performance.now() - t0 };
+    const r = continuationLogprobs(this.model, p, c);
+    return { logprob: r.logprob, tokens: c, tokenLogprobs: r.tokenLogprobs, latencyMs: performance.now() - t0 };
   }
 
   async close(): Promise<void> {}
 }
 
+/** A training client on a TokenTrainer: weights are normalised to the batch's per-token mean
+ *  (meanWeighted), then trained with Tinker's sum, exactly as a Tinker-API server is sent them. */
 class EmbeddedTrainer implements ResumableTrainingClient {
   readonly renderer: Renderer;
-  private trainer: Trainer;
+  private readonly trainer: TokenTrainer;
   private readonly saved = new Set<string>();
+  /** The last call issued: each call starts when the one before it has settled, so calls apply in the
+   *  order they are made even though forwardBackward yields to the event loop between micro-batches. */
+  private last: Promise<unknown> = Promise.resolve();
 
   constructor(
     private readonly options: TrainingClientOptions,
-    private readonly dir: string,
+    dir: string,
     tok: Tokenizer,
   ) {
-    this.trainer = new Trainer(this.fresh());
-    this.renderer = renderer(tok, this.trainer.model);
-  }
-
-  /** The organism, with new LoRA adapters when training LoRA. */
-  private fresh(): Gpt {
-    const model = loadOrganism(this.dir, this.options.adapter);
-    const lora = this.options.lora;
-    if (lora !== null) model.addLora({ rank: lora.rank, alpha: lora.alpha, targets: [...LORA_TARGETS] }, this.options.seed);
-    return model;
+    this.trainer = new TokenTrainer({ dir, ...(options.adapter !== undefined ? { adapter: options.adapter } : {}), lora: options.lora, seed: options.seed });
+    this.renderer = microworldRenderer(tok, this.trainer.model.config.contextLength);
   }
 
   get step(): number {
     return this.trainer.step;
   }
 
-  async forwardBackward(batch: readonly Datum[]): Promise<ForwardBackwardResult> {
-    const t0 = performance.now();
-    const info = this.trainer.forwardBackward(batch);
-    return { ...info, latencyMs: performance.now() - t0 };
+  private inOrder<T>(run: () => Promise<T>): Promise<T> {
+    const next = this.last.then(run, run);
+    this.last = next.catch(() => undefined);
+    return next;
   }
 
-  async optimStep(params: OptimParams): Promise<OptimStepResult> {
-    const t0 = performance.now();
-    const info = this.trainer.optimStep(params);
-    return { ...info, latencyMs: performance.now() - t0 };
+  forwardBackward(batch: readonly Datum[]): Promise<ForwardBackwardResult> {
+    return this.inOrder(async () => {
+      const t0 = performance.now();
+      const info = await this.trainer.forwardBackward(meanWeighted(batch));
+      return { ...info, latencyMs: performance.now() - t0 };
+    });
   }
 
-  async saveForSampler(name: string): Promise<SavedWeights> {
-    if (this.saved.has(name)) throw new ConfigError(`sampler weights "${name}" were already saved by this client`, 'saveForSampler');
-    this.saved.add(name);
-    const out = join(this.options.workDir, `sampler-${name}`);
-    const model = this.trainer.model;
-    if (model.lora !== null) saveAdapters(model, out);
-    else saveModel(model, out);
-    const adapter = this.options.adapter;
-    return { ref: { base: this.options.base, ...(adapter !== undefined ? { adapter } : {}), weights: out }, path: out };
+  optimStep(params: OptimParams): Promise<OptimStepResult> {
+    return this.inOrder(async () => {
+      const t0 = performance.now();
+      const info = this.trainer.optimStep({ ...params, gradClip: params.gradClip > 0 ? params.gradClip : null });
+      return { ...info, latencyMs: performance.now() - t0 };
+    });
   }
 
-  async saveState(dir: string): Promise<void> {
-    const model = this.trainer.model;
-    if (model.lora !== null) saveAdapters(model, dir);
-    else saveModel(model, dir);
-    saveOptimizer(this.trainer.optimizer, model, dir);
+  saveForSampler(name: string): Promise<SavedWeights> {
+    return this.inOrder(async () => {
+      if (this.saved.has(name)) throw new ConfigError(`sampler weights "${name}" were already saved by this client`, 'saveForSampler');
+      this.saved.add(name);
+      const out = join(this.options.workDir, `sampler-${name}`);
+      this.trainer.saveSamplerWeights(out);
+      const adapter = this.options.adapter;
+      return { ref: { base: this.options.base, ...(adapter !== undefined ? { adapter } : {}), weights: out }, path: out };
+    });
   }
 
-  async loadState(dir: string): Promise<void> {
-    let model: Gpt;
-    if (this.options.lora !== null) {
-      model = loadOrganism(this.dir, this.options.adapter);
-      loadAdapters(model, dir);
-      const l = model.lora;
-      if (l === null || l.rank !== this.options.lora.rank || l.alpha !== this.options.lora.alpha) {
-        throw new CheckpointError(`state has LoRA ${JSON.stringify(l)}, expected rank ${this.options.lora.rank} alpha ${this.options.lora.alpha}`, dir);
-      }
-    } else {
-      if (existsSync(join(dir, 'adapter_config.json'))) throw new CheckpointError('state holds LoRA adapters but this cell is a full fine-tune', dir);
-      model = loadModel(dir);
-    }
-    const trainer = new Trainer(model);
-    loadOptimizer(trainer.optimizer, model, dir);
-    this.trainer = trainer;
+  saveState(dir: string): Promise<void> {
+    return this.inOrder(async () => this.trainer.saveState(dir));
+  }
+
+  loadState(dir: string): Promise<void> {
+    return this.inOrder(async () => this.trainer.loadState(dir));
   }
 
   async close(): Promise<void> {}
@@ -242,7 +159,7 @@ export class EmbeddedBackend implements Backend {
   }
 
   async createSamplingClient(ref: WeightsRef): Promise<SamplingClient> {
-    return new EmbeddedSampler(loadForSampling(ref), tokenizerFor(baseDir(ref.base)));
+    return new EmbeddedSampler(loadSamplerModel(ref), tokenizerFor(baseDir(ref.base)));
   }
 
   async close(): Promise<void> {}

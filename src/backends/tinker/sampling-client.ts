@@ -1,0 +1,150 @@
+// A sampling client over the Tinker API: one sampling session (create_sampling_session) on the base
+// model or on sampler weights saved by a training client, and one `asample` request per answer.
+// Each prompt is its own request with num_samples 1 and the prompt's own seed, so an answer never
+// depends on which other prompts were sampled with it (resume needs that); the backend's Limiter keeps
+// at most `maxInFlight` of them on the server at once.
+import { join } from 'node:path';
+import { CheckpointError, ConfigError, DataError } from '../../errors.js';
+import type { ChatMessage } from '../../domain/index.js';
+import type { LogprobsResult, Renderer, SampleBatchResult, SamplePrompt, SampleResult, SamplingClient, SamplingParams, WeightsRef } from '../types.js';
+import { awaitFuture, submit } from './futures.js';
+import type { Limiter } from './limiter.js';
+import { readRemoteWeights, REMOTE_WEIGHTS_FILE } from './remote-files.js';
+import { hasRenderer, rendererFor } from './renderer.js';
+import type { TinkerSession, Warn } from './session.js';
+import { truncateAtStop } from '../stop-strings.js';
+import { probeTokenizerId } from './training-client.js';
+import { modelInput, readPromptLogprobs, readSequence, readString } from './wire.js';
+
+const MAX_STOP_STRINGS = 64;
+const MAX_SEED = 2 ** 53 - 1;
+
+/** A sampling client for `ref`: the base model when `ref.weights` is absent, else the sampler weights
+ *  its `remote-weights.json` names. */
+export async function createTinkerSampler(session: TinkerSession, ref: WeightsRef, limiter: Limiter, warn: Warn): Promise<TinkerSampler> {
+  if (ref.adapter !== undefined) throw new ConfigError('the tinker backend cannot apply a local organism adapter; use an organism without an adapter, or the embedded backend', 'organism.adapter');
+  const remote = ref.weights === undefined ? undefined : readRemoteWeights(ref.weights);
+  if (remote !== undefined && remote.base_model !== ref.base) {
+    throw new CheckpointError(`sampler weights trained from "${remote.base_model}", not from "${ref.base}"`, join(ref.weights!, REMOTE_WEIGHTS_FILE));
+  }
+  const served = await session.servedModel(ref.base);
+  // Sampler weights name their tokenizer; for a base, the server may (capabilities), or its name does,
+  // or a training client asked get_info earlier; else a throwaway model is asked.
+  const tokenizerId =
+    remote?.tokenizer_id ?? served.tokenizerId ?? session.knownTokenizer(ref.base) ?? (hasRenderer(ref.base) ? ref.base : await session.probeTokenizer(ref.base, () => probeTokenizerId(session, ref.base, warn)));
+  const renderer = rendererFor(ref.base, tokenizerId, served.maxContextLength);
+  const endpoint = '/api/v1/create_sampling_session';
+  const reply = await session.http.call('POST', endpoint, {
+    session_id: session.id,
+    sampling_session_seq_id: session.nextSamplingSessionSeqId(),
+    ...(remote === undefined ? { base_model: ref.base } : { model_path: remote.tinker_path }),
+    type: 'create_sampling_session',
+  });
+  return new TinkerSampler(session, readString(reply, 'sampling_session_id', endpoint), renderer, limiter);
+}
+
+/** Checks sampling parameters; ConfigErrors name `sampling.<field>`. */
+function checkParams(p: SamplingParams, contextLength: number): void {
+  if (!Number.isInteger(p.maxTokens) || p.maxTokens < 1 || p.maxTokens > contextLength) throw new ConfigError(`expected an integer from 1 to ${contextLength} (the context length), got ${p.maxTokens}`, 'sampling.maxTokens');
+  if (!(p.temperature >= 0 && Number.isFinite(p.temperature))) throw new ConfigError(`expected a finite number ≥ 0, got ${p.temperature}`, 'sampling.temperature');
+  if (!(p.topP > 0 && p.topP <= 1)) throw new ConfigError(`expected a number in (0, 1], got ${p.topP}`, 'sampling.topP');
+  if (p.stop.length > MAX_STOP_STRINGS) throw new ConfigError(`${p.stop.length} stop strings; expected at most ${MAX_STOP_STRINGS}`, 'sampling.stop');
+}
+
+function checkSeed(seed: number, where: string): number {
+  if (!Number.isInteger(seed) || seed < 0 || seed > MAX_SEED) throw new ConfigError(`expected an integer seed ≥ 0, got ${seed}`, where);
+  return seed;
+}
+
+export class TinkerSampler implements SamplingClient {
+  private seq = 0; // seq_id of the next asample in this sampling session (from 0, as the SDK counts)
+  private readonly stopTokens: Set<number>;
+
+  constructor(
+    private readonly session: TinkerSession,
+    readonly samplingSessionId: string,
+    readonly renderer: Renderer,
+    private readonly limiter: Limiter,
+  ) {
+    this.stopTokens = new Set(renderer.stopTokens);
+  }
+
+  /** One asample (submitted and awaited) under the backend's concurrency cap. A 410 resubmits it with a
+   *  new seq_id, as the SDK's retry handler does. */
+  private asample(tokens: readonly number[], samplingParams: object, promptLogprobs: boolean): Promise<unknown> {
+    const endpoint = '/api/v1/asample';
+    const http = this.session.http;
+    return this.limiter.run(async () => {
+      let seqId = -1;
+      const send = () => {
+        seqId = this.seq++;
+        return submit(http, endpoint, {
+          sampling_session_id: this.samplingSessionId,
+          seq_id: seqId,
+          num_samples: 1,
+          prompt: modelInput(tokens),
+          sampling_params: samplingParams,
+          prompt_logprobs: promptLogprobs,
+          topk_prompt_logprobs: 0,
+          type: 'sample',
+        });
+      };
+      const id = await send();
+      return awaitFuture(http, id, { endpoint, label: `asample seq ${seqId}`, resubmit: send });
+    });
+  }
+
+  async sample(prompts: readonly SamplePrompt[], params: SamplingParams): Promise<SampleBatchResult> {
+    const t0 = performance.now();
+    const n = this.renderer.contextLength;
+    checkParams(params, n);
+    // Every prompt is checked before the first request goes out.
+    const rendered = prompts.map((p, i) => {
+      const tokens = this.renderer.renderPrompt(p.messages);
+      if (tokens.length >= n) throw new DataError(`prompt of ${tokens.length} tokens leaves no room for an answer in the context length ${n}`, `prompts[${i}].messages`);
+      const seed = p.seed !== undefined ? checkSeed(p.seed, `prompts[${i}].seed`) : checkSeed(params.seed + i, 'sampling.seed');
+      return { tokens, seed };
+    });
+    const endpoint = '/api/v1/asample';
+    const stop = [...this.renderer.stopTokens];
+    const replies = await Promise.all(
+      rendered.map(({ tokens, seed }) => this.asample(tokens, { max_tokens: params.maxTokens, temperature: params.temperature, top_p: params.topP, top_k: -1, seed, stop }, false)),
+    );
+    let completionTokens = 0;
+    const samples = replies.map((reply): SampleResult => {
+      const seq = readSequence(reply, endpoint);
+      completionTokens += seq.tokens.length;
+      // The server returns the stop token it ended on; answers are reported without it, as the embedded
+      // backend reports them.
+      const last = seq.tokens[seq.tokens.length - 1];
+      const answer = last !== undefined && this.stopTokens.has(last) ? seq.tokens.slice(0, -1) : seq.tokens;
+      const cut = truncateAtStop(this.renderer.decode(answer), params.stop);
+      return { text: cut.text, tokens: answer, finishReason: cut.stopped || seq.stopReason === 'stop' ? 'stop' : 'length' };
+    });
+    return { samples, promptTokens: rendered.reduce((s, r) => s + r.tokens.length, 0), completionTokens, latencyMs: performance.now() - t0 };
+  }
+
+  /** Σ log p(continuation | prompt): one asample of prompt + continuation with max_tokens 1 and
+   *  prompt_logprobs, summed over the continuation's positions. The continuation's tokens are those the
+   *  renderer trains on after the prompt (so with qwen3 they include the empty think block), without the
+   *  end-of-turn tokens. */
+  async logprobs(prompt: readonly ChatMessage[], continuation: string): Promise<LogprobsResult> {
+    const t0 = performance.now();
+    const p = this.renderer.renderPrompt(prompt);
+    const full = this.renderer.renderSupervised(prompt, continuation).tokens;
+    if (!p.every((t, i) => full[i] === t)) throw new DataError('the rendered prompt is not a prefix of the rendered prompt + continuation', 'continuation');
+    let end = full.length;
+    while (end > p.length && this.stopTokens.has(full[end - 1]!)) end--;
+    const tokens = full.slice(p.length, end);
+    if (tokens.length === 0) return { logprob: 0, tokens: [], tokenLogprobs: [], latencyMs: performance.now() - t0 };
+    const n = this.renderer.contextLength;
+    if (end >= n) throw new DataError(`prompt + continuation of ${end} tokens do not fit the context length ${n}`, 'continuation');
+    const endpoint = '/api/v1/asample';
+    const reply = await this.asample(full.slice(0, end), { max_tokens: 1, temperature: 1, top_p: 1, top_k: -1 }, true);
+    const tokenLogprobs = readPromptLogprobs(reply, p.length, end, endpoint);
+    return { logprob: tokenLogprobs.reduce((s, x) => s + x, 0), tokens, tokenLogprobs, latencyMs: performance.now() - t0 };
+  }
+
+  /** Nothing to free: a sampling session ends with its session. */
+  async close(): Promise<void> {}
+}
