@@ -1,21 +1,22 @@
 // Turning CLI arguments (and an optional YAML/JSON file) into one validated config: the file's values,
 // overridden by flags, checked by one schema. An error names the flag when the value came from a flag,
 // else the file and the field path.
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { dirname, isAbsolute, resolve } from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import type { z } from 'zod';
 import { isRemoteBackend } from '../backends/index.js';
 import { ConfigError, systemErrorOf } from '../errors.js';
-import { issuePath } from '../settings/index.js';
+import { issuePath, readInputFile } from '../settings/index.js';
 import { formatHelp, parseArgs, type CliOptions, type CommandHelp, type ParsedArgs } from './options.js';
 
 export function readConfigObject(path: string): Record<string, unknown> {
   let text: string;
   try {
-    text = readFileSync(path, 'utf8');
+    // Size-checked before reading (a huge file is refused, not read into memory).
+    text = readInputFile(path, 'config', 'cannot read file; expected a YAML or JSON sweep file');
   } catch (e) {
-    throw systemErrorOf(e, { path }) ?? new ConfigError('cannot read file; expected a YAML or JSON sweep file', path, { cause: e });
+    throw systemErrorOf((e as Error).cause, { path }) ?? e;
   }
   let raw: unknown;
   try {
