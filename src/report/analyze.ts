@@ -9,11 +9,11 @@ import {
   equalBudget,
   checkpointRates,
   DEFAULT_BROKEN,
+  EVAL_CLASSES,
   formatLr,
   groupKey,
   lrCheck,
   metricsFromRates,
-  metricsTable,
   paretoView,
   stepsToTransfer,
   transferCurves,
@@ -25,13 +25,17 @@ import {
   type CheckpointRates,
   type CurvePoint,
   type EqualBudgetRow,
+  type GradedSample,
   type LrPairCheck,
   type MetricsRow,
   type ParetoPoint,
   type StepsToTransfer,
 } from '../analysis/index.js';
+import { brokenGroupSteps, formatCapabilityChange, groupVerdicts, type GroupVerdict } from '../analysis/verdicts.js';
 import type { Db } from '../store/index.js';
-import { findSweep, sweepCapability, sweepCells, sweepSamples, type CellRow, type SweepMeta } from './record.js';
+import { seriesStyle, stepScale, type SeriesStyle, type StepScale } from './plots.js';
+import { findSweep, sweepCapability, sweepCells, sweepSamples, trainLogSeries, type CellRow, type SweepMeta, type TrainLogPoint } from './record.js';
+import type { SeedRate } from './transfer-plots.js';
 
 export interface AnalysisOptions {
   /** Steps to transfer: initial rate below this; default 0.5. */
@@ -77,6 +81,21 @@ export interface SweepAnalysis {
   broken: BrokenThresholds;
   /** The rules behind the intervals and verdicts above, as sentences to show beside them. */
   rules: AnalysisRules;
+  /** One verdict per (family, LR), in the order of `steps` (src/analysis/verdicts.ts). */
+  verdicts: GroupVerdict[];
+  /** Group steps that are broken (more than half the seeds), as `${group}@${step}`. */
+  brokenGroups: Set<string>;
+  /** Cell checkpoints that are broken, as `${cellId}@${step}`. */
+  brokenCells: Set<string>;
+  /** Each seed's own eval rates per class (the thin lines of the curves). */
+  seedRates: SeedRate[];
+  /** Every graded answer's label (drill-down: prompt classes, flips). */
+  samples: GradedSample[];
+  /** Training loss and gradient norm per cell, binned (record.ts trainLogSeries). */
+  trainLog: TrainLogPoint[];
+  /** The sweep's series (colours, dashes) and step axis, shared by every chart. */
+  style: SeriesStyle;
+  stepScale: StepScale;
 }
 
 export function analyzeSweep(db: Db, ref?: string | number, opts: AnalysisOptions = {}): SweepAnalysis {
@@ -93,6 +112,23 @@ export function analyzeSweep(db: Db, ref?: string | number, opts: AnalysisOption
   const curves = transferCurves(rates, cells);
   const steps = stepsToTransfer(samples, cells, { threshold, resamples: opts.resamples ?? 500, brokenState });
   const groups = summarizeGroups(cells, rates, losses, steps);
+  const info = new Map(cells.map((c) => [c.cellId, c]));
+  const seedRates = rates.flatMap((r) => {
+    const c = info.get(r.cellId);
+    if (c === undefined) return [];
+    return EVAL_CLASSES.filter((cls) => r.eval[cls].n > 0).map((cls) => ({
+      cellId: r.cellId,
+      family: c.family,
+      lr: c.lr,
+      seed: c.seed,
+      cls,
+      step: r.step,
+      samplesSeen: r.step * c.batchSize,
+      lrSteps: r.step * c.lr,
+      rate: r.eval[cls].rate,
+    }));
+  });
+  const trainLog = trainLogSeries(db, meta.id);
   return {
     meta,
     cells,
@@ -110,6 +146,15 @@ export function analyzeSweep(db: Db, ref?: string | number, opts: AnalysisOption
     threshold,
     broken,
     rules: analysisRules(threshold, broken),
+    verdicts: groupVerdicts({ steps, cells, rates, losses, broken, threshold }),
+    brokenGroups: brokenGroupSteps(cells, rates, brokenState),
+    brokenCells: new Set(rates.filter((r) => isBroken(r.cellId, r.step)).map((r) => `${r.cellId}@${r.step}`)),
+    seedRates,
+    samples,
+    trainLog,
+    style: seriesStyle(cells),
+    // Checkpoints and the last training step: transfer, capability and training panels share this axis.
+    stepScale: stepScale([...rates.map((r) => r.step), ...cells.map((c) => c.steps)]),
   };
 }
 
@@ -140,7 +185,21 @@ function summarizeGroups(cells: readonly CellRow[], rates: readonly CheckpointRa
   return out.sort((a, b) => (a.family !== b.family ? (a.family < b.family ? -1 : 1) : a.lr - b.lr));
 }
 
-/** The short plain-text table `bct demo` ends with: per (family, LR) the last checkpoint and steps to transfer. */
+/**
+ * The verdicts as indented lines, one per (family, LR), for the top of `bct demo`, `bct report` and
+ * `bct status`: "full lr=1e-3  transferred: initial < 50% at 24 [16, 32] steps · 2 of 2 seeds crossed".
+ */
+export function verdictLines(a: SweepAnalysis): string[] {
+  const w = Math.max(0, ...a.verdicts.map((v) => v.group.length));
+  return a.verdicts.map((v) => {
+    const parts = [v.headline, v.seedNote];
+    if (v.kind !== 'collapsed' && Number.isFinite(v.capabilityLoss)) parts.push(`capability ${formatCapabilityChange(v.capabilityLoss)} at step ${v.atStep}`);
+    return `  ${v.group.padEnd(w)}  ${parts.join(' · ')}`;
+  });
+}
+
+/** What `bct demo` and `bct report` print: the verdicts, then per (family, LR) the last checkpoint's rates,
+ *  the steps to transfer and the capability change. */
 export function summaryTable(a: SweepAnalysis): string {
   const pct = (x: number): string => (Number.isFinite(x) ? `${(100 * x).toFixed(0)}%` : '-');
   const head = ['family', 'lr', 'step', 'initial', 'alternate', 'other', `steps to <${pct(a.threshold)} initial`, 'capability change'];
@@ -152,18 +211,10 @@ export function summaryTable(a: SweepAnalysis): string {
     pct(g.alternate),
     pct(g.other),
     g.steps?.label ?? '-',
-    Number.isFinite(g.capabilityLoss) ? `${g.capabilityLoss > 0 ? '-' : '+'}${(100 * Math.abs(g.capabilityLoss)).toFixed(1)}%` : '-',
+    Number.isFinite(g.capabilityLoss) ? formatCapabilityChange(g.capabilityLoss) : '-',
   ]);
   const w = head.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
-  return [head, ...rows].map((r) => r.map((c, i) => c.padEnd(w[i]!)).join('  ').trimEnd()).join('\n');
-}
-
-/** The per-checkpoint metrics table of a sweep as flat rows (booleans as 0/1, NaN as null) for `bct export`. */
-export function sweepMetricsRows(db: Db, sweepId: number, broken: BrokenThresholds = DEFAULT_BROKEN): Record<string, string | number | null>[] {
-  const rows = metricsTable(sweepSamples(db, sweepId), sweepCells(db, sweepId), sweepCapability(db, sweepId), broken);
-  return rows.map((r) =>
-    Object.fromEntries(
-      Object.entries(r).map(([k, v]) => [k, typeof v === 'boolean' ? (v ? 1 : 0) : typeof v === 'number' && !Number.isFinite(v) ? null : (v as string | number | null)]),
-    ),
-  );
+  const table = [head, ...rows].map((r) => r.map((c, i) => c.padEnd(w[i]!)).join('  ').trimEnd());
+  if (a.verdicts.length === 0) return table.join('\n');
+  return [`verdicts (transfer: seed-mean initial rate below ${pct(a.threshold)}; [95% interval] in steps):`, ...verdictLines(a), '', ...table].join('\n');
 }

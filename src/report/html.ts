@@ -1,4 +1,4 @@
-// Small helpers for writing HTML by hand: escaping, tables, JSON blocks. The report and the viewer's
+// Small functions for writing HTML by hand: escaping, tables, JSON for scripts. The report and the viewer's
 // page both use them; there is no template engine.
 
 /** Escapes text for HTML element content and attribute values. */
@@ -6,18 +6,13 @@ export function esc(s: unknown): string {
   return String(s).replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!);
 }
 
-/** A table from a header and rows of already-escaped cell HTML. */
-export function table(head: readonly string[], rows: readonly (readonly string[])[], attrs = ''): string {
+/** A table from a header and rows of already-escaped cell HTML; `rowAttrs[i]` (escaped) goes on row i. */
+export function table(head: readonly string[], rows: readonly (readonly string[])[], attrs = '', rowAttrs: readonly string[] = []): string {
   return (
     `<table${attrs}><thead><tr>${head.map((h) => `<th>${esc(h)}</th>`).join('')}</tr></thead><tbody>` +
-    rows.map((r) => `<tr>${r.map((c) => `<td>${c}</td>`).join('')}</tr>`).join('') +
+    rows.map((r, i) => `<tr${rowAttrs[i] ?? ''}>${r.map((c) => `<td>${c}</td>`).join('')}</tr>`).join('') +
     '</tbody></table>'
   );
-}
-
-/** Pretty JSON inside <pre>, escaped. */
-export function jsonBlock(value: unknown): string {
-  return `<pre class="json">${esc(JSON.stringify(value, null, 2))}</pre>`;
 }
 
 /** A rate as "62% [51, 72]". */
@@ -47,5 +42,18 @@ pre{background:#fff;border:1px solid #ddd;padding:8px;overflow:auto;max-height:3
 .answer{font-family:ui-monospace,Menlo,monospace;white-space:pre-wrap}
 .tag{display:inline-block;border-radius:3px;padding:0 5px;font-size:12px;color:#fff}
 .tag.initial{background:#6a3d9a}.tag.alternate{background:#1f9e89}.tag.other{background:#b42318}
-.tag.compatible{background:#17803d}.tag.incompatible{background:#b42318}
+.tag.compatible{background:#17803d}.tag.incompatible{background:#b42318}.tag.mixed{background:#777}.tag.error{background:#444}
+figure.plot{margin:0;max-width:100%;overflow:hidden}.plot svg{max-width:100%;height:auto}
+.toc a{margin-right:10px}
+.verdict{display:inline-block;border-radius:3px;padding:0 6px;margin-right:4px;font-size:12px;font-weight:600;color:#fff}
+.verdict.transferred{background:#1f9e89}.verdict.resisted{background:#6a3d9a}.verdict.collapsed{background:#b42318}
+.verdict.recovered{background:#b7791f}.verdict.unstable{background:#c05621}
+ul.rules{font-size:12px;color:#555;margin:6px 0 0 18px;padding:0}ul.notes{margin:0;padding-left:14px;font-size:12px;color:#8a4b00}p.notes{font-size:12px;color:#8a4b00;margin:4px 0}
+.chat{display:flex;flex-direction:column;gap:3px;margin:4px 0;max-width:720px}
+.msg{border:1px solid #ddd;border-radius:6px;padding:4px 8px;background:#fff;white-space:pre-wrap;font-family:ui-monospace,Menlo,monospace;font-size:12.5px}
+.msg .role{display:block;font:600 11px system-ui,sans-serif;color:#666;text-transform:uppercase;letter-spacing:.04em}
+.msg.system{background:#f4f4f6}.msg.user{background:#eef4ff;border-color:#c9d8f5}.msg.assistant{background:#f3faf6;border-color:#cfe6d8}
+.msg .reason{font:12px system-ui,sans-serif;color:#666;margin-top:2px}
+.example{margin:6px 0 10px}.cards{display:flex;flex-wrap:wrap;gap:10px}.card{flex:1 1 300px;max-width:420px}
+table.answers .msg{margin:0;min-width:160px}td .num,span.num{white-space:nowrap}details{margin:6px 0}summary{cursor:pointer;font-weight:600}
 `;

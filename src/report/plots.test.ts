@@ -1,11 +1,23 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { firstCrossing, type CurvePoint } from '../analysis/index.js';
-import { curveSpec, linearInSteps } from './plots.js';
+import { tempDir } from '../../test/temp-dir.js';
+import { analyzeSweep } from './analyze.js';
+import { sweepCharts } from './charts.js';
+import { buildFixtureRecord, DEMO_FIXTURE } from './fixture.js';
+import { linearInSteps, lrColors, seriesStyle } from './plots.js';
+import { brokenKey, curveSpec } from './transfer-plots.js';
 
-const pt = (step: number, mean: number): CurvePoint => ({
-  group: 'full lr=1e-3', family: 'full', lr: 1e-3, cls: 'initial', step, samplesSeen: 4 * step, lrSteps: 1e-3 * step, mean, lo: mean - 0.1, hi: mean + 0.1, nSeeds: 1,
+const pt = (step: number, mean: number, family = 'full', lr = 1e-3): CurvePoint => ({
+  group: `${family} lr=${lr === 1e-3 ? '1e-3' : '1e-4'}`, family, lr, cls: 'initial', step, samplesSeen: 4 * step, lrSteps: lr * step, mean, lo: mean - 0.1, hi: mean + 0.1, nSeeds: 1,
 });
+
+interface Layer {
+  name?: string;
+  mark: { type: string; filled?: boolean };
+  encoding: Record<string, { datum?: number; field?: string; legend?: unknown; scale?: { domain?: unknown[]; range?: unknown[] } }>;
+}
+type Spec = { data: { values: { x: number; mean: number; checkpoint: boolean; kind: string; broken?: boolean }[] }; layer: Layer[]; spec?: { layer: Layer[] }; facet?: unknown };
 
 /** Where a polyline drawn straight between its points on a symlog axis (constant c) crosses y. */
 function drawnCrossing(line: readonly { x: number; mean: number }[], y: number, c: number): number {
@@ -26,18 +38,69 @@ test('the plotted curve crosses the threshold where the reported crossing is', (
   assert.equal(reported, 4);
   const checkpoints = points.map((p) => ({ x: p.step, mean: p.mean, lo: p.lo, hi: p.hi }));
   assert.ok(Math.abs(drawnCrossing(checkpoints, 0.5, 2) - 3.657) < 1e-3, 'straight symlog segments put it elsewhere');
-  const spec = curveSpec(points, 'initial', 'step', { threshold: 0.5 }) as unknown as {
-    data: { values: { x: number; mean: number; checkpoint: boolean }[] };
-    layer: { mark: { type: string }; encoding: { y: { datum?: number } } }[];
-  };
-  const line = spec.data.values;
+  const spec = curveSpec(points, 'initial', 'step', { threshold: 0.5 }) as unknown as Spec;
+  const line = spec.data.values.filter((v) => v.kind === 'mean');
   assert.ok(Math.abs(drawnCrossing(line, 0.5, 2) - reported) < 0.01 * reported, `drawn at ${drawnCrossing(line, 0.5, 2)}`);
-  // Dots only at the checkpoints; the threshold rule at the threshold given.
+  // Dots only at the checkpoints.
   assert.deepEqual(line.filter((v) => v.checkpoint).map((v) => v.x), [0, 2, 6, 20]);
-  assert.equal((curveSpec(points, 'initial', 'step', { threshold: 0.3 }) as unknown as typeof spec).layer.at(-1)!.encoding.y.datum, 0.3);
   // On the samples-seen axis (4 samples a step) the same crossing, 16 samples.
-  const seen = (curveSpec(points, 'initial', 'samplesSeen') as unknown as typeof spec).data.values;
+  const seen = (curveSpec(points, 'initial', 'samplesSeen') as unknown as Spec).data.values;
   assert.ok(Math.abs(drawnCrossing(seen, 0.5, 8) - 16) < 0.16);
+});
+
+test('the threshold line is drawn at the threshold given, and only when one is given', () => {
+  const points = [pt(0, 1), pt(10, 0.2)];
+  const rule = (s: Spec): number | undefined => s.layer.find((l) => l.name === 'threshold')?.encoding['y']?.datum;
+  assert.equal(rule(curveSpec(points, 'initial', 'step', { threshold: 0.3 }) as unknown as Spec), 0.3);
+  assert.equal(rule(curveSpec(points, 'alternate', 'step') as unknown as Spec), undefined);
+});
+
+test('every series layer keeps its legend, colour follows LR and dash and marker follow the method', () => {
+  const points = [pt(0, 1), pt(10, 0.2), pt(0, 1, 'full', 1e-4), pt(10, 0.9, 'full', 1e-4), pt(0, 1, 'lora r=8'), pt(10, 0.5, 'lora r=8')];
+  const spec = curveSpec(points, 'initial', 'step', { broken: new Set([brokenKey('full lr=1e-3', 10)]) }) as unknown as Spec;
+  // Two methods: one panel each.
+  assert.ok(spec.facet !== undefined && spec.spec !== undefined);
+  const layers = spec.spec!.layer;
+  for (const l of layers.filter((x) => x.encoding['color'] !== undefined)) {
+    assert.equal(l.encoding['color']!.legend === null, false, `${l.name} drops the legend`);
+    assert.deepEqual(l.encoding['color']!.scale!.domain, ['1e-4', '1e-3']);
+  }
+  assert.deepEqual(layers.find((l) => l.name === 'rate_mean_lines')!.encoding['strokeDash']!.scale!.domain, ['full', 'lora r=8']);
+  assert.deepEqual(layers.find((l) => l.name === 'rate_checkpoints')!.encoding['shape']!.scale!.range, ['circle', 'square']);
+  // Broken checkpoints are their own hollow layer.
+  assert.equal(layers.find((l) => l.name === 'rate_broken_checkpoints')!.mark.filled, false);
+  assert.deepEqual(spec.data.values.filter((v) => v.broken).map((v) => v.x), [10]);
+  // Colours: one per LR, distinct, dark to light in LR order; methods sorted full first.
+  const colors = lrColors([1e-4, 3e-4, 1e-3, 3e-3]);
+  assert.equal(new Set(colors).size, 4);
+  const lum = (hex: string): number => [1, 3, 5].reduce((s, i, k) => s + [0.2126, 0.7152, 0.0722][k]! * parseInt(hex.slice(i, i + 2), 16), 0);
+  assert.ok(colors.every((c, i) => i === 0 || lum(c) > lum(colors[i - 1]!)), colors.join(' '));
+  assert.deepEqual(seriesStyle([{ lr: 1, family: 'lora r=16' }, { lr: 1, family: 'full' }, { lr: 1, family: 'lora r=4' }]).families, ['full', 'lora r=4', 'lora r=16']);
+});
+
+test('a sweep gets one chart of each kind, all with the same colours for the same LR', () => {
+  const dir = tempDir('bct-charts-');
+  const { project } = buildFixtureRecord(dir, DEMO_FIXTURE);
+  const a = analyzeSweep(project.db, undefined, { resamples: 20 });
+  project.db.close();
+  const charts = sweepCharts(a);
+  assert.deepEqual(charts.map((c) => c.id), [
+    'glance-full', 'glance-lora-r-8', 'initial-steps', 'alternate-heatmap', 'alternate-steps', 'other-steps', 'initial-samples', 'initial-lr-steps',
+    'capability-loss', 'pareto', 'capability-metrics', 'train-loss', 'grad-norm',
+  ]);
+  // Every colour scale of every chart maps the same LRs to the same colours.
+  const scales = new Set<string>();
+  const walk = (v: unknown): void => {
+    if (Array.isArray(v)) v.forEach(walk);
+    else if (v !== null && typeof v === 'object') {
+      const o = v as Record<string, unknown>;
+      if (o['field'] === 'lrLabel' && o['scale'] !== undefined) scales.add(JSON.stringify(o['scale']));
+      Object.values(o).forEach(walk);
+    }
+  };
+  charts.filter((c) => c.id !== 'alternate-heatmap').forEach((c) => walk(c.spec));
+  assert.equal(scales.size, 1, [...scales].join('\n'));
+  assert.deepEqual(JSON.parse([...scales][0]!), { domain: ['1e-4', '3e-4', '1e-3', '3e-3'], range: lrColors([1e-4, 3e-4, 1e-3, 3e-3]) });
 });
 
 test('points between checkpoints are linear in x and even on the symlog axis', () => {

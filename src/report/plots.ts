@@ -1,12 +1,16 @@
-// Plots as SVG strings, rendered in Node: a Vega-Lite spec compiled to Vega and drawn by a headless
-// vega.View (renderer 'none', so no canvas is needed). The same specs drive the viewer's interactive
-// charts, where vega-embed is not available offline, so the viewer gets the SVG from the server too.
+// The one chart path of the report and the viewer: Vega-Lite specs, compiled to Vega here. The report
+// renders them to SVG in Node (a headless vega.View with renderer 'none', no canvas); the viewer's page
+// draws the same compiled specs with vega in the browser. Every chart of a sweep takes its colours and
+// dashes from one SeriesStyle, so a series looks the same on every chart and on both surfaces: colour by
+// LR (viridis, ordered, perceptually even), dash and marker by method (full, LoRA rank).
+//
+// x axes over steps are symlog so that step 0 is shown, with 1-3-10 ticks, and share one StepScale per
+// sweep, so transfer, capability and training panels line up step for step.
 
 import * as vega from 'vega';
 import * as vl from 'vega-lite';
 import type { TopLevelSpec } from 'vega-lite';
-import type { CurvePoint, EvalClass, ParetoPoint, CapabilityLoss, CapabilityScore, CellInfo } from '../analysis/index.js';
-import { formatLr, groupKey } from '../analysis/index.js';
+import { formatLr } from '../analysis/index.js';
 
 /** Renders a Vega-Lite spec to an SVG string. */
 export async function renderSvg(spec: TopLevelSpec): Promise<string> {
@@ -18,38 +22,109 @@ export async function renderSvg(spec: TopLevelSpec): Promise<string> {
   }
 }
 
-export type CurveAxis = 'step' | 'samplesSeen' | 'lrSteps';
-
-const AXIS_TITLE: Record<CurveAxis, string> = {
-  step: 'gradient steps (symlog: step 0 shown)',
-  samplesSeen: 'training samples seen (symlog)',
-  lrSteps: 'lr × steps (symlog)',
-};
-
-/** Symlog's linear zone ends at `constant`: the smallest positive x keeps step 0 visible without squashing. */
-function symlogConstant(xs: readonly number[]): number {
-  const pos = xs.filter((x) => x > 0);
-  return pos.length === 0 ? 1 : Math.min(...pos);
+/** The Vega spec a Vega-Lite spec compiles to: what the viewer's page draws. */
+export function compileSpec(spec: TopLevelSpec): vega.Spec {
+  return vl.compile(spec).spec;
 }
 
-/** Tick values 0, then 1-3-10 steps per decade from the smallest positive x to the largest: symlog's own ticks
- *  are sparse at the low end, where the early checkpoints are. */
-function logTicks(xs: readonly number[]): number[] {
+export const VL_SCHEMA = 'https://vega.github.io/schema/vega-lite/v6.json';
+
+/** The series of a sweep (or of several compared): which LRs and methods exist, in order. */
+export interface SeriesStyle {
+  /** LRs ascending. */
+  lrs: number[];
+  /** Methods (families) in display order: full first, then LoRA ranks ascending, then the rest. */
+  families: string[];
+}
+
+export function seriesStyle(cells: readonly { lr: number; family: string }[]): SeriesStyle {
+  const rank = (f: string): number => (f === 'full' ? -1 : Number(/^lora r=(\d+)/.exec(f)?.[1] ?? Infinity));
+  return {
+    lrs: [...new Set(cells.map((c) => c.lr))].sort((a, b) => a - b),
+    families: [...new Set(cells.map((c) => c.family))].sort((a, b) => rank(a) - rank(b) || (a < b ? -1 : a > b ? 1 : 0)),
+  };
+}
+
+/**
+ * One colour per LR: viridis sampled evenly from dark purple to green, ordered like the LRs. The light
+ * yellow end of viridis is left out: it does not show on white.
+ */
+export function lrColors(lrs: readonly number[]): string[] {
+  const ramp = vega.scheme('viridis') as (t: number) => string;
+  return lrs.map((_, i) => toHex(ramp(lrs.length === 1 ? 0.45 : (0.82 * i) / (lrs.length - 1))));
+}
+
+function toHex(rgb: string): string {
+  const m = /rgb\((\d+), ?(\d+), ?(\d+)\)/.exec(rgb);
+  if (m === null) return rgb;
+  return `#${[m[1], m[2], m[3]].map((v) => Number(v).toString(16).padStart(2, '0')).join('')}`;
+}
+
+const DASHES: number[][] = [[1, 0], [6, 3], [2, 2], [8, 3, 2, 3], [4, 4]];
+const SHAPES = ['circle', 'square', 'triangle-up', 'diamond', 'cross'];
+
+/** Colour encoding by LR (field `lrLabel`). */
+export function colorByLr(style: SeriesStyle) {
+  const domain = style.lrs.map(formatLr);
+  // Full opacity in the legend: a chart's bands and thin seed lines would otherwise lend it theirs.
+  return { field: 'lrLabel', type: 'ordinal' as const, title: 'LR', sort: domain, scale: { domain, range: lrColors(style.lrs) }, legend: { symbolOpacity: 1 } };
+}
+
+/** Dash encoding by method (field `family`), or by any other field with its own domain (compare: by sweep). */
+export function dashBy(domain: readonly string[], field = 'family', title = 'method') {
+  return { field, type: 'nominal' as const, title, sort: [...domain], scale: { domain: [...domain], range: domain.map((_, i) => DASHES[i % DASHES.length]!) } };
+}
+
+/** Marker encoding by method, matching dashBy. */
+export function shapeBy(domain: readonly string[], field = 'family', title = 'method') {
+  return { field, type: 'nominal' as const, title, sort: [...domain], scale: { domain: [...domain], range: domain.map((_, i) => SHAPES[i % SHAPES.length]!) } };
+}
+
+/** A symlog step axis shared by every step chart of a sweep. */
+export interface StepScale {
+  /** Symlog's linear zone ends here: the smallest positive checkpoint keeps step 0 visible without squashing. */
+  constant: number;
+  max: number;
+  ticks: number[];
+}
+
+export function stepScale(xs: readonly number[]): StepScale {
   const pos = xs.filter((x) => x > 0);
+  const max = pos.length === 0 ? 1 : Math.max(...pos);
+  return { constant: pos.length === 0 ? 1 : Math.min(...pos), max, ticks: logTicks(pos, max) };
+}
+
+/** Tick values 0, then 1-3-10 per decade from the smallest positive x to the largest: symlog's own ticks are
+ *  sparse at the low end, where the early checkpoints are. */
+function logTicks(pos: readonly number[], max: number): number[] {
   if (pos.length === 0) return [0];
   const lo = Math.floor(Math.log10(Math.min(...pos)));
-  const max = Math.max(...pos);
   const out = [0];
   for (let e = lo; 10 ** e <= max * 1.0001; e++) for (const m of [1, 3]) if (m * 10 ** e <= max * 1.0001) out.push(Number((m * 10 ** e).toPrecision(3)));
   return out;
 }
 
+/** An x encoding on a StepScale. */
+export function xOn(scale: StepScale, title: string, field = 'x') {
+  return {
+    field,
+    type: 'quantitative' as const,
+    title,
+    scale: { type: 'symlog' as const, constant: scale.constant, domain: [0, scale.max], nice: false },
+    axis: { values: scale.ticks, format: '~r' },
+  };
+}
+
+/** A plotted value to 4 significant digits: charts carry thousands of points into the page, and a pixel
+ *  cannot show more. */
+export const digits4 = (x: number): number => (Number.isFinite(x) ? Number(x.toPrecision(4)) : x);
+
 /** Points drawn between two checkpoints so that the plotted line is linear in steps, as the crossing is. */
 const SEGMENT_POINTS = 16;
 
 /**
- * One group's checkpoints (sorted by x) with points inserted between each pair: evenly spaced on the symlog
- * axis, values linear in x. x is steps, or a fixed multiple of steps within a group (samples seen, lr ×
+ * One series' checkpoints (sorted by x) with points inserted between each pair: evenly spaced on the symlog
+ * axis, values linear in x. x is steps, or a fixed multiple of steps within a series (samples seen, lr ×
  * steps), so linear in x is linear in steps — the interpolation the crossing uses. Straight segments
  * between checkpoints on a symlog axis would be another curve and put the drawn crossing elsewhere.
  */
@@ -72,139 +147,30 @@ export function linearInSteps<T extends { x: number; mean: number; lo: number; h
 }
 
 /**
- * Rate of one class against an x axis: one line per (family, LR), the seeds' range as a band, a dot per
- * checkpoint and the threshold as a dashed rule (default 0.5).
+ * A horizontal reference line at `y` (one per facet: the rows are first reduced to one per `groupby`), with
+ * its meaning written beside it. Named `name`, so the SVG holds it as `<g class="... name_marks">`.
  */
-export function curveSpec(
-  points: readonly CurvePoint[],
-  cls: EvalClass,
-  axis: CurveAxis,
-  opts: { width?: number; height?: number; title?: string; threshold?: number } = {},
-): TopLevelSpec {
-  const checkpoints = points
-    .filter((p) => p.cls === cls)
-    .map((p) => ({ x: p[axis], mean: p.mean, lo: p.lo, hi: p.hi, group: p.group, lr: p.lr, seeds: p.nSeeds, step: p.step }));
-  const groups = [...new Set(checkpoints.map((v) => v.group))];
-  const constant = symlogConstant(checkpoints.map((v) => v.x));
-  const values = groups.flatMap((g) => linearInSteps(checkpoints.filter((v) => v.group === g).sort((a, b) => a.x - b.x), constant));
-  const x = {
-    field: 'x',
-    type: 'quantitative' as const,
-    title: AXIS_TITLE[axis],
-    scale: { type: 'symlog' as const, constant },
-    axis: { values: logTicks(checkpoints.map((v) => v.x)), format: '~r' },
-  };
-  const color = { field: 'group', type: 'nominal' as const, title: 'family, LR', sort: groups, scale: { scheme: 'viridis' } };
-  const y = { field: 'mean', type: 'quantitative' as const, title: `${cls} rate`, scale: { domain: [0, 1] } };
-  return {
-    $schema: 'https://vega.github.io/schema/vega-lite/v6.json',
-    title: opts.title ?? `${cls} rate on eval prompts`,
-    width: opts.width ?? 360,
-    height: opts.height ?? 260,
-    data: { values },
-    layer: [
-      { mark: { type: 'area', opacity: 0.18 }, encoding: { x, y: { field: 'lo', type: 'quantitative' }, y2: { field: 'hi' }, color: { ...color, legend: null } } },
-      { mark: { type: 'line' }, encoding: { x, y, color } },
-      {
-        transform: [{ filter: 'datum.checkpoint' }],
-        mark: { type: 'point', filled: true },
-        encoding: {
-          x,
-          y,
-          color,
-          tooltip: [{ field: 'group' }, { field: 'step' }, { field: 'mean', format: '.3f' }, { field: 'lo', format: '.3f' }, { field: 'hi', format: '.3f' }, { field: 'seeds' }],
-        },
-      },
-      { mark: { type: 'rule', strokeDash: [4, 4], color: '#888' }, encoding: { y: { datum: opts.threshold ?? 0.5 } } },
-    ],
-  } as TopLevelSpec;
-}
-
-/** Capability loss (worst loss against step 0, see src/analysis/capability.ts) against steps, one line per cell. */
-export function capabilitySpec(losses: readonly CapabilityLoss[], cells: readonly CellInfo[], threshold: number): TopLevelSpec {
-  const info = new Map(cells.map((c) => [c.cellId, c]));
-  const values = losses.flatMap((l) => {
-    const c = info.get(l.cellId);
-    return c === undefined ? [] : [{ step: l.step, loss: l.loss, group: groupKey(c), cell: `${groupKey(c)} seed ${c.seed}` }];
-  });
-  const groups = [...new Set(cells.slice().sort((a, b) => a.lr - b.lr).map((c) => groupKey(c)))];
-  return {
-    $schema: 'https://vega.github.io/schema/vega-lite/v6.json',
-    title: 'capability loss (worst over evaluations, vs step 0)',
-    width: 360,
-    height: 240,
-    data: { values },
-    layer: [
-      {
-        mark: { type: 'line', point: true, opacity: 0.8 },
-        encoding: {
-          x: { field: 'step', type: 'quantitative', title: 'gradient steps (symlog)', scale: { type: 'symlog', constant: symlogConstant(values.map((v) => v.step)) }, axis: { values: logTicks(values.map((v) => v.step)), format: '~r' } },
-          y: { field: 'loss', type: 'quantitative', title: 'capability loss' },
-          color: { field: 'group', type: 'nominal', title: 'family, LR', sort: groups, scale: { scheme: 'viridis' } },
-          detail: { field: 'cell' },
-          tooltip: [{ field: 'cell' }, { field: 'step' }, { field: 'loss', format: '.3f' }],
-        },
-      },
-      { mark: { type: 'rule', strokeDash: [4, 4], color: '#c33' }, encoding: { y: { datum: threshold } } },
-    ],
-  } as TopLevelSpec;
-}
-
-/** Each capability evaluation's raw value against steps (one panel per evaluation, own y scale). */
-export function capabilityMetricsSpec(scores: readonly CapabilityScore[], cells: readonly CellInfo[]): TopLevelSpec {
-  const info = new Map(cells.map((c) => [c.cellId, c]));
-  const values = scores.flatMap((s) => {
-    const c = info.get(s.cellId);
-    return c === undefined ? [] : [{ step: s.step, value: s.value, metric: `${s.name} (${s.higherIsBetter ? 'higher' : 'lower'} is better)`, group: groupKey(c), cell: `${groupKey(c)} seed ${c.seed}` }];
-  });
-  const groups = [...new Set(cells.slice().sort((a, b) => a.lr - b.lr).map((c) => groupKey(c)))];
-  return {
-    $schema: 'https://vega.github.io/schema/vega-lite/v6.json',
-    title: 'capability evaluations',
-    data: { values },
-    facet: { column: { field: 'metric', type: 'nominal', title: null } },
-    resolve: { scale: { y: 'independent' } },
-    spec: {
-      width: 260,
-      height: 200,
-      mark: { type: 'line', point: true, opacity: 0.8 },
-      encoding: {
-        x: { field: 'step', type: 'quantitative', title: 'gradient steps (symlog)', scale: { type: 'symlog', constant: symlogConstant(values.map((v) => v.step)) }, axis: { values: logTicks(values.map((v) => v.step)), format: '~r' } },
-        y: { field: 'value', type: 'quantitative', title: 'value' },
-        color: { field: 'group', type: 'nominal', title: 'family, LR', sort: groups, scale: { scheme: 'viridis' } },
-        detail: { field: 'cell' },
-        tooltip: [{ field: 'cell' }, { field: 'metric' }, { field: 'step' }, { field: 'value', format: '.4f' }],
-      },
+export function ruleLayer(y: number, text: string, name: string, groupby: string[] = [], color = '#666') {
+  return [
+    {
+      name,
+      transform: [{ aggregate: [{ op: 'count' as const, as: 'rows' }], groupby }],
+      mark: { type: 'rule' as const, strokeDash: [4, 4], color, strokeWidth: 1.2 },
+      encoding: { y: { datum: y } },
     },
-  } as TopLevelSpec;
+    {
+      transform: [{ aggregate: [{ op: 'count' as const, as: 'rows' }], groupby }],
+      mark: { type: 'text' as const, align: 'right' as const, baseline: 'bottom' as const, dy: -2, fontSize: 10, color, x: 'width' as const },
+      encoding: { y: { datum: y }, text: { value: text } },
+    },
+  ];
 }
 
-/** Transfer (alternate rate) against capability loss for every checkpoint; broken ones as crosses. */
-export function paretoSpec(points: readonly ParetoPoint[]): TopLevelSpec {
-  const values = points.map((p) => ({
-    loss: Number.isNaN(p.capabilityLoss) ? 0 : p.capabilityLoss,
-    alternate: p.alternate,
-    group: p.group,
-    lr: p.lr,
-    step: p.step,
-    state: p.broken ? 'broken' : p.onFront ? 'Pareto front' : 'dominated',
-  }));
-  const groups = [...new Set([...points].sort((a, b) => a.lr - b.lr).map((p) => p.group))];
-  return {
-    $schema: 'https://vega.github.io/schema/vega-lite/v6.json',
-    title: 'transfer against capability loss (every checkpoint)',
-    width: 360,
-    height: 260,
-    data: { values },
-    mark: { type: 'point', filled: true, size: 60 },
-    encoding: {
-      x: { field: 'loss', type: 'quantitative', title: 'capability loss' },
-      y: { field: 'alternate', type: 'quantitative', title: 'alternate rate on eval prompts', scale: { domain: [0, 1] } },
-      color: { field: 'group', type: 'nominal', title: 'family, LR', sort: groups, scale: { scheme: 'viridis' } },
-      shape: { field: 'state', type: 'nominal', title: 'checkpoint', scale: { domain: ['Pareto front', 'dominated', 'broken'], range: ['diamond', 'circle', 'cross'] } },
-      tooltip: [{ field: 'group' }, { field: 'step' }, { field: 'alternate', format: '.3f' }, { field: 'loss', format: '.3f' }, { field: 'state' }],
-    },
-  } as TopLevelSpec;
+/** Lays a chart out as small multiples, one column per value of `field` (only when it has several values). */
+export function facetColumns(spec: Record<string, unknown>, field: string, values: readonly string[], width: number, height: number): Record<string, unknown> {
+  const { data, layer, ...rest } = spec as { data: unknown; layer: unknown[] };
+  if (values.length <= 1) return { ...rest, data, width, height, layer };
+  return { ...rest, data, facet: { column: { field, type: 'nominal', title: null, sort: [...values], header: { labelFontSize: 12, labelFontWeight: 'bold' } } }, spec: { width, height, layer } };
 }
 
 /** The theory plot: P(initial) against steps per LR, closed form as lines and SGD simulation as points. */
@@ -212,18 +178,12 @@ export function theorySpec(
   closed: readonly { lr: number; step: number; rate: number }[],
   simulated: readonly { lr: number; step: number; rate: number }[],
 ): TopLevelSpec {
-  const lrs = [...new Set(closed.map((c) => c.lr))].sort((a, b) => a - b).map(formatLr);
+  const style = seriesStyle(closed.map((c) => ({ lr: c.lr, family: 'linear model' })));
   const lab = (r: { lr: number; step: number; rate: number }, source: string) => ({ ...r, lrLabel: formatLr(r.lr), source });
-  const x = {
-    field: 'step',
-    type: 'quantitative',
-    title: 'gradient steps (symlog: step 0 shown)',
-    scale: { type: 'symlog', constant: 1 },
-    axis: { values: logTicks(closed.map((c) => c.step)), format: '~r' },
-  };
-  const color = { field: 'lrLabel', type: 'nominal', title: 'LR', sort: lrs, scale: { scheme: 'viridis' } };
+  const x = xOn(stepScale(closed.map((c) => c.step)), 'gradient steps (symlog: step 0 shown)', 'step');
+  const color = colorByLr(style);
   return {
-    $schema: 'https://vega.github.io/schema/vega-lite/v6.json',
+    $schema: VL_SCHEMA,
     title: 'linear model: P(initial behaviour) on eval inputs',
     width: 460,
     height: 280,
@@ -238,7 +198,7 @@ export function theorySpec(
         mark: { type: 'point', shape: 'circle', size: 30 },
         encoding: { x, y: { field: 'rate', type: 'quantitative' }, color },
       },
-      { mark: { type: 'rule', strokeDash: [4, 4], color: '#888' }, encoding: { y: { datum: 0.5 } } },
+      { data: { values: [{}] }, mark: { type: 'rule', strokeDash: [4, 4], color: '#888' }, encoding: { y: { datum: 0.5 } } },
     ],
   } as TopLevelSpec;
 }

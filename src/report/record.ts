@@ -202,3 +202,109 @@ export function examplesByClass(db: Db, cellId: number, step: number, perClass: 
   for (const label of ['initial', 'alternate', 'other']) out[label] = samplePage(db, { cellId, step, label, limit: perClass }).rows;
   return out;
 }
+
+/** One optimizer step of a cell's training (the record's `train_log`). */
+export interface TrainLogPoint {
+  cellId: string;
+  /** The step, or for a binned series the mean step of the bin. */
+  step: number;
+  /** Mean cross-entropy of the batch, nats per answer token (mean over the bin). */
+  loss: number;
+  /** Global gradient L2 norm before the update (mean over the bin); null when the backend did not report it. */
+  gradNorm: number | null;
+}
+
+/** Every optimizer step of every cell of a sweep, ordered by cell id and step. */
+export function trainLogSteps(db: Db, sweepId: number): { cellId: number; step: number; loss: number; gradNorm: number | null; tokens: number; latencyMs: number }[] {
+  return db
+    .prepare(
+      `SELECT c.id AS cellId, t.step, t.loss, t.grad_norm AS gradNorm, t.tokens, t.latency_ms AS latencyMs
+       FROM cells c JOIN train_log t ON t.train_key = c.train_key WHERE c.sweep_id = ? ORDER BY c.id, t.step`,
+    )
+    .all(sweepId) as { cellId: number; step: number; loss: number; gradNorm: number | null; tokens: number; latencyMs: number }[];
+}
+
+/** Points per cell of a binned training-log series: enough to show the shape on a log axis. */
+export const TRAIN_LOG_POINTS = 240;
+
+/**
+ * Every cell's training log, at most `maxPoints` points per cell: steps are binned on a log scale (so the
+ * first steps, where the loss moves fastest, keep their own points) and each bin is averaged. Logs no
+ * longer than `maxPoints` come back step by step.
+ */
+export function trainLogSeries(db: Db, sweepId: number, maxPoints = TRAIN_LOG_POINTS): TrainLogPoint[] {
+  const points = Math.max(2, Math.min(5000, Math.floor(maxPoints)));
+  const rows = db
+    .prepare(`SELECT c.id, t.step, t.loss, t.grad_norm FROM cells c JOIN train_log t ON t.train_key = c.train_key WHERE c.sweep_id = ? ORDER BY c.id, t.step`)
+    .raw()
+    .all(sweepId) as [number, number, number, number | null][];
+  const out: TrainLogPoint[] = [];
+  let i = 0;
+  while (i < rows.length) {
+    let j = i;
+    while (j < rows.length && rows[j]![0] === rows[i]![0]) j++;
+    const cell = rows.slice(i, j);
+    const last = cell[cell.length - 1]![1];
+    // Bin b holds steps with floor(points · ln(step) / ln(last + 1)) = b (steps start at 1).
+    const binOf = cell.length <= points ? (k: number): number => k : (k: number): number => Math.floor((points * Math.log(cell[k]![1])) / Math.log(last + 1));
+    let k = 0;
+    while (k < cell.length) {
+      const b = binOf(k);
+      let n = 0;
+      let step = 0;
+      let loss = 0;
+      let gn = 0;
+      let gnN = 0;
+      for (; k < cell.length && binOf(k) === b; k++) {
+        const [, s, l, g] = cell[k]!;
+        n++;
+        step += s;
+        loss += l;
+        if (g !== null) {
+          gn += g;
+          gnN++;
+        }
+      }
+      out.push({ cellId: String(cell[0]![0]), step: step / n, loss: loss / n, gradNorm: gnN === 0 ? null : gn / gnN });
+    }
+    i = j;
+  }
+  return out;
+}
+
+/** A prompt of a sweep found by `searchPrompts`. */
+export interface PromptHit {
+  split: 'eval' | 'train';
+  promptId: string;
+  /** The messages the model saw (JSON, as recorded). */
+  prompt: string;
+}
+
+/**
+ * Prompts of a sweep's eval and train answers whose id is `query` or whose text contains it (case-insensitive
+ * for ASCII), at most `limit` (≤ 200), exact id matches first.
+ */
+export function searchPrompts(db: Db, sweepId: number, query: string, limit = 50): PromptHit[] {
+  const q = query.slice(0, 200);
+  const like = `%${q.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
+  return db
+    .prepare(
+      `SELECT s.split, s.prompt_id AS promptId, MIN(s.prompt_json) AS prompt
+       FROM cells c JOIN cell_samples cs ON cs.cell_id = c.id JOIN samples s ON s.id = cs.sample_id
+       WHERE c.sweep_id = @sweepId AND s.split IN ('eval', 'train') AND (s.prompt_id = @q OR s.prompt_json LIKE @like ESCAPE '\\')
+       GROUP BY s.split, s.prompt_id ORDER BY s.prompt_id <> @q, s.split, length(s.prompt_id), s.prompt_id LIMIT @limit`,
+    )
+    .all({ sweepId, q, like, limit: Math.max(1, Math.min(200, Math.floor(limit))) }) as PromptHit[];
+}
+
+/** The recorded prompt (messages JSON) of every prompt one cell answered on `split`, by prompt id. */
+export function promptTexts(db: Db, cellId: number, split: 'eval' | 'train'): Map<string, string> {
+  const rows = db
+    .prepare(
+      `SELECT s.prompt_id, MIN(s.prompt_json) FROM cell_samples cs JOIN samples s ON s.id = cs.sample_id
+       WHERE cs.cell_id = ? AND s.split = ? GROUP BY s.prompt_id`,
+    )
+    .raw()
+    .all(cellId, split) as [string, string][];
+  return new Map(rows);
+}

@@ -1,14 +1,18 @@
 // `bct view`: a local web app over the record, served by node:http on 127.0.0.1. JSON endpoints below; the
-// page (viewer-page.ts) draws the curves itself and fetches answers a page at a time, so a record of
-// 100,000 answers is never loaded whole. The analysis of a sweep is cached until the record changes.
+// page (viewer-page.ts) draws the report's own charts (view-data.ts) and fetches answers a page at a time,
+// so a record of 100,000 answers is never loaded whole. The analysis of a sweep is cached until the record
+// changes.
+// The server is src/http's guarded one: a malformed target (`GET //a:99999/`) is a 400, a foreign Host
+// (DNS rebinding) a 403, anything but GET a 405, and no exception escapes a route.
 
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import type { Server } from 'node:http';
 import { BctError, ConfigError } from '../errors.js';
+import { HttpError, sendText, startGuardedServer, type Route } from '../http/index.js';
 import type { Db } from '../store/index.js';
 import { analyzeSweep, type AnalysisOptions, type SweepAnalysis } from './analyze.js';
 import { scriptJson } from './html.js';
-import { cellSteps, listSweeps, promptAnswers, samplePage } from './record.js';
+import { listSweeps, promptAnswers, samplePage } from './record.js';
+import { compareView, flipsView, promptAcrossCells, promptMatrix, searchView, sweepPayload } from './view-data.js';
 import { viewerPage } from './viewer-page.js';
 
 export interface ViewerOptions extends AnalysisOptions {
@@ -49,21 +53,12 @@ export async function startViewer(db: Db, opts: ViewerOptions = {}): Promise<Vie
   };
   const routes: [RegExp, Handler][] = [
     [/^\/api\/sweeps$/, () => listSweeps(db)],
-    [
-      /^\/api\/sweeps\/(\d+)$/,
-      ([id]) => {
-        const a = analysis(int(id, 'sweep'));
-        return {
-          meta: a.meta,
-          cells: a.cells.map((c) => ({ ...c, stepsList: cellSteps(db, c.id), crossing: a.cellCrossings.get(c.cellId)?.label ?? null })),
-          groups: a.groups,
-          steps: a.steps,
-          lrPairs: a.lrPairs,
-          curves: a.curves,
-          threshold: a.threshold,
-        };
-      },
-    ],
+    [/^\/api\/sweeps\/(\d+)$/, ([id]) => sweepPayload(db, analysis(int(id, 'sweep')))],
+    [/^\/api\/sweeps\/(\d+)\/matrix$/, ([id], q) => promptMatrix(db, analysis(int(id, 'sweep')), q)],
+    [/^\/api\/sweeps\/(\d+)\/flips$/, ([id], q) => flipsView(db, analysis(int(id, 'sweep')), q)],
+    [/^\/api\/sweeps\/(\d+)\/search$/, ([id], q) => searchView(db, analysis(int(id, 'sweep')), q)],
+    [/^\/api\/sweeps\/(\d+)\/prompt$/, ([id], q) => promptAcrossCells(db, analysis(int(id, 'sweep')), q)],
+    [/^\/api\/compare$/, (_, q) => compareView(q, analysis)],
     [
       /^\/api\/cells\/(\d+)\/samples$/,
       ([id], q) => {
@@ -89,36 +84,24 @@ export async function startViewer(db: Db, opts: ViewerOptions = {}): Promise<Vie
     ],
   ];
 
-  const handle = (req: IncomingMessage, res: ServerResponse): void => {
-    const url = new URL(req.url ?? '/', 'http://localhost');
-    if (req.method !== 'GET') return send(res, 405, 'text/plain', 'only GET');
-    if (url.pathname === '/') return send(res, 200, 'text/html; charset=utf-8', viewerPage());
+  const route: Route = (req, res, target) => {
+    if (req.method !== 'GET') throw new HttpError(405, 'only GET', { allow: 'GET' });
+    if (target.pathname === '/') return sendText(res, 200, 'text/html; charset=utf-8', viewerPage());
     for (const [re, h] of routes) {
-      const m = re.exec(url.pathname);
+      const m = re.exec(target.pathname);
       if (m === null) continue;
+      let body: string;
       try {
-        return send(res, 200, 'application/json', scriptJson(h(m.slice(1), url.searchParams)));
+        body = scriptJson(h(m.slice(1), target.query));
       } catch (e) {
-        const input = e instanceof BctError && (e.isInputError || e.code === 'store');
-        return send(res, input ? 400 : 500, 'application/json', JSON.stringify({ error: (e as Error).message }));
+        // The record's own errors (a bad parameter, an unknown sweep or cell) are the request's fault.
+        if (e instanceof BctError && (e.isInputError || e.code === 'store')) throw new HttpError(400, e.message);
+        throw e;
       }
+      return sendText(res, 200, 'application/json', body);
     }
-    send(res, 404, 'application/json', JSON.stringify({ error: `no route ${url.pathname}` }));
+    throw new HttpError(404, `no route ${target.pathname}`);
   };
-  const server = createServer(handle);
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(opts.port ?? 0, opts.host ?? '127.0.0.1', () => resolve());
-  });
-  const addr = server.address() as AddressInfo;
-  return {
-    url: `http://${addr.address}:${addr.port}/`,
-    server,
-    close: () => new Promise<void>((resolve) => server.close(() => resolve())),
-  };
-}
-
-function send(res: ServerResponse, status: number, type: string, body: string): void {
-  res.writeHead(status, { 'content-type': type, 'cache-control': 'no-store' });
-  res.end(body);
+  const srv = await startGuardedServer({ host: opts.host ?? '127.0.0.1', port: opts.port ?? 0, route });
+  return { url: srv.url, server: srv.server, close: srv.close };
 }

@@ -140,15 +140,26 @@ function lossOutputs(datums: readonly Datum[], logprobs: readonly number[][]): {
   return { outputs, sum };
 }
 
+/** A numbered request of a model (forward_backward, optim_step, save and load): the model, its seq_id,
+ *  and the reply already given to the same request when this is a retry. */
+function numbered(s: Serve, b: { model_id: string; seq_id?: number | null | undefined }, info: RequestInfo): { m: TrainingModel; seq: number | null; earlier: unknown } {
+  const m = s.state.model(b.model_id);
+  const seq = b.seq_id ?? null;
+  return { m, seq, earlier: s.state.replay({ hash: info.hash, model: m, seq, ...keyOf(info) }) };
+}
+
+/** Queues `run` as request `seq` of model `m` (in seq_id order); answers with its future. */
+function submitNumbered(s: Serve, info: RequestInfo, m: TrainingModel, seq: number | null, run: () => Promise<unknown>): unknown {
+  return s.state.submit({ hash: info.hash, ...keyOf(info), model: m, seq, run });
+}
+
 /** forward_backward (gradients accumulate until optim_step) or forward (no gradient). */
 export function forwardBackward(s: Serve, body: unknown, info: RequestInfo, forwardOnly: boolean): unknown {
   const what = forwardOnly ? 'forward' : 'forward_backward';
   const b = forwardOnly ? parseBody(schemas.forward, body, what) : parseBody(schemas.forwardBackward, body, what);
   const input = 'forward_input' in b ? b.forward_input : b.forward_backward_input;
   const field = forwardOnly ? 'forward_input' : 'forward_backward_input';
-  const m = s.state.model(b.model_id);
-  const seq = b.seq_id ?? null;
-  const earlier = s.state.replay({ hash: info.hash, model: m, seq, ...keyOf(info) });
+  const { m, seq, earlier } = numbered(s, b, info);
   if (earlier !== null) return earlier;
   if (input.loss_fn !== 'cross_entropy') {
     throw new HttpError(400, `${what}: ${field}.loss_fn ${JSON.stringify(input.loss_fn.slice(0, 40))} is not supported; this server implements cross_entropy only`);
@@ -159,18 +170,12 @@ export function forwardBackward(s: Serve, body: unknown, info: RequestInfo, forw
   const max = s.state.limits.maxDatums;
   if (input.data.length > max) throw new HttpError(400, `${what}: ${field}.data has ${input.data.length} datums; at most ${max} per request`);
   const datums = input.data.map((d, i) => toEngineDatum(d, m.base.config, `${field}.data[${i}]`));
-  return s.state.submit({
-    hash: info.hash,
-    ...keyOf(info),
-    model: m,
-    seq,
-    run: async () => {
-      const trainer = live(s, m);
-      const logprobs = await sequenceLogprobs(trainer.model, datums);
-      const { outputs, sum } = lossOutputs(datums, logprobs);
-      const loss = forwardOnly ? sum : (await trainer.forwardBackward(datums)).loss;
-      return { loss_fn_output_type: 'ArrayRecord', loss_fn_outputs: outputs, metrics: { 'loss:sum': loss } };
-    },
+  return submitNumbered(s, info, m, seq, async () => {
+    const trainer = live(s, m);
+    const logprobs = await sequenceLogprobs(trainer.model, datums);
+    const { outputs, sum } = lossOutputs(datums, logprobs);
+    const loss = forwardOnly ? sum : (await trainer.forwardBackward(datums)).loss;
+    return { loss_fn_output_type: 'ArrayRecord', loss_fn_outputs: outputs, metrics: { 'loss:sum': loss } };
   });
 }
 
@@ -178,21 +183,16 @@ export function optimStep(s: Serve, body: unknown, info: RequestInfo): unknown {
   const b = parseBody(schemas.optimStep, body, 'optim_step');
   const m = s.state.model(b.model_id);
   const a = b.adam_params;
-  return s.state.submit({
-    hash: info.hash,
-    ...keyOf(info),
-    model: m,
-    seq: b.seq_id ?? null,
-    run: async () => {
-      const r = live(s, m).optimStep({
-        lr: a.learning_rate,
-        betas: [a.beta1, a.beta2],
-        eps: a.eps,
-        weightDecay: a.weight_decay,
-        gradClip: a.grad_clip_norm > 0 ? a.grad_clip_norm : null,
-      });
-      return { type: 'optim_step', metrics: { grad_norm: r.gradNorm, step: r.step } };
-    },
+  // Nothing to validate before the replay check, which submit makes itself (a retry gets its future).
+  return submitNumbered(s, info, m, b.seq_id ?? null, async () => {
+    const r = live(s, m).optimStep({
+      lr: a.learning_rate,
+      betas: [a.beta1, a.beta2],
+      eps: a.eps,
+      weightDecay: a.weight_decay,
+      gradClip: a.grad_clip_norm > 0 ? a.grad_clip_norm : null,
+    });
+    return { type: 'optim_step', metrics: { grad_norm: r.gradNorm, step: r.step } };
   });
 }
 
@@ -207,23 +207,15 @@ function plannedCheckpoint(s: Serve, m: TrainingModel, kind: CheckpointKind, nam
 
 export function saveWeights(s: Serve, body: unknown, info: RequestInfo): unknown {
   const b = parseBody(schemas.saveWeights, body, 'save_weights');
-  const m = s.state.model(b.model_id);
-  const seq = b.seq_id ?? null;
-  const earlier = s.state.replay({ hash: info.hash, model: m, seq, ...keyOf(info) });
+  const { m, seq, earlier } = numbered(s, b, info);
   if (earlier !== null) return earlier;
   if (b.path == null) throw new HttpError(400, 'save_weights: path: a checkpoint name is required');
   const overwrite = b.overwrite === true;
   const p = plannedCheckpoint(s, m, 'weights', checkName(b.path, 'save_weights: path'), overwrite);
-  const reply = s.state.submit({
-    hash: info.hash,
-    ...keyOf(info),
-    model: m,
-    seq,
-    run: async () => {
-      const trainer = live(s, m);
-      s.store.write(p, { schemaVersion: 1, baseModel: m.base.name, lora: m.lora, step: trainer.step, kind: 'weights' }, (dir) => trainer.saveState(dir), overwrite);
-      return { type: 'save_weights', path: tinkerPath(p) };
-    },
+  const reply = submitNumbered(s, info, m, seq, async () => {
+    const trainer = live(s, m);
+    s.store.write(p, { schemaVersion: 1, baseModel: m.base.name, lora: m.lora, step: trainer.step, kind: 'weights' }, (dir) => trainer.saveState(dir), overwrite);
+    return { type: 'save_weights', path: tinkerPath(p) };
   });
   m.checkpoints++;
   return reply;
@@ -231,9 +223,7 @@ export function saveWeights(s: Serve, body: unknown, info: RequestInfo): unknown
 
 export function saveWeightsForSampler(s: Serve, body: unknown, info: RequestInfo): unknown {
   const b = parseBody(schemas.saveForSampler, body, 'save_weights_for_sampler');
-  const m = s.state.model(b.model_id);
-  const seq = b.seq_id ?? null;
-  const earlier = s.state.replay({ hash: info.hash, model: m, seq, ...keyOf(info) });
+  const { m, seq, earlier } = numbered(s, b, info);
   if (earlier !== null) return earlier;
   const sessionSeq = b.sampling_session_seq_id ?? null;
   if (b.path == null && sessionSeq === null) {
@@ -242,20 +232,14 @@ export function saveWeightsForSampler(s: Serve, body: unknown, info: RequestInfo
   // Unnamed weights (save_weights_and_get_sampling_client) get a fresh name; they are files like any other.
   const name = b.path == null ? newId(`ss${sessionSeq}`) : checkName(b.path, 'save_weights_for_sampler: path');
   const p = plannedCheckpoint(s, m, 'sampler_weights', name, false);
-  const reply = s.state.submit({
-    hash: info.hash,
-    ...keyOf(info),
-    model: m,
-    seq,
-    run: async () => {
-      const trainer = live(s, m);
-      s.store.write(p, { schemaVersion: 1, baseModel: m.base.name, lora: m.lora, step: trainer.step, kind: 'sampler_weights' }, (dir) => trainer.saveSamplerWeights(dir), false);
-      const path = tinkerPath(p);
-      if (sessionSeq === null) return { type: 'save_weights_for_sampler', path };
-      const samplingSessionId = newId('sampler');
-      s.state.samplingSessions.set(samplingSessionId, { base: m.base, modelPath: path, dir: s.store.folder(p) });
-      return { type: 'save_weights_for_sampler', path, sampling_session_id: samplingSessionId };
-    },
+  const reply = submitNumbered(s, info, m, seq, async () => {
+    const trainer = live(s, m);
+    s.store.write(p, { schemaVersion: 1, baseModel: m.base.name, lora: m.lora, step: trainer.step, kind: 'sampler_weights' }, (dir) => trainer.saveSamplerWeights(dir), false);
+    const path = tinkerPath(p);
+    if (sessionSeq === null) return { type: 'save_weights_for_sampler', path };
+    const samplingSessionId = newId('sampler');
+    s.state.samplingSessions.set(samplingSessionId, { base: m.base, modelPath: path, dir: s.store.folder(p) });
+    return { type: 'save_weights_for_sampler', path, sampling_session_id: samplingSessionId };
   });
   m.checkpoints++;
   return reply;
@@ -264,9 +248,7 @@ export function saveWeightsForSampler(s: Serve, body: unknown, info: RequestInfo
 export function loadWeights(s: Serve, body: unknown, info: RequestInfo): unknown {
   const b = parseBody(schemas.loadWeights, body, 'load_weights');
   if (b.model_id == null) throw new HttpError(400, 'load_weights: model_id is required (create_model with the same base and LoRA rank, then load_weights)');
-  const m = s.state.model(b.model_id);
-  const seq = b.seq_id ?? null;
-  const earlier = s.state.replay({ hash: info.hash, model: m, seq, ...keyOf(info) });
+  const { m, seq, earlier } = numbered(s, { model_id: b.model_id, seq_id: b.seq_id }, info);
   if (earlier !== null) return earlier;
   const p = parseTinkerPath(b.path, 'load_weights: path');
   if (p.kind !== 'weights') throw new HttpError(400, `load_weights: path ${tinkerPath(p)} holds sampler weights; load a training state saved by save_weights (tinker://…/weights/<name>)`);
@@ -275,15 +257,9 @@ export function loadWeights(s: Serve, body: unknown, info: RequestInfo): unknown
   const shape = (l: TrainingModel['lora']): string => (l === null ? 'a full fine-tune' : `LoRA rank ${l.rank} alpha ${l.alpha}`);
   if (JSON.stringify(meta.lora) !== JSON.stringify(m.lora)) throw new HttpError(400, `load_weights: ${tinkerPath(p)} is ${shape(meta.lora)}; model ${m.id} is ${shape(m.lora)}`);
   const dir = s.store.folder(p);
-  return s.state.submit({
-    hash: info.hash,
-    ...keyOf(info),
-    model: m,
-    seq,
-    run: async () => {
-      live(s, m).loadState(dir, { optimizer: b.optimizer });
-      return { type: 'load_weights', path: tinkerPath(p), model_id: m.id };
-    },
+  return submitNumbered(s, info, m, seq, async () => {
+    live(s, m).loadState(dir, { optimizer: b.optimizer });
+    return { type: 'load_weights', path: tinkerPath(p), model_id: m.id };
   });
 }
 

@@ -105,7 +105,7 @@ function cases(f: ReturnType<typeof fixture>): Case[] {
     { args: ['check', ...P], says: [/setting: Invalid input: expected string, received undefined$/] },
     // Files that are missing, folders given as files, files given as folders; names with spaces and accents.
     { args: ['run', join(f.dir, 'balayage été.yaml')], says: [/balayage été\.yaml: no such file or folder \(ENOENT\); check the path/] },
-    { args: ['run', f.sub], says: [/dossier vide: is a folder where a file is expected \(EISDIR\); give a file name$/] },
+    { args: ['run', f.sub], says: [/dossier vide: cannot read file; expected a YAML or JSON sweep file \(found a folder or device, not a file\)$/] },
     { args: ['run', join(f.dir, 'bad.yaml')], says: [/bad\.yaml: not valid YAML/] },
     { args: ['run', join(f.dir, 'list.yaml')], says: [/list\.yaml: \(top level\): expected a mapping of sweep fields$/] },
     { args: ['run', join(f.dir, 'fast.yaml')], says: [/fast\.yaml: lrs\[1\]: .*expected number/] },

@@ -67,3 +67,17 @@ export function mountTmpfs(dir: string, options: string): boolean {
   mkdirSync(dir, { recursive: true });
   return process.platform === 'linux' && spawnSync('mount', ['-t', 'tmpfs', '-o', options, 'tmpfs', dir], { stdio: 'ignore' }).status === 0;
 }
+
+/** `SELECT COUNT(*) AS n …` on a record another process may be writing; 0 while it does not exist yet. */
+export function countRows(dbPath: string, sql: string): number {
+  try {
+    const db = new Database(dbPath, { readonly: true, fileMustExist: true });
+    try {
+      return (db.prepare(sql).get() as { n: number }).n;
+    } finally {
+      db.close();
+    }
+  } catch {
+    return 0; // not created yet, or mid-migration
+  }
+}

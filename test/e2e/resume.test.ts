@@ -9,21 +9,8 @@ import { test } from 'node:test';
 import { tempDir } from '../temp-dir.js';
 import Database from 'better-sqlite3';
 import { hashPath } from '../../src/store/index.js';
-import { bct, bctChild } from './cli.js';
+import { bct, bctChild, countRows as count } from './cli.js';
 import { buildTinyOrganism, writeTinySweep } from './tiny-organism.js';
-
-function count(dbPath: string, sql: string): number {
-  try {
-    const db = new Database(dbPath, { readonly: true, fileMustExist: true });
-    try {
-      return (db.prepare(sql).get() as { n: number }).n;
-    } finally {
-      db.close();
-    }
-  } catch {
-    return 0; // not created yet, or mid-migration
-  }
-}
 
 /** Starts `bct run` and sends `signal` as soon as `ready()` holds; resolves to how it ended. */
 async function runAndKill(args: string[], ready: () => boolean, signal: NodeJS.Signals = 'SIGKILL'): Promise<{ signal: NodeJS.Signals | null; code: number | null; stderr: string }> {

@@ -6,25 +6,11 @@ import assert from 'node:assert/strict';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import Database from 'better-sqlite3';
 import { buildFixtureRecord } from '../../src/report/index.js';
 import { LOCK_FILE } from '../../src/store/index.js';
 import { tempDir } from '../temp-dir.js';
-import { bct, bctChild, bctIn } from './cli.js';
+import { bct, bctChild, bctIn, countRows as count } from './cli.js';
 import { buildTinyOrganism, writeTinySweep } from './tiny-organism.js';
-
-function count(dbPath: string, sql: string): number {
-  try {
-    const db = new Database(dbPath, { readonly: true, fileMustExist: true });
-    try {
-      return (db.prepare(sql).get() as { n: number }).n;
-    } finally {
-      db.close();
-    }
-  } catch {
-    return 0; // not created yet, or mid-migration
-  }
-}
 
 interface Ended {
   code: number | null;
