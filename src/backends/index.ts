@@ -3,6 +3,7 @@
 import { ConfigError } from '../errors.js';
 import type { Backend, BackendSpec } from './types.js';
 import { createEmbeddedBackend } from './embedded/index.js';
+import { createOpenAiBackend } from './openai/index.js';
 import { createTinkerBackend } from './tinker/index.js';
 
 export interface BackendEntry {
@@ -16,6 +17,7 @@ export interface BackendEntry {
 export const BACKENDS: Record<string, BackendEntry> = {
   embedded: { description: 'the in-process engine (src/engine) with the microworld tokenizer', remote: false, create: createEmbeddedBackend },
   tinker: { description: 'a Tinker API server over HTTP (hosted Tinker, SkyRL, bct serve); args baseUrl, apiKeyEnv, maxInFlight', remote: true, create: createTinkerBackend },
+  openai: { description: 'an OpenAI-compatible server over HTTP, sampling only (vLLM with adapters, hosted APIs, bct serve); args baseUrl, apiKeyEnv, api, renderer, tokenizer, scoring, maxInFlight', remote: true, create: createOpenAiBackend },
 };
 
 /** Whether the backend `name` is remote (see BackendEntry.remote); unknown names are not. */

@@ -6,7 +6,7 @@
 // Names are checked against one pattern before they touch the file system: no separators, no dot
 // segments, nothing but [A-Za-z0-9._-] (first character alphanumeric), at most 128 characters.
 import { randomBytes } from 'node:crypto';
-import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { HttpError, quoteShort } from '../http/index.js';
 
@@ -84,6 +84,26 @@ export class CheckpointStore {
       throw new HttpError(500, `the checkpoint at ${tinkerPath(p)} has an unreadable checkpoint.json (expected schemaVersion 1)`);
     }
     return meta as CheckpointMeta;
+  }
+
+  /** Every readable sampler-weights checkpoint under the root, sorted by path, with the time its
+   *  checkpoint.json was written (Unix seconds). Folders that are not checkpoints of this server
+   *  (temporary ones, other names, unreadable metadata) are left out. */
+  listSamplerWeights(): { path: TinkerPath; meta: CheckpointMeta; created: number }[] {
+    const out: { path: TinkerPath; meta: CheckpointMeta; created: number }[] = [];
+    const names = (dir: string): string[] => (existsSync(dir) ? readdirSync(dir).sort() : []);
+    for (const modelId of names(this.root).filter((n) => MODEL_ID.test(n))) {
+      for (const name of names(join(this.root, modelId, 'sampler_weights')).filter((n) => CHECKPOINT_NAME.test(n))) {
+        const path: TinkerPath = { modelId, kind: 'sampler_weights', name };
+        if (!this.exists(path)) continue;
+        try {
+          out.push({ path, meta: this.read(path), created: Math.floor(statSync(join(this.folder(path), 'checkpoint.json')).mtimeMs / 1000) });
+        } catch {
+          // an unreadable checkpoint.json: not listed (sampling it answers the 500 that names it)
+        }
+      }
+    }
+    return out;
   }
 
   /** Writes a checkpoint: `fill(dir)` writes the engine files into a fresh temporary folder, which is

@@ -9,6 +9,8 @@ export interface ServeLimits {
   maxNumSamples: number; // num_samples per asample; default 64
   maxStopSequences: number; // entries of sampling_params.stop; default 16
   maxLoraRank: number; // lora_config.rank; default 256
+  maxLogprobs: number; // OpenAI endpoints: logprobs, top_logprobs and prompt_logprobs top-k; default 20 (vLLM's --max-logprobs)
+  maxScoredAlternatives: number; // OpenAI endpoints: top-k > 0 scores every vocabulary token at each position asked; positions × vocabulary per request; default 1024
   // What the server holds
   maxModels: number; // training models loaded at once; default 8
   maxSessions: number; // client sessions (the stalest is forgotten beyond); default 1024
@@ -30,6 +32,8 @@ export const DEFAULT_SERVE_LIMITS: ServeLimits = {
   maxNumSamples: 64,
   maxStopSequences: 16,
   maxLoraRank: 256,
+  maxLogprobs: 20,
+  maxScoredAlternatives: 1024,
   maxModels: 8,
   maxSessions: 1024,
   maxSamplingSessions: 4096,

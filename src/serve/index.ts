@@ -1,10 +1,12 @@
 // Public surface of src/serve: `bct serve`, the embedded engine behind the Tinker API (JSON bodies of
-// SDK ≤ 0.24). See README.md for the endpoints, extensions, limits, tokens and paths.
+// SDK ≤ 0.24, under /api/v1/) and the OpenAI API (under /v1/). See README.md for the endpoints,
+// extensions, limits, tokens and paths.
 import { join, resolve } from 'node:path';
 import { startGuardedServer, tokenChecker } from '../http/index.js';
 import { Catalog } from './catalog.js';
 import { CheckpointStore } from './checkpoints.js';
 import { DEFAULT_SERVE_LIMITS, type ServeConfig } from './config.js';
+import { openaiRouter } from './openai-routes.js';
 import { router } from './routes.js';
 import { ServeState } from './state.js';
 
@@ -19,7 +21,7 @@ export interface ServeStats {
   samplingSessions: number;
   futures: number;
   queued: number;
-  /** Requests per endpoint since the start (path after /api/v1/). */
+  /** Requests per endpoint since the start (path after /api/v1/; `v1/<path>` for the OpenAI API). */
   requests: Record<string, number>;
 }
 
@@ -38,12 +40,16 @@ export async function startServe(config: ServeConfig, onInternalError?: (message
   const report = onInternalError ?? ((m: string) => process.stderr.write(`[bct serve] ${m}\n`));
   const state = new ServeState(limits, report);
   let allowed: ReadonlySet<string> = new Set();
+  const serve = { state, catalog, store };
+  const checkToken = tokenChecker(config.token);
+  const tinker = router(serve, limits, checkToken, () => allowed);
+  const openai = openaiRouter(serve, limits, checkToken, () => allowed, report);
   const srv = await startGuardedServer({
     host: config.host,
     port: config.port,
     ...(config.http !== undefined ? { limits: config.http } : {}),
     onInternalError: report,
-    route: router({ state, catalog, store }, limits, tokenChecker(config.token), () => allowed),
+    route: (req, res, target) => (target.segments[0] === 'v1' ? openai : tinker)(req, res, target),
   });
   allowed = srv.allowedHosts;
   return {

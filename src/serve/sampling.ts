@@ -49,7 +49,7 @@ export function getSampler(s: Serve, id: string): unknown {
 }
 
 /** The loaded sampler weights of a source (kept loaded, least recently used dropped first). */
-function samplerModel(s: Serve, src: SamplerSource): Gpt {
+export function samplerModel(s: Serve, src: SamplerSource): Gpt {
   const key = src.dir ?? `base:${src.base.name}`;
   let model = s.state.samplerModels.get(key);
   if (model === undefined) {
@@ -80,13 +80,12 @@ function stops(src: SamplerSource, stop: string | string[] | number[] | null | u
   return { tokens, strings };
 }
 
-/** Cuts a generation after the first token at which its decoded text contains a stop string. Rows are
+/** Cuts a generation after the first token at which its text (`decode`) contains a stop string. Rows are
  *  sampled independently, so this equals having stopped there. */
-function cutAtStopString(g: Generation, src: SamplerSource, strings: readonly string[]): Generation {
+export function cutAtStopString(g: Generation, decode: (tokens: number[]) => string, strings: readonly string[]): Generation {
   if (strings.length === 0) return g;
-  const tok = src.base.tokenizer!;
   for (let k = 1; k <= g.tokens.length; k++) {
-    const text = tok.decode(g.tokens.slice(0, k));
+    const text = decode(g.tokens.slice(0, k));
     if (strings.some((x) => text.includes(x))) {
       return { tokens: g.tokens.slice(0, k), finishReason: 'stop', ...(g.logprobs ? { logprobs: g.logprobs.slice(0, k) } : {}) };
     }
@@ -136,7 +135,7 @@ export function asample(s: Serve, body: unknown, info: RequestInfo): unknown {
         logprobs: true,
       });
       const sequences = gens.map((g0) => {
-        const g = cutAtStopString(g0, src, stop.strings);
+        const g = cutAtStopString(g0, (t) => src.base.tokenizer!.decode(t), stop.strings);
         return { tokens: g.tokens, logprobs: g.logprobs ?? null, stop_reason: g.finishReason };
       });
       const promptLogprobs = b.prompt_logprobs === true

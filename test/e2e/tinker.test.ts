@@ -4,13 +4,13 @@
 // grades and metrics; killed with SIGKILL at random moments and run again, it must end with the record of
 // an uninterrupted run.
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { stringify } from 'yaml';
 import { tempDir } from '../temp-dir.js';
 import { bct, ENV, REPO } from './cli.js';
+import { killCampaign } from './kills.js';
 import { sweepResults } from './results.js';
 import { startServe, TOKEN } from './serve-child.js';
 import { buildTinyOrganism, TINY_SETTING } from './tiny-organism.js';
@@ -54,22 +54,9 @@ test('a sweep through the Tinker backend against bct serve equals the embedded s
     assert.equal(want.metrics.length, 2 * 3, '2 cells × 3 checkpoints');
     assert.deepEqual(sweepResults(join(dir, 'p-remote'), 'tiny'), want, 'remote sweep = embedded sweep');
 
-    // kill -9 at seeded moments spread over an uninterrupted run's duration (start-up, training, sampling,
-    // grading), each kill into the project the previous one left; then the same command to the end.
-    const killed = join(dir, 'p-killed');
-    let kills = 0;
-    for (const fraction of [0.35, 0.6, 0.8, 0.5]) {
-      const child = spawn(process.execPath, [join(REPO, 'bin', 'bct.js'), 'run', remoteFile, '--project', killed], { env: { ...ENV, ...env }, stdio: 'ignore' });
-      const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
-      const timer = setTimeout(() => child.kill('SIGKILL'), fraction * runMs);
-      const code = await exited;
-      clearTimeout(timer);
-      if (code !== 0) kills++;
-    }
+    // kill -9 at seeded random moments of the remote sweep (the client; the server stays up).
+    const kills = await killCampaign({ file: remoteFile, dir, sweep: 'tiny', want, runMs, kills: 3, seed: 7, env });
     assert.ok(kills >= 2, `runs killed: ${kills}`);
-    const resumed = bct(['run', remoteFile, '--project', killed], REPO, { ...ENV, ...env });
-    assert.equal(resumed.status, 0, resumed.stderr);
-    assert.deepEqual(sweepResults(killed, 'tiny'), want, `after ${kills} kills the record equals an uninterrupted run`);
   } finally {
     server.child.kill('SIGTERM');
   }

@@ -2,7 +2,8 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { ConfigError } from '../../errors.js';
 import { createBackend } from '../index.js';
-import { apiKeyFrom, HOSTED_BASE_URL, tinkerConfig } from './config.js';
+import { apiKeyFrom } from '../http/index.js';
+import { HOSTED_BASE_URL, tinkerConfig } from './config.js';
 
 const spec = (args: Record<string, string | number | boolean | null>) => ({ name: 'tinker', args });
 

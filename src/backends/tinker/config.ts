@@ -1,8 +1,9 @@
 // Configuration of the Tinker backend: the spec's args (what the record stores) resolved against the
 // environment, plus the timing of requests. The API key is deliberately NOT part of it: only the name of
 // the environment variable that holds it is, and the key is read from the environment at each request
-// (`apiKeyFrom`), so it never reaches the record, an error message or a log line.
+// (`apiKeyFrom` in ../http/), so it never reaches the record, an error message or a log line.
 import { ConfigError } from '../../errors.js';
+import { checkBaseUrl, checkEnvName, type HttpTiming } from '../http/index.js';
 import type { BackendSpec } from '../types.js';
 
 /** The hosted Tinker service, used when neither `args.baseUrl` nor TINKER_BASE_URL is set. */
@@ -18,13 +19,8 @@ export interface TinkerConfig {
 
 /** Timeouts, retry budgets and backoff of every request. Defaults follow the Python SDK (≤ 0.24);
  *  tests shrink the delays, never the logic. All in milliseconds. */
-export interface TinkerTiming {
-  requestTimeoutMs: number; // one HTTP attempt (connect + reply); SDK 60 s
-  maxRetries: number; // retries of one call on 408/409/429/5xx/connection errors; SDK 10
-  retryBudgetMs: number; // a call gives up once this long has passed since its first attempt; SDK 5 min
-  backoffBaseMs: number; // HTTP retry n waits base·2^n (with jitter); SDK 0.5 s
-  backoffMaxMs: number; // cap of that wait; SDK 10 s
-  retryAfterMaxMs: number; // a server's Retry-After is honoured up to this; SDK 60 s
+export interface TinkerTiming extends HttpTiming {
+  // HttpTiming's defaults here: request 60 s, 10 retries within 5 min, backoff 0.5 s·2^n ≤ 10 s, Retry-After ≤ 60 s
   pollTimeoutMs: number; // one retrieve_future long-poll; SDK 45 s
   pollBackoffBaseMs: number; // a future poll after a 429 or a connection error waits base·2^n; SDK 1 s
   pollBackoffMaxMs: number; // cap of that wait; SDK 30 s
@@ -50,7 +46,6 @@ export const DEFAULT_TIMING: TinkerTiming = {
 
 const ARGS = ['baseUrl', 'apiKeyEnv', 'maxInFlight'] as const;
 const MAX_IN_FLIGHT_LIMIT = 1024;
-const ENV_NAME = /^[A-Za-z_][A-Za-z0-9_]{0,127}$/;
 
 /** Validates `spec.args` and resolves defaults from `env`. Errors are ConfigErrors naming `backend.<arg>`. */
 export function tinkerConfig(spec: BackendSpec, env: NodeJS.ProcessEnv = process.env): TinkerConfig {
@@ -63,9 +58,7 @@ export function tinkerConfig(spec: BackendSpec, env: NodeJS.ProcessEnv = process
   const url = typeof baseUrl === 'string' ? baseUrl : fromEnv ? env.TINKER_BASE_URL! : HOSTED_BASE_URL;
   const where = typeof baseUrl === 'string' ? 'backend.baseUrl' : fromEnv ? 'backend.baseUrl (from $TINKER_BASE_URL)' : 'backend.baseUrl';
 
-  if (apiKeyEnv !== undefined && apiKeyEnv !== null && (typeof apiKeyEnv !== 'string' || !ENV_NAME.test(apiKeyEnv))) {
-    throw new ConfigError(`expected the name of an environment variable (letters, digits, _), got ${JSON.stringify(apiKeyEnv)}`, 'backend.apiKeyEnv');
-  }
+  if (apiKeyEnv !== undefined && apiKeyEnv !== null) checkEnvName(apiKeyEnv, 'backend.apiKeyEnv');
   let inFlight = 32;
   if (maxInFlight !== undefined && maxInFlight !== null) {
     if (typeof maxInFlight !== 'number' || !Number.isInteger(maxInFlight) || maxInFlight < 1 || maxInFlight > MAX_IN_FLIGHT_LIMIT) {
@@ -74,26 +67,4 @@ export function tinkerConfig(spec: BackendSpec, env: NodeJS.ProcessEnv = process
     inFlight = maxInFlight;
   }
   return { baseUrl: checkBaseUrl(url, where), apiKeyEnv: typeof apiKeyEnv === 'string' ? apiKeyEnv : 'TINKER_API_KEY', maxInFlight: inFlight };
-}
-
-/** An http(s) URL without credentials, query or fragment, returned without its trailing slash. */
-function checkBaseUrl(text: string, where: string): string {
-  let url: URL;
-  try {
-    url = new URL(text);
-  } catch {
-    throw new ConfigError(`expected an http:// or https:// URL, got ${JSON.stringify(text)}`, where);
-  }
-  if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new ConfigError(`expected an http:// or https:// URL, got protocol ${url.protocol}`, where);
-  // A user:password in the URL would be a secret in the record; the key travels in X-API-Key instead.
-  if (url.username !== '' || url.password !== '') throw new ConfigError('the URL must not hold credentials; put the API key in the environment variable named by backend.apiKeyEnv', where);
-  if (url.search !== '' || url.hash !== '') throw new ConfigError(`expected a server root without query or fragment, got ${JSON.stringify(text)}`, where);
-  return url.href.replace(/\/+$/, '');
-}
-
-/** The API key, read now from the environment variable the config names; undefined when unset (servers
- *  such as SkyRL and `bct serve` accept requests without one). */
-export function apiKeyFrom(config: Pick<TinkerConfig, 'apiKeyEnv'>, env: NodeJS.ProcessEnv = process.env): string | undefined {
-  const key = env[config.apiKeyEnv];
-  return key === undefined || key === '' ? undefined : key;
 }

@@ -3,7 +3,8 @@ import { test } from 'node:test';
 import { BackendError } from '../../errors.js';
 import type { TinkerTiming } from './config.js';
 import { awaitFuture, classifyRetrieve, type RequestId } from './futures.js';
-import { TinkerHttp, type Attempt } from './http.js';
+import type { Attempt } from '../http/index.js';
+import { TinkerHttp } from './http.js';
 import { FAST_TIMING, startScriptedServer, type Scripted } from './scripted-server.js';
 
 const KEY = 'tml-future-secret-42';

@@ -6,7 +6,8 @@
 // retries and give up after `maxRetries` in a row. A poll that times out on our side is re-sent at once
 // (SkyRL holds a poll up to 300 s, longer than the SDK's 45 s poll timeout).
 import { BackendError } from '../../errors.js';
-import { retryAfterMs, retryDelayMs, serverMessage, sleep, type Attempt, type TinkerHttp } from './http.js';
+import { retryAfterMs, retryDelayMs, serverMessage, sleep, type Attempt } from '../http/index.js';
+import type { TinkerHttp } from './http.js';
 import { shapeOf } from './wire.js';
 
 export type RequestId = string | number;

@@ -2,7 +2,8 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { BackendError } from '../../errors.js';
 import { DEFAULT_TIMING, type TinkerTiming } from './config.js';
-import { isRetryable, retryAfterMs, retryDelayMs, serverMessage, TinkerHttp } from './http.js';
+import { isRetryable, retryAfterMs, retryDelayMs, serverMessage } from '../http/index.js';
+import { TinkerHttp } from './http.js';
 import { FAST_TIMING, startScriptedServer, type Scripted, type ScriptedRequest } from './scripted-server.js';
 
 const KEY = 'tml-secret-0123456789';

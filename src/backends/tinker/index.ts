@@ -5,7 +5,7 @@
 import type { Backend, BackendSpec, SamplingClient, TrainingClientOptions, WeightsRef } from '../types.js';
 import { DEFAULT_TIMING, tinkerConfig, type TinkerConfig, type TinkerTiming } from './config.js';
 import { TinkerHttp } from './http.js';
-import { Limiter } from './limiter.js';
+import { Limiter } from '../http/index.js';
 import { createTinkerSampler } from './sampling-client.js';
 import { TinkerSession, type Warn } from './session.js';
 import { createTinkerTrainer, type TinkerTrainer } from './training-client.js';

@@ -8,16 +8,14 @@ import { CheckpointError, ConfigError, DataError } from '../../errors.js';
 import type { ChatMessage } from '../../domain/index.js';
 import type { LogprobsResult, Renderer, SampleBatchResult, SamplePrompt, SampleResult, SamplingClient, SamplingParams, WeightsRef } from '../types.js';
 import { awaitFuture, submit } from './futures.js';
-import type { Limiter } from './limiter.js';
+import type { Limiter } from '../http/index.js';
 import { readRemoteWeights, REMOTE_WEIGHTS_FILE } from './remote-files.js';
 import { hasRenderer, rendererFor } from './renderer.js';
 import type { TinkerSession, Warn } from './session.js';
+import { checkParams, checkSeed } from '../sampling-params.js';
 import { truncateAtStop } from '../stop-strings.js';
 import { probeTokenizerId } from './training-client.js';
 import { modelInput, readPromptLogprobs, readSequence, readString } from './wire.js';
-
-const MAX_STOP_STRINGS = 64;
-const MAX_SEED = 2 ** 53 - 1;
 
 /** A sampling client for `ref`: the base model when `ref.weights` is absent, else the sampler weights
  *  its `remote-weights.json` names. */
@@ -41,19 +39,6 @@ export async function createTinkerSampler(session: TinkerSession, ref: WeightsRe
     type: 'create_sampling_session',
   });
   return new TinkerSampler(session, readString(reply, 'sampling_session_id', endpoint), renderer, limiter);
-}
-
-/** Checks sampling parameters; ConfigErrors name `sampling.<field>`. */
-function checkParams(p: SamplingParams, contextLength: number): void {
-  if (!Number.isInteger(p.maxTokens) || p.maxTokens < 1 || p.maxTokens > contextLength) throw new ConfigError(`expected an integer from 1 to ${contextLength} (the context length), got ${p.maxTokens}`, 'sampling.maxTokens');
-  if (!(p.temperature >= 0 && Number.isFinite(p.temperature))) throw new ConfigError(`expected a finite number ≥ 0, got ${p.temperature}`, 'sampling.temperature');
-  if (!(p.topP > 0 && p.topP <= 1)) throw new ConfigError(`expected a number in (0, 1], got ${p.topP}`, 'sampling.topP');
-  if (p.stop.length > MAX_STOP_STRINGS) throw new ConfigError(`${p.stop.length} stop strings; expected at most ${MAX_STOP_STRINGS}`, 'sampling.stop');
-}
-
-function checkSeed(seed: number, where: string): number {
-  if (!Number.isInteger(seed) || seed < 0 || seed > MAX_SEED) throw new ConfigError(`expected an integer seed ≥ 0, got ${seed}`, where);
-  return seed;
 }
 
 export class TinkerSampler implements SamplingClient {
