@@ -10,6 +10,9 @@ import { resolve } from 'node:path';
 import { ConfigError } from '../src/errors.js';
 import { GPT_4M, Gpt, Trainer, countParams, generate, type Sequence } from '../src/engine/index.js';
 import { getGemm, getGemmBackend, openblasInfo, referenceSgemm, type Gemm, type GemmBackendName } from '../src/engine/gemm/index.js';
+import { TYPESCRIPT_KERNELS, type Kernels } from '../src/engine/kernels.js';
+import { kernelsFor } from '../src/engine/kernel-select.js';
+import { validateKernels } from '../src/engine/kernel-check.js';
 
 interface BenchConfig {
   // Output
@@ -27,6 +30,7 @@ const DEFAULT_TORCH = resolve('../shared/tools/torch_gpt.py');
 const PYTHON = '/usr/bin/python3';
 const PEAK_GFLOPS = 390; // stated fp32 peak of this machine's 2 cores (AVX-512 FMA), for utilisation
 const TOL = 2e-5; // max |got − ref| / (1 + |ref|) accepted when validating a backend
+const KERNEL_TOL = 1e-4; // max relative difference of a small model's loss and gradients, native vs TypeScript kernels
 
 function parseArgs(argv: string[]): BenchConfig {
   const cfg: BenchConfig = { json: false, batch: 8, steps: 6, gen: 127, torch: existsSync(DEFAULT_TORCH) ? DEFAULT_TORCH : null };
@@ -108,8 +112,8 @@ function randomTokens(n: number, V: number, seed: number): number[] {
 
 interface TrainResult { tokensPerSec: number; stepMs: number; cpuMsPerStep: number; loss: number; peakRssMiB: number }
 
-function benchTrain(cfg: BenchConfig, model: Gpt, gemm: Gemm): TrainResult {
-  const trainer = new Trainer(model, gemm);
+function benchTrain(cfg: BenchConfig, model: Gpt, gemm: Gemm, kernels: Kernels, quiet = false): TrainResult {
+  const trainer = new Trainer(model, gemm, kernels);
   const T = GPT_4M.contextLength;
   // One fixed batch of random tokens, as torch_gpt.py does: B sequences of T + 1 tokens.
   const batch: Sequence[] = Array.from({ length: cfg.batch }, (_, b) => ({ tokens: randomTokens(T + 1, GPT_4M.vocabSize, 100 + b) }));
@@ -122,7 +126,7 @@ function benchTrain(cfg: BenchConfig, model: Gpt, gemm: Gemm): TrainResult {
     loss = trainer.forwardBackward(batch).loss;
     trainer.optimStep({ lr: 3e-4, weightDecay: 0.1 });
     times.push(performance.now() - t);
-    log(`  step ${s + 1}/${cfg.steps}: ${times[s]!.toFixed(0)} ms, loss ${loss.toFixed(3)}`);
+    if (!quiet) log(`  step ${s + 1}/${cfg.steps}: ${times[s]!.toFixed(0)} ms, loss ${loss.toFixed(3)}`);
   }
   const stepMs = times.slice(1).reduce((a, b) => a + b, 0) / (times.length - 1);
   const used = process.cpuUsage(cpu);
@@ -186,14 +190,24 @@ function main(): void {
     gflops[g.backend] = gemmGflops(g, 1024, g.backend === 'openblas' ? 2 : 0);
     log(`gemm 1024³ ${g.backend}: ${gflops[g.backend]!.toFixed(1)} GFLOP/s`);
   }
+  const kernels = kernelsFor(gemm);
+  if (kernels.backend === 'native') {
+    const diff = validateKernels(gemm, kernels);
+    log(`validate native kernels: maxdiff ${diff.toExponential(2)} vs the TypeScript kernels (tolerance ${KERNEL_TOL})`);
+    if (!(diff < KERNEL_TOL)) throw new Error(`the native kernels disagree with the TypeScript kernels: maxdiff ${diff}`);
+  }
   const chosen = gflops[gemm.backend]!;
   log(`  ${((100 * chosen) / PEAK_GFLOPS).toFixed(0)}% of the stated ${PEAK_GFLOPS} GFLOP/s peak`);
 
   const model = new Gpt(GPT_4M, 0);
   const nParams = countParams(GPT_4M);
   log(`train gpt-4m (${(nParams / 1e6).toFixed(2)}M params, B=${cfg.batch}, T=${GPT_4M.contextLength}), AdamW, random tokens`);
-  const train = benchTrain(cfg, model, gemm);
-  log(`  ${train.tokensPerSec.toFixed(0)} tok/s (${train.stepMs.toFixed(0)} ms/step, ${train.cpuMsPerStep.toFixed(0)} CPU-ms/step), ~${((train.tokensPerSec * 6 * nParams) / 1e9).toFixed(1)} GFLOP/s (6N), peak RSS ${train.peakRssMiB.toFixed(0)} MiB`);
+  const train = benchTrain(cfg, model, gemm, kernels);
+  log(`  ${train.tokensPerSec.toFixed(0)} tok/s (${train.stepMs.toFixed(0)} ms/step, ${train.cpuMsPerStep.toFixed(0)} CPU-ms/step), ~${((train.tokensPerSec * 6 * nParams) / 1e9).toFixed(1)} GFLOP/s (6N), peak RSS ${train.peakRssMiB.toFixed(0)} MiB [${kernels.backend} kernels]`);
+  // The same training with the TypeScript kernels beside the same GEMM: what the native kernels gain, in
+  // one run (a fresh model, so both start from the same weights).
+  const trainTs = kernels.backend === 'native' ? benchTrain(cfg, new Gpt(GPT_4M, 0), gemm, TYPESCRIPT_KERNELS, true) : null;
+  if (trainTs) log(`  with the TypeScript kernels: ${trainTs.tokensPerSec.toFixed(0)} tok/s (${trainTs.cpuMsPerStep.toFixed(0)} CPU-ms/step); native ×${(train.tokensPerSec / trainTs.tokensPerSec).toFixed(2)}`);
   const s1 = benchSample(cfg, model, gemm, 1);
   log(`sample KV cache, batch 1: ${s1.toFixed(0)} tok/s`);
   const s64 = benchSample(cfg, model, gemm, 64);
@@ -201,6 +215,8 @@ function main(): void {
 
   const result: Record<string, unknown> = {
     trainTokensPerSec: round(train.tokensPerSec),
+    kernels: kernels.backend,
+    trainTokensPerSecTypescriptKernels: trainTs ? round(trainTs.tokensPerSec) : null,
     sampleTokensPerSecBatch1: round(s1),
     sampleTokensPerSecBatch64: round(s64),
     peakRssMiB: round(train.peakRssMiB),

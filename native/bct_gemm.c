@@ -1,7 +1,7 @@
 /* OpenBLAS sgemm for bctlab, over the plain Node-API (node_api.h).
  *
  * Exports sgemm, sgemmStridedBatched (the batch loop runs here: one crossing from JavaScript per batch)
- * numThreads and coreName. Every argument is checked before OpenBLAS sees it: a wrong type or an operand that
+ * numThreads and coreName, and the small ops of bct_kernels.c. Every argument is checked before OpenBLAS sees it: a wrong type or an operand that
  * reaches outside its Float32Array throws a JavaScript TypeError/RangeError naming the argument, so a bad
  * call can never read or write out of bounds. Argument order and meaning match src/engine/gemm/index.ts.
  */
@@ -15,6 +15,10 @@
 #include <unistd.h>
 #include <cblas.h>
 #include <node_api.h>
+#include "args.h"
+
+/* The small ops, in bct_kernels.c. */
+napi_status bct_define_kernels(napi_env env, napi_value exports);
 
 /* In OpenBLAS's cblas.h, but not in every cblas.h that the multiarch alternative may point to. */
 void openblas_set_num_threads(int num_threads);
@@ -24,59 +28,6 @@ char *openblas_get_corename(void);
 #define MAX_ARGS 20
 
 static int threads_wanted = 1; /* OpenBLAS's thread count, restored after a split batch */
-
-/* Throw a JS TypeError / RangeError with the argument's name; return 0 so checks chain with `||`. */
-static int fail_type(napi_env env, const char *arg, const char *what) {
-  char msg[256];
-  snprintf(msg, sizeof msg, "sgemm.%s: %s", arg, what);
-  napi_throw_type_error(env, "ERR_BCT_GEMM_ARG", msg);
-  return 0;
-}
-
-static int fail_range(napi_env env, const char *msg) {
-  napi_throw_range_error(env, "ERR_BCT_GEMM_ARG", msg);
-  return 0;
-}
-
-static int get_bool(napi_env env, napi_value v, const char *arg, int *out) {
-  bool b;
-  if (napi_get_value_bool(env, v, &b) != napi_ok) return fail_type(env, arg, "expected a boolean");
-  *out = b;
-  return 1;
-}
-
-static int get_float(napi_env env, napi_value v, const char *arg, float *out) {
-  double d;
-  if (napi_get_value_double(env, v, &d) != napi_ok) return fail_type(env, arg, "expected a number");
-  *out = (float)d;
-  return 1;
-}
-
-/* A non-negative integer that also fits OpenBLAS's 32-bit blasint. */
-static int get_count(napi_env env, napi_value v, const char *arg, int64_t *out) {
-  double d;
-  if (napi_get_value_double(env, v, &d) != napi_ok) return fail_type(env, arg, "expected a number");
-  if (!(d >= 0 && d <= (double)INT_MAX) || d != (double)(int64_t)d) {
-    char msg[160];
-    snprintf(msg, sizeof msg, "sgemm.%s: expected an integer in [0, %d], got %g", arg, INT_MAX, d);
-    return fail_range(env, msg);
-  }
-  *out = (int64_t)d;
-  return 1;
-}
-
-static int get_f32(napi_env env, napi_value v, const char *arg, float **data, int64_t *len) {
-  bool is_ta = false;
-  if (napi_is_typedarray(env, v, &is_ta) != napi_ok || !is_ta) return fail_type(env, arg, "expected a Float32Array");
-  napi_typedarray_type type;
-  size_t length;
-  void *ptr;
-  if (napi_get_typedarray_info(env, v, &type, &length, &ptr, NULL, NULL) != napi_ok || type != napi_float32_array)
-    return fail_type(env, arg, "expected a Float32Array");
-  *data = (float *)ptr;
-  *len = (int64_t)length;
-  return 1;
-}
 
 /* The operand (rows×cols, leading dimension ld, `batch` copies every `stride` from `off`) must lie inside
  * `len` elements. Overflow-checked: all inputs are < 2^31, but (batch-1)·stride may not fit. */
@@ -187,30 +138,23 @@ static void run_batch(const gemm_job *job) {
 /* Parses (transA, transB, M, N, K, alpha, A, aOff, lda, [strideA], B, bOff, ldb, [strideB], beta,
  * C, cOff, ldc, [strideC, batch]) and runs the products. */
 static napi_value run(napi_env env, napi_callback_info info, int batched) {
-  size_t want = batched ? 20 : 16, argc = MAX_ARGS;
   napi_value v[MAX_ARGS];
-  if (napi_get_cb_info(env, info, &argc, v, NULL, NULL) != napi_ok) return NULL;
-  if (argc != want) {
-    char msg[96];
-    snprintf(msg, sizeof msg, "sgemm: expected %zu arguments, got %zu", want, argc);
-    napi_throw_type_error(env, "ERR_BCT_GEMM_ARG", msg);
-    return NULL;
-  }
+  if (!arg_count(env, info, "sgemm", batched ? 20 : 16, v)) return NULL;
   int tA, tB;
   int64_t M, N, K, aOff, lda, bOff, ldb, cOff, ldc, sA = 0, sB = 0, sC = 0, batch = 1, aLen, bLen, cLen;
   float alpha = 0, beta = 0, *A = NULL, *B = NULL, *C = NULL;
   int i = 0;
-  if (!get_bool(env, v[i++], "transA", &tA) || !get_bool(env, v[i++], "transB", &tB) ||
-      !get_count(env, v[i++], "M", &M) || !get_count(env, v[i++], "N", &N) || !get_count(env, v[i++], "K", &K) ||
-      !get_float(env, v[i++], "alpha", &alpha) ||
-      !get_f32(env, v[i++], "A", &A, &aLen) || !get_count(env, v[i++], "aOff", &aOff) ||
-      !get_count(env, v[i++], "lda", &lda) || (batched && !get_count(env, v[i++], "strideA", &sA)) ||
-      !get_f32(env, v[i++], "B", &B, &bLen) || !get_count(env, v[i++], "bOff", &bOff) ||
-      !get_count(env, v[i++], "ldb", &ldb) || (batched && !get_count(env, v[i++], "strideB", &sB)) ||
-      !get_float(env, v[i++], "beta", &beta) ||
-      !get_f32(env, v[i++], "C", &C, &cLen) || !get_count(env, v[i++], "cOff", &cOff) ||
-      !get_count(env, v[i++], "ldc", &ldc) ||
-      (batched && (!get_count(env, v[i++], "strideC", &sC) || !get_count(env, v[i++], "batch", &batch))))
+  if (!arg_bool(env, v[i++], "sgemm", "transA", &tA) || !arg_bool(env, v[i++], "sgemm", "transB", &tB) ||
+      !arg_index(env, v[i++], "sgemm", "M", &M) || !arg_index(env, v[i++], "sgemm", "N", &N) || !arg_index(env, v[i++], "sgemm", "K", &K) ||
+      !arg_float(env, v[i++], "sgemm", "alpha", &alpha) ||
+      !arg_f32(env, v[i++], "sgemm", "A", &A, &aLen) || !arg_index(env, v[i++], "sgemm", "aOff", &aOff) ||
+      !arg_index(env, v[i++], "sgemm", "lda", &lda) || (batched && !arg_index(env, v[i++], "sgemm", "strideA", &sA)) ||
+      !arg_f32(env, v[i++], "sgemm", "B", &B, &bLen) || !arg_index(env, v[i++], "sgemm", "bOff", &bOff) ||
+      !arg_index(env, v[i++], "sgemm", "ldb", &ldb) || (batched && !arg_index(env, v[i++], "sgemm", "strideB", &sB)) ||
+      !arg_float(env, v[i++], "sgemm", "beta", &beta) ||
+      !arg_f32(env, v[i++], "sgemm", "C", &C, &cLen) || !arg_index(env, v[i++], "sgemm", "cOff", &cOff) ||
+      !arg_index(env, v[i++], "sgemm", "ldc", &ldc) ||
+      (batched && (!arg_index(env, v[i++], "sgemm", "strideC", &sC) || !arg_index(env, v[i++], "sgemm", "batch", &batch))))
     return NULL;
   if (!check_extent(env, "A", "lda", aLen, aOff, lda, tA ? K : M, tA ? M : K, sA, batch) ||
       !check_extent(env, "B", "ldb", bLen, bOff, ldb, tB ? N : K, tB ? K : N, sB, batch) ||
@@ -260,5 +204,6 @@ NAPI_MODULE_INIT(/* napi_env env, napi_value exports */) {
     {"coreName", NULL, core_name, NULL, NULL, NULL, napi_default, NULL},
   };
   if (napi_define_properties(env, exports, sizeof props / sizeof props[0], props) != napi_ok) return NULL;
+  if (bct_define_kernels(env, exports) != napi_ok) return NULL;
   return exports;
 }

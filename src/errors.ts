@@ -138,6 +138,8 @@ interface SystemCodeInfo {
 const RETRY = 'then run the same command again (finished work is kept)';
 const NO_SPACE = `free some space or use a folder on a larger disk, ${RETRY}`;
 const ACCESS = 'give this user access to it (chmod, chown) or use another path';
+/** What to do about a record that cannot be used (src/store/db.ts says it too). */
+export const RESTORE_RECORD = 'restore the project folder from a copy, or use another --project';
 
 /** The one table of operating-system and SQLite codes bctlab explains. */
 const SYSTEM_CODES: Record<string, SystemCodeInfo> = {
@@ -167,6 +169,10 @@ const SYSTEM_CODES: Record<string, SystemCodeInfo> = {
   SQLITE_IOERR: { input: false, subject: 'path', problem: 'disk I/O error in the record', fix: `check the disk and its free space, ${RETRY}` },
   SQLITE_READONLY: { input: true, subject: 'path', problem: 'the record is read-only', fix: 'make the project folder and record.sqlite writable, or use another project folder' },
   SQLITE_CANTOPEN: { input: true, subject: 'path', problem: 'cannot open the record file', fix: 'check that the project folder exists and is writable' },
+  // A record damaged after it was opened (a page overwritten, a copy cut short): openProject names the file
+  // for damage it meets itself; a query that meets it later knows only the code.
+  SQLITE_CORRUPT: { input: false, subject: 'path', problem: 'the record (record.sqlite) is damaged', fix: RESTORE_RECORD },
+  SQLITE_NOTADB: { input: false, subject: 'path', problem: 'the record (record.sqlite) is not a SQLite database', fix: RESTORE_RECORD },
 };
 
 /** The fields of an errno error (Node's fs, net and dns errors) or a SQLite error that name what failed. */
@@ -209,6 +215,14 @@ function infoOf(cause: SystemCause): SystemCodeInfo | undefined {
   // SQLite extended codes (SQLITE_IOERR_WRITE, SQLITE_READONLY_DBMOVED) mean what their primary code means.
   const primary = /^SQLITE_[A-Z]+/.exec(cause.code)?.[0] ?? cause.code;
   return SYSTEM_CODES[`${primary}/${cause.syscall ?? ''}`] ?? SYSTEM_CODES[primary];
+}
+
+/** What an errno or SQLite error means, as `problem (CODE)` (`no such file or folder (ENOENT)`), for a
+ *  message that names the path itself; undefined when `e` is not such an error. */
+export function systemProblem(e: unknown): string | undefined {
+  const cause = systemCause(e);
+  const info = cause === undefined ? undefined : infoOf(cause);
+  return info === undefined ? undefined : `${info.problem} (${cause!.code})`;
 }
 
 /** A byte count for people: `512 bytes`, `1.5 KiB`, `2.4 MiB`. */

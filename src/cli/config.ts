@@ -3,11 +3,10 @@
 // else the file and the field path.
 import { existsSync } from 'node:fs';
 import { dirname, isAbsolute, resolve } from 'node:path';
-import { parse as parseYaml } from 'yaml';
 import type { z } from 'zod';
 import { isRemoteBackend } from '../backends/index.js';
 import { ConfigError, systemErrorOf } from '../errors.js';
-import { issuePath, readInputFile } from '../settings/index.js';
+import { issuePath, parseInputText, readInputFile, reportedIssue } from '../settings/index.js';
 import { formatHelp, parseArgs, type CliOptions, type CommandHelp, type ParsedArgs } from './options.js';
 
 export function readConfigObject(path: string): Record<string, unknown> {
@@ -18,13 +17,7 @@ export function readConfigObject(path: string): Record<string, unknown> {
   } catch (e) {
     throw systemErrorOf((e as Error).cause, { path }) ?? e;
   }
-  let raw: unknown;
-  try {
-    raw = path.endsWith('.json') ? JSON.parse(text) : parseYaml(text);
-  } catch (e) {
-    // The YAML parser appends a code frame on further lines; the first line names the place.
-    throw new ConfigError(`not valid ${path.endsWith('.json') ? 'JSON' : 'YAML'}: ${(e as Error).message.split('\n')[0]!.replace(/:$/, '')}`, path);
-  }
+  const raw = parseInputText(path, text);
   if (raw === null || typeof raw !== 'object' || Array.isArray(raw)) throw new ConfigError('(top level): expected a mapping of sweep fields', path);
   return raw as Record<string, unknown>;
 }
@@ -33,7 +26,7 @@ export function validateConfig<T>(schema: z.ZodType<T>, fileValues: Record<strin
   const merged = { ...fileValues, ...(args.values as Record<string, unknown>) };
   const parsed = schema.safeParse(merged);
   if (parsed.success) return parsed.data;
-  const issue = parsed.error.issues[0]!;
+  const issue = reportedIssue(parsed.error.issues);
   const field = String(issue.path[0] ?? '');
   const flag = args.flags.get(field);
   if (flag !== undefined) throw new ConfigError(`${issue.message} (${issuePath(issue.path)})`, flag);

@@ -4,7 +4,6 @@
 // Sequences are right-padded, so padding never leaks into earlier positions under the causal mask.
 import { ShapeError } from '../errors.js';
 import { Tape, Tensor, fmtShape } from './tensor.js';
-import { fastExp } from './kernels.js';
 
 /** Causal self-attention. qkv holds [q | k | v] along the last dim, each split into H heads of size D. */
 export function causalSelfAttention(tape: Tape, qkv: Tensor, nHead: number): Tensor {
@@ -27,7 +26,7 @@ export function causalSelfAttention(tape: Tape, qkv: Tensor, nHead: number): Ten
     const o = b * T * C3;
     g.sgemmStridedBatched(false, true, T, T, D, scale, x, o, C3, D, x, o + C, C3, D, 0, p, b * H * TT, T, TT, H);
   }
-  causalSoftmaxRows(p, B * H, T);
+  tape.kernels.prefixSoftmax(p, 0, B * H * T, T, T, 0); // row i of each (T, T) block sees keys 0..i
   const y = tape.output([B, T, C], rec); // (B, T, C)
   for (let b = 0; b < B; b++) {
     const o = b * T * C3;
@@ -47,7 +46,7 @@ export function causalSelfAttention(tape: Tape, qkv: Tensor, nHead: number): Ten
         g.sgemmStridedBatched(false, true, T, T, D, 1, dy, b * T * C, C, D, x, o + 2 * C, C3, D, 0, dp, pb, T, TT, H);
         g.sgemmStridedBatched(true, false, T, D, T, 1, p, pb, T, TT, dy, b * T * C, C, D, beta, dx, o + 2 * C, C3, D, H);
       }
-      softmaxBackwardRows(dp, p, B * H, T); // dp becomes dS (before the 1/√D scale)
+      tape.kernels.prefixSoftmaxBackward(dp, p, 0, B * H * T, T, T, 0); // dp becomes dS (before the 1/√D scale)
       for (let b = 0; b < B; b++) {
         const o = b * T * C3;
         const pb = b * H * TT;
@@ -58,37 +57,4 @@ export function causalSelfAttention(tape: Tape, qkv: Tensor, nHead: number): Ten
     });
   }
   return y;
-}
-
-/** In place over BH blocks of (T, T) scores: row i becomes softmax over columns 0..i, zeros after. */
-function causalSoftmaxRows(p: Float32Array, BH: number, T: number): void {
-  for (let bh = 0; bh < BH; bh++) {
-    for (let i = 0; i < T; i++) {
-      const o = (bh * T + i) * T;
-      let m = -Infinity;
-      for (let j = 0; j <= i; j++) if (p[o + j]! > m) m = p[o + j]!;
-      let s = 0;
-      for (let j = 0; j <= i; j++) {
-        const e = fastExp(p[o + j]! - m);
-        p[o + j] = e;
-        s += e;
-      }
-      const inv = 1 / s;
-      for (let j = 0; j <= i; j++) p[o + j]! *= inv;
-      for (let j = i + 1; j < T; j++) p[o + j] = 0;
-    }
-  }
-}
-
-/** In place: dp (BH, T, T) becomes dS = P ⊙ (dP − rowsum(dP ⊙ P)); masked entries have P = 0. */
-function softmaxBackwardRows(dp: Float32Array, p: Float32Array, BH: number, T: number): void {
-  for (let bh = 0; bh < BH; bh++) {
-    for (let i = 0; i < T; i++) {
-      const o = (bh * T + i) * T;
-      let dot = 0;
-      for (let j = 0; j <= i; j++) dot += dp[o + j]! * p[o + j]!;
-      for (let j = 0; j <= i; j++) dp[o + j] = p[o + j]! * (dp[o + j]! - dot);
-      for (let j = i + 1; j < T; j++) dp[o + j] = 0;
-    }
-  }
 }

@@ -10,10 +10,10 @@
 // Shape legend: V vocab, C channels, R LoRA rank.
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { BctError, CheckpointError } from '../errors.js';
+import { BctError, CheckpointError, formatBytes, systemProblem } from '../errors.js';
 import type { GptConfig } from './config.js';
-import { resolveGptConfig } from './config.js';
-import { Gpt, type LoraTarget } from './gpt.js';
+import { countParams, resolveGptConfig } from './config.js';
+import { Gpt, LORA_TARGETS, type LoraTarget } from './gpt.js';
 import type { AdamW } from './optim.js';
 import { checkTensorShapes, readSafetensors, writeSafetensors, type NamedTensor } from './safetensors.js';
 import type { Tensor } from './tensor.js';
@@ -55,12 +55,16 @@ function tensors(named: Array<[string, Tensor]>, pick: (t: Tensor) => Float32Arr
   return out;
 }
 
-function readJson<T>(path: string): T {
+/** A JSON file holding an object; its fields are checked by the caller. */
+function readJsonObject(path: string): Record<string, unknown> {
+  let v: unknown;
   try {
-    return JSON.parse(readFileSync(path, 'utf8')) as T;
+    v = JSON.parse(readFileSync(path, 'utf8'));
   } catch (e) {
-    throw new CheckpointError(`cannot read JSON (${(e as Error).message.split('\n')[0]})`, path);
+    throw new CheckpointError(`cannot read JSON (${systemProblem(e) ?? (e as Error).message.split('\n')[0]})`, path, { cause: e });
   }
+  if (v === null || typeof v !== 'object' || Array.isArray(v)) throw new CheckpointError(`expected a JSON object, got ${v === null ? 'null' : Array.isArray(v) ? 'an array' : typeof v}`, path);
+  return v as Record<string, unknown>;
 }
 
 function checkVersion(path: string, v: unknown): void {
@@ -88,18 +92,38 @@ export function saveModel(model: Gpt, dir: string): void {
 /** Loads a base model saved by saveModel; errors name the file and, for weights, the tensor. */
 export function loadModel(dir: string): Gpt {
   const cfgPath = join(dir, FILES.config);
-  const file = readJson<ConfigFile>(cfgPath);
+  const file = readJsonObject(cfgPath);
   checkVersion(cfgPath, file.schemaVersion);
+  if (file.format !== 'bctlab-gpt') throw new CheckpointError(`format ${JSON.stringify(file.format)} is not supported; expected "bctlab-gpt"`, cfgPath);
+  const raw = file.config;
+  if (raw === null || typeof raw !== 'object' || Array.isArray(raw)) throw new CheckpointError(`config: expected the model's configuration object, got ${JSON.stringify(raw)}`, cfgPath);
   let config: GptConfig;
   try {
-    config = resolveGptConfig(file.config ?? {}, 'config');
+    config = resolveGptConfig(raw as Record<string, unknown>, 'config');
   } catch (e) {
     throw new CheckpointError(e instanceof BctError ? e.message : String(e), cfgPath);
   }
-  const model = new Gpt(config, null);
   const path = join(dir, FILES.model);
-  fill(path, model.namedParams(), readSafetensors(path).tensors);
+  const weights = readSafetensors(path).tensors;
+  checkWeightsFit(config, cfgPath, weights);
+  const model = new Gpt(config, null);
+  fill(path, model.namedParams(), weights);
   return model;
+}
+
+/** Refuses a config that describes a model far larger than its weights before the model is allocated: a
+ *  wrong value (dModel 25600 for 256) would otherwise ask for gigabytes, or more than an array can hold,
+ *  before the tensors are compared. A model up to twice the weights is allocated, so that a near miss (a
+ *  tensor missing, a vocabulary one word off) is reported by `fill`, tensor by tensor. */
+function checkWeightsFit(config: GptConfig, cfgPath: string, weights: Record<string, NamedTensor>): void {
+  const held = Object.values(weights).reduce((n, t) => n + t.data.length, 0);
+  const params = countParams(config);
+  if (params > 2 * held) {
+    throw new CheckpointError(
+      `config describes ${params} parameters (${formatBytes(params * 4)} of F32) but ${FILES.model} holds ${held} (${formatBytes(held * 4)}); expected the configuration the weights were saved with`,
+      cfgPath,
+    );
+  }
 }
 
 /** Writes adapter_config.json and adapter_model.safetensors; the model must have LoRA adapters. */
@@ -116,8 +140,7 @@ export function saveAdapters(model: Gpt, dir: string): void {
 /** Adds the adapters saved in `dir` to a base model (which must not have adapters yet) and loads them. */
 export function loadAdapters(model: Gpt, dir: string): void {
   const cfgPath = join(dir, FILES.adapterConfig);
-  const cfg = readJson<AdapterConfigFile>(cfgPath);
-  checkVersion(cfgPath, cfg.schemaVersion);
+  const cfg = readAdapterConfig(cfgPath, model.config);
   try {
     model.addLora({ rank: cfg.r, alpha: cfg.lora_alpha, targets: cfg.target_modules }, 0);
   } catch (e) {
@@ -125,6 +148,22 @@ export function loadAdapters(model: Gpt, dir: string): void {
   }
   const path = join(dir, FILES.adapter);
   fill(path, model.namedAdapters(), readSafetensors(path).tensors);
+}
+
+/** adapter_config.json, checked before any adapter is allocated: a rank above d_model cannot raise the
+ *  update's rank and only allocates (a typo of 20000 would ask for gigabytes). */
+function readAdapterConfig(path: string, base: GptConfig): AdapterConfigFile {
+  const cfg = readJsonObject(path);
+  checkVersion(path, cfg.schemaVersion);
+  const { r, lora_alpha: alpha, target_modules: targets } = cfg;
+  if (typeof r !== 'number' || !Number.isInteger(r) || r < 1 || r > base.dModel) {
+    throw new CheckpointError(`r: expected an integer in [1, ${base.dModel}] (the base's dModel), got ${JSON.stringify(r)}`, path);
+  }
+  if (typeof alpha !== 'number' || !Number.isFinite(alpha) || alpha <= 0) throw new CheckpointError(`lora_alpha: expected a positive number, got ${JSON.stringify(alpha)}`, path);
+  if (!Array.isArray(targets) || targets.length === 0 || !targets.every((t) => LORA_TARGETS.includes(t as LoraTarget)) || new Set(targets).size !== targets.length) {
+    throw new CheckpointError(`target_modules: expected a list of distinct names from ${LORA_TARGETS.join(', ')}, got ${JSON.stringify(targets)}`, path);
+  }
+  return { schemaVersion: CHECKPOINT_SCHEMA_VERSION, r, lora_alpha: alpha, target_modules: targets as LoraTarget[] };
 }
 
 /** Writes optimizer.safetensors: AdamW moments of the trainable parameters and the step count. */

@@ -7,6 +7,9 @@ export { Trainer, batchIndices, packBatch, type ForwardBackwardInfo, type Forwar
 export { AdamW, DEFAULT_OPTIM, scheduledLr, type LrSchedule, type OptimParams, type OptimStepInfo } from './optim.js';
 export { DEFAULT_SAMPLE, generate, score, type Generation, type SampleOptions, type ScoreItem, type ScoreResult } from './sampler.js';
 export { Rng, type RngState } from './rng.js';
+// The small ops (layer norm, GELU, softmaxes, AdamW): TypeScript references or the addon's (kernel-select.ts).
+export { TYPESCRIPT_KERNELS, type Kernels } from './kernels.js';
+export { kernelsFor } from './kernel-select.js';
 // Op-level pieces, for experiments beyond the GPT.
 export { Tape, Tensor, param } from './tensor.js';
 export { add, embedding, gelu, layerNorm, linear, matmul, mean, mul, sum, type LoraPair } from './ops.js';

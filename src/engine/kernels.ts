@@ -1,5 +1,10 @@
-// Plain typed-array loops shared by the taped ops (ops.ts) and the KV-cache sampler (sampler.ts).
-// Shape legend: N rows, C channels. Sums are kept in float64 locals and stored as float32.
+// The small ops of the engine as plain typed-array loops, shared by the taped ops (ops.ts, attention.ts,
+// loss.ts), AdamW (optim.ts) and the KV-cache sampler (sampler.ts). These loops are the reference: the
+// pure-TypeScript path runs them and is bit for bit reproducible; the addon (native/bct_kernels.c) has
+// vectorised versions of the same functions, which agree with them to float tolerance (kernel-select.ts
+// picks one set per GEMM backend).
+// Shape legend: N rows, C channels, R rows of logits, V vocab. Sums are kept in float64 locals and stored
+// as float32.
 
 export const LN_EPS = 1e-5;
 const GELU_K = Math.sqrt(2 / Math.PI);
@@ -110,3 +115,112 @@ export function geluBackward(dx: Float32Array, accumulate: boolean, dy: Float32A
     dx[i] = accumulate ? dx[i]! + dy[i]! * d : dy[i]! * d;
   }
 }
+
+/** In place over `rows` rows of `cols` scores from `off`: row r becomes a softmax over its first
+ *  first + (r mod period) + 1 entries (a causal prefix), zeros after. Training attention: rows = B·H·T,
+ *  period T, first 0; the sampler: n new positions per head starting at position `first`. */
+export function prefixSoftmax(p: Float32Array, off: number, rows: number, cols: number, period: number, first: number): void {
+  for (let r = 0; r < rows; r++) {
+    const o = off + r * cols;
+    const vis = first + (r % period) + 1;
+    let m = -Infinity;
+    for (let j = 0; j < vis; j++) if (p[o + j]! > m) m = p[o + j]!;
+    let s = 0;
+    for (let j = 0; j < vis; j++) {
+      const e = fastExp(p[o + j]! - m);
+      p[o + j] = e;
+      s += e;
+    }
+    const inv = 1 / s;
+    for (let j = 0; j < vis; j++) p[o + j]! *= inv;
+    for (let j = vis; j < cols; j++) p[o + j] = 0;
+  }
+}
+
+/** In place: dp becomes dS = P ⊙ (dP − rowsum(dP ⊙ P)) over the prefixes of prefixSoftmax. */
+export function prefixSoftmaxBackward(dp: Float32Array, p: Float32Array, off: number, rows: number, cols: number,
+  period: number, first: number): void {
+  for (let r = 0; r < rows; r++) {
+    const o = off + r * cols;
+    const vis = first + (r % period) + 1;
+    let dot = 0;
+    for (let j = 0; j < vis; j++) dot += dp[o + j]! * p[o + j]!;
+    for (let j = 0; j < vis; j++) dp[o + j] = p[o + j]! * (dp[o + j]! - dot);
+    for (let j = vis; j < cols; j++) dp[o + j] = 0;
+  }
+}
+
+/** Each row of lg (R, V) becomes exp((row − max(row))·scale); rowMax (R) and rowSum (R) receive the max
+ *  and the sum of the exponentials (float64, so the cross-entropy's log-sum-exp loses nothing). scale is 1
+ *  for the cross-entropy and 1/temperature for sampling. */
+export function expRows(lg: Float32Array, rowMax: Float32Array, rowSum: Float64Array, R: number, V: number, scale: number): void {
+  for (let r = 0; r < R; r++) {
+    const o = r * V;
+    let m = -Infinity;
+    for (let j = 0; j < V; j++) if (lg[o + j]! > m) m = lg[o + j]!;
+    let s = 0;
+    for (let j = 0; j < V; j++) {
+      const e = fastExp((lg[o + j]! - m) * scale);
+      lg[o + j] = e;
+      s += e;
+    }
+    rowMax[r] = m;
+    rowSum[r] = s;
+  }
+}
+
+/** out = a + b elementwise over n values; out may be a or b. */
+export function add(out: Float32Array, a: Float32Array, b: Float32Array, n: number): void {
+  for (let i = 0; i < n; i++) out[i] = a[i]! + b[i]!;
+}
+
+/** One AdamW update of a parameter w from its gradient g (times gradScale), moments m and v, in place;
+ *  zeroes g. stepSize = lr / (1 − β₁ᵗ), invSqrtBc2 = 1 / √(1 − β₂ᵗ), decay = 1 − lr·wd (or 1). */
+export function adamw(w: Float32Array, g: Float32Array, m: Float32Array, v: Float32Array, gradScale: number,
+  b1: number, b2: number, stepSize: number, invSqrtBc2: number, eps: number, decay: number): void {
+  const c1 = 1 - b1;
+  const c2 = 1 - b2;
+  for (let i = 0; i < w.length; i++) {
+    const gi = g[i]! * gradScale;
+    const mi = b1 * m[i]! + c1 * gi;
+    const vi = b2 * v[i]! + c2 * gi * gi;
+    m[i] = mi;
+    v[i] = vi;
+    w[i] = w[i]! * decay - (stepSize * mi) / (Math.sqrt(vi) * invSqrtBc2 + eps);
+    g[i] = 0;
+  }
+}
+
+/** start + Σ gᵢ², summed in float64 (start carries the sum over earlier tensors). */
+export function sumSquares(g: Float32Array, start: number): number {
+  let sq = start;
+  for (let i = 0; i < g.length; i++) sq += g[i]! * g[i]!;
+  return sq;
+}
+
+/** The small ops as one set: the TypeScript references above, or the addon's vectorised versions. */
+export interface Kernels {
+  readonly backend: 'typescript' | 'native';
+  layerNormForward: typeof layerNormForward;
+  layerNormBackward: typeof layerNormBackward;
+  geluForward: typeof geluForward;
+  geluBackward: typeof geluBackward;
+  prefixSoftmax: typeof prefixSoftmax;
+  prefixSoftmaxBackward: typeof prefixSoftmaxBackward;
+  expRows: typeof expRows;
+  add: typeof add;
+  adamw: typeof adamw;
+  sumSquares: typeof sumSquares;
+  /** Native only: attention of G single-token rows against their KV caches, all H heads at once; row g's
+   *  query (head h) at q[qOff + g·qStride + h·D ..], its keys and values at k/v[cacheOff + g·rowStride +
+   *  h·headStride ..] (keys × D), the result softmax(scale·q Kᵀ) V at out[outOff + g·outStride + h·D ..].
+   *  Its reference is the sampler's per-head strided batches with prefixSoftmax (sampler.ts). */
+  decodeAttention?: (q: Float32Array, qOff: number, qStride: number, k: Float32Array, v: Float32Array,
+    cacheOff: number, rowStride: number, headStride: number, out: Float32Array, outOff: number, outStride: number,
+    G: number, H: number, D: number, keys: number, scale: number) => void;
+}
+
+export const TYPESCRIPT_KERNELS: Kernels = {
+  backend: 'typescript', layerNormForward, layerNormBackward, geluForward, geluBackward, prefixSoftmax,
+  prefixSoftmaxBackward, expRows, add, adamw, sumSquares,
+};

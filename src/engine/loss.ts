@@ -5,9 +5,11 @@
 // Shape legend: N rows (B·T), C channels, V vocab, R rows per chunk.
 import { ShapeError } from '../errors.js';
 import { Tape, Tensor, fmtShape } from './tensor.js';
-import { fastExp } from './kernels.js';
 
 const CHUNK = 512;
+
+// float64 row sums of exp(logit − max), reused across calls (the arenas hand out float32 only).
+let rowSumBuf = new Float64Array(CHUNK); // (CHUNK)
 
 export interface CrossEntropyResult {
   /** Σᵢ wᵢ·nllᵢ / Σᵢ wᵢ as a scalar (1); 0 when no weight is positive. */
@@ -47,6 +49,10 @@ export function linearCrossEntropy(tape: Tape, x: Tensor, w: Tensor, targets: In
   const xs = dw ? tape.scratch(RC * C) : null; // (R, C) rows of xc scaled by kᵢ/sᵢ
   const rowK = tape.scratch(RC); // (R) kᵢ = wᵢ/Σw
   const rowKS = tape.scratch(RC); // (R) kᵢ/sᵢ, sᵢ = Σⱼ exp(logitⱼ − max)
+  const rowMax = tape.scratch(RC); // (R) max logit of each row
+  if (rowSumBuf.length < RC) rowSumBuf = new Float64Array(RC); // (R)
+  const rowSum = rowSumBuf; // (R) sᵢ, kept in float64 for the log-sum-exp
+  const rowTarget = tape.scratch(RC); // (R) logit of each row's target, read before expRows overwrites it
   let total = 0;
   for (let r0 = 0; r0 < rows.length; r0 += RC) {
     const R = Math.min(RC, rows.length - r0);
@@ -54,19 +60,15 @@ export function linearCrossEntropy(tape: Tape, x: Tensor, w: Tensor, targets: In
     g.sgemm(false, true, R, V, C, 1, xc, 0, C, w.data, 0, C, 0, lg, 0, V);
     for (let r = 0; r < R; r++) {
       const i = rows[r0 + r]!;
-      const o = r * V;
       const tgt = targets[i]!;
       if (tgt < 0 || tgt >= V) throw new ShapeError(`crossEntropy: target ${tgt} at row ${i} is outside the vocabulary [0, ${V})`);
-      let m = -Infinity;
-      for (let j = 0; j < V; j++) if (lg[o + j]! > m) m = lg[o + j]!;
-      const lt = lg[o + tgt]!;
-      let s = 0;
-      for (let j = 0; j < V; j++) {
-        const e = fastExp(lg[o + j]! - m);
-        lg[o + j] = e; // the row now holds exp(logit − max)
-        s += e;
-      }
-      const l = Math.log(s) + m - lt;
+      rowTarget[r] = lg[r * V + tgt]!;
+    }
+    tape.kernels.expRows(lg, rowMax, rowSum, R, V, 1); // each row now holds exp(logit − max)
+    for (let r = 0; r < R; r++) {
+      const i = rows[r0 + r]!;
+      const s = rowSum[r]!;
+      const l = Math.log(s) + rowMax[r]! - rowTarget[r]!;
       nll[i] = l;
       total += weights[i]! * l;
       rowK[r] = weights[i]! / weightSum;

@@ -5,7 +5,6 @@
 // rows/cols, R LoRA rank, V vocab.
 import { DataError, ShapeError } from '../errors.js';
 import { Tape, Tensor, fmtShape, numel } from './tensor.js';
-import { geluBackward, geluForward, layerNormBackward, layerNormForward } from './kernels.js';
 
 /** A low-rank adapter on a linear layer: y += scale · (x Aᵀ) Bᵀ. */
 export interface LoraPair {
@@ -114,7 +113,7 @@ function binary(tape: Tape, a: Tensor, b: Tensor, isMul: boolean): Tensor {
   if (ia === null && ib === null) {
     // Same shapes (the residual adds): a plain loop.
     if (isMul) for (let i = 0; i < n; i++) yd[i] = ad[i]! * bd[i]!;
-    else for (let i = 0; i < n; i++) yd[i] = ad[i]! + bd[i]!;
+    else tape.kernels.add(yd, ad, bd, n);
   } else {
     for (let i = 0; i < n; i++) {
       const x1 = ad[ia ? ia[i]! : i]!;
@@ -143,7 +142,7 @@ function binaryBackward(tape: Tape, self: Tensor, idx: Int32Array | null, dy: Fl
   }
   if (idx === null && otherIdx === null) {
     if (other) for (let i = 0; i < n; i++) d[i] = (acc ? d[i]! : 0) + dy[i]! * other[i]!;
-    else for (let i = 0; i < n; i++) d[i] += dy[i]!; // acc is true here (the fresh case returned above)
+    else tape.kernels.add(d, d, dy, n); // acc is true here (the fresh case returned above)
     return;
   }
   if (!acc) d.fill(0);
@@ -232,12 +231,12 @@ export function layerNorm(tape: Tape, x: Tensor, w: Tensor, b: Tensor): Tensor {
   const y = tape.output(x.shape, rec); // (..., C)
   const mean = rec ? tape.scratch(N) : null; // (N)
   const rstd = rec ? tape.scratch(N) : null; // (N)
-  layerNormForward(y.data, 0, mean, rstd, x.data, 0, w.data, b.data, N, C);
+  tape.kernels.layerNormForward(y.data, 0, mean, rstd, x.data, 0, w.data, b.data, N, C);
   if (rec && mean && rstd) {
     tape.record(() => {
       const dy = y.grad;
       if (!dy) return;
-      layerNormBackward(x.requiresGrad ? tape.grad(x) : null, w.requiresGrad ? tape.grad(w) : null,
+      tape.kernels.layerNormBackward(x.requiresGrad ? tape.grad(x) : null, w.requiresGrad ? tape.grad(w) : null,
         b.requiresGrad ? tape.grad(b) : null, dy, x.data, w.data, mean, rstd, N, C);
     });
   }
@@ -249,12 +248,12 @@ export function gelu(tape: Tape, x: Tensor): Tensor {
   const rec = tape.needsGrad(x);
   const y = tape.output(x.shape, rec); // (...x)
   const th = rec ? tape.scratch(x.size) : null; // (...x) saved tanh
-  geluForward(y.data, th, x.data, x.size);
+  tape.kernels.geluForward(y.data, th, x.data, x.size);
   if (rec && th) {
     tape.record(() => {
       if (!y.grad) return;
       const [dx, acc] = tape.gradTarget(x);
-      geluBackward(dx, acc, y.grad, x.data, th, x.size);
+      tape.kernels.geluBackward(dx, acc, y.grad, x.data, th, x.size);
     });
   }
   return y;

@@ -3,6 +3,7 @@
 // Shape legend: (...param) = the shape of the parameter a buffer belongs to.
 import { ConfigError, NumericError } from '../errors.js';
 import type { Tensor } from './tensor.js';
+import { TYPESCRIPT_KERNELS, type Kernels } from './kernels.js';
 
 export interface OptimParams {
   // AdamW
@@ -27,15 +28,13 @@ export class AdamW {
   readonly m = new Map<string, Float32Array>();
   readonly v = new Map<string, Float32Array>();
 
-  /** Applies one update from the accumulated gradients (times gradScale) and zeroes them. */
-  update(params: Array<[string, Tensor]>, p: OptimParams, gradScale = 1): OptimStepInfo {
+  /** Applies one update from the accumulated gradients (times gradScale) and zeroes them; `kernels` runs
+   *  the per-element loops (the Trainer passes those of its GEMM backend). */
+  update(params: Array<[string, Tensor]>, p: OptimParams, gradScale = 1, kernels: Kernels = TYPESCRIPT_KERNELS): OptimStepInfo {
     checkParams(p);
     const stepNo = this.step + 1;
     let sq = 0;
-    for (const [, t] of params) {
-      const g = t.grad!;
-      for (let i = 0; i < g.length; i++) sq += g[i]! * g[i]!;
-    }
+    for (const [, t] of params) sq = kernels.sumSquares(t.grad!, sq);
     const gradNorm = Math.sqrt(sq) * gradScale;
     if (!Number.isFinite(gradNorm)) {
       throw new NumericError(`gradient norm is ${gradNorm} at step ${stepNo}; lower the learning rate or check the data`, `step ${stepNo}`);
@@ -59,19 +58,7 @@ export class AdamW {
         this.v.set(name, v);
       }
       const decay = t.shape.length >= 2 ? 1 - lr * p.weightDecay : 1;
-      const w = t.data;
-      const g = t.grad!;
-      const c1 = 1 - b1;
-      const c2 = 1 - b2;
-      for (let i = 0; i < w.length; i++) {
-        const gi = g[i]! * gs;
-        const mi = b1 * m[i]! + c1 * gi;
-        const vi = b2 * v[i]! + c2 * gi * gi;
-        m[i] = mi;
-        v[i] = vi;
-        w[i] = w[i]! * decay - (stepSize * mi) / (Math.sqrt(vi) * invSqrtBc2 + eps);
-        g[i] = 0;
-      }
+      kernels.adamw(t.data, t.grad!, m, v, gs, b1, b2, stepSize, invSqrtBc2, eps, decay);
     }
     this.step = stepNo;
     return { step: stepNo, gradNorm };

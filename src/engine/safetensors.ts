@@ -7,7 +7,7 @@
 // is padded with spaces so the data starts 8-byte aligned.
 import { closeSync, fsyncSync, openSync, readFileSync, renameSync, rmSync, writeSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
-import { CheckpointError, ShapeError } from '../errors.js';
+import { CheckpointError, ShapeError, systemProblem } from '../errors.js';
 
 export interface NamedTensor {
   shape: number[];
@@ -126,7 +126,7 @@ export function readSafetensors(path: string): SafetensorsFile {
   try {
     buf = readFileSync(path);
   } catch (e) {
-    throw new CheckpointError(`cannot read the checkpoint: ${(e as Error).message}`, path);
+    throw new CheckpointError(`cannot read the checkpoint: ${systemProblem(e) ?? (e as Error).message}`, path, { cause: e });
   }
   if (buf.length < 8) throw new CheckpointError(`file has ${buf.length} bytes, too short for a safetensors header (truncated?)`, path);
   const n = buf.readBigUInt64LE(0);

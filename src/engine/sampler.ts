@@ -11,7 +11,8 @@ import { DataError, ConfigError } from '../errors.js';
 import type { Gemm } from './gemm/index.js';
 import { getGemm } from './gemm/index.js';
 import type { Gpt } from './gpt.js';
-import { fastExp, geluForward, layerNormForward } from './kernels.js';
+import { TYPESCRIPT_KERNELS, fastExp, type Kernels } from './kernels.js';
+import { kernelsFor } from './kernel-select.js';
 import { Rng } from './rng.js';
 import { Tape } from './tensor.js';
 import { packBatch } from './train.js';
@@ -43,7 +44,7 @@ interface LayerWeights {
 
 /** Generates continuations of each prompt (token ids). */
 export function generate(model: Gpt, prompts: readonly (readonly number[])[], options: Partial<SampleOptions> = {},
-  gemm: Gemm = getGemm()): Generation[] {
+  gemm: Gemm = getGemm(), kernels: Kernels = kernelsFor(gemm)): Generation[] {
   const o = { ...DEFAULT_SAMPLE, ...options };
   if (!(o.temperature >= 0)) throw new ConfigError(`expected a number ≥ 0, got ${o.temperature}`, 'sample.temperature');
   if (!(o.topP > 0 && o.topP <= 1)) throw new ConfigError(`expected a number in (0, 1], got ${o.topP}`, 'sample.topP');
@@ -59,7 +60,7 @@ export function generate(model: Gpt, prompts: readonly (readonly number[])[], op
   const S = prompts.length;
   const out: Generation[] = prompts.map(() => (o.logprobs ? { tokens: [], finishReason: 'length', logprobs: [] } : { tokens: [], finishReason: 'length' }));
   if (S === 0 || o.maxTokens === 0) return out;
-  const run = new DecodeState(model, gemm, S, prompts.reduce((n, p) => n + p.length, 0));
+  const run = new DecodeState(model, gemm, kernels, S, prompts.reduce((n, p) => n + p.length, 0));
   const rngs = prompts.map((_, i) => new Rng(o.seeds ? o.seeds[i]! : o.seed + i));
   const stop = new Set(o.stopTokens);
   const V = cfg.vocabSize;
@@ -74,7 +75,7 @@ export function generate(model: Gpt, prompts: readonly (readonly number[])[], op
   const active = Int32Array.from(prompts, (_, r) => r); // (S) unfinished rows, first nActive used
   let nActive = S;
   let logits = run.step(E);
-  const picker = new TokenPicker(V);
+  const picker = new TokenPicker(V, run.kernels);
   // Decode: one token per unfinished row per step; buffers are reused, nothing is allocated per token
   // beyond the growing output arrays.
   for (;;) {
@@ -124,7 +125,7 @@ class DecodeState {
   readonly pos: Int32Array;
   readonly ids: Int32Array;
 
-  constructor(private readonly model: Gpt, private readonly gemm: Gemm, S: number, maxEntries: number) {
+  constructor(private readonly model: Gpt, private readonly gemm: Gemm, readonly kernels: Kernels, S: number, maxEntries: number) {
     const cfg = model.config;
     const C = (this.C = cfg.dModel);
     this.H = cfg.nHead;
@@ -154,7 +155,7 @@ class DecodeState {
   /** Feeds the first E entries of rows/pos/ids, grouped in runs of one row with consecutive positions;
    *  returns the logits (runs, V) at the last entry of each run, in run order. */
   step(E: number): Float32Array {
-    const { C, H, D, T, gemm, model, rows, pos, ids, runs } = this;
+    const { C, H, D, T, gemm, kernels, model, rows, pos, ids, runs } = this;
     const x = this.x;
     const wte = model.wte.data;
     const wpe = model.wpe.data;
@@ -170,7 +171,7 @@ class DecodeState {
     for (let l = 0; l < model.blocks.length; l++) {
       const blk = model.blocks[l]!;
       const w = this.layers[l]!;
-      layerNormForward(this.h, 0, null, null, x, 0, blk.ln1W.data, blk.ln1B.data, E, C);
+      kernels.layerNormForward(this.h, 0, null, null, x, 0, blk.ln1W.data, blk.ln1B.data, E, C);
       gemm.sgemm(false, true, E, 3 * C, C, 1, this.h, 0, C, w.attnW, 0, C, 0, this.qkv, 0, 3 * C);
       const kc = this.kCache[l]!;
       const vc = this.vCache[l]!;
@@ -197,13 +198,21 @@ class DecodeState {
         if (n === 1) {
           while (k + G < nRuns && runs[k + G + 1]! - runs[k + G]! === 1 && rows[e0 + G] === rows[e0]! + G && pos[e0 + G] === p0) G++;
         }
+        if (n === 1 && kernels.decodeAttention) {
+          // The addon's fused loop: all G rows and H heads in one call. The strided batches below are its
+          // reference (and the path of the TypeScript kernels).
+          kernels.decodeAttention(qkv, e0 * 3 * C, 3 * C, kc, vc, base, H * T * D, T * D, this.att, e0 * C, C, G, H, D,
+            keys, scale);
+          k += G;
+          continue;
+        }
         if (G > 1) {
           for (let hd = 0; hd < H; hd++) {
             const sc = hd * G * keys; // this head's (G, keys) block of scores
             gemm.sgemmStridedBatched(false, true, 1, keys, D, scale, qkv, e0 * 3 * C + hd * D, 3 * C, 3 * C,
               kc, base + hd * T * D, D, H * T * D, 0, this.scores, sc, keys, keys, G);
           }
-          softmaxPrefixRows(this.scores, H * G, 1, keys, p0);
+          kernels.prefixSoftmax(this.scores, 0, H * G, keys, 1, p0); // every row at position p0
           for (let hd = 0; hd < H; hd++) {
             gemm.sgemmStridedBatched(false, false, 1, D, keys, 1, this.scores, hd * G * keys, keys, keys,
               vc, base + hd * T * D, D, H * T * D, 0, this.att, e0 * C + hd * D, C, C, G);
@@ -215,21 +224,21 @@ class DecodeState {
         // Per head (batched): scores (n, keys) = Q (n, D) Kᵀ, Q read in place from qkv (row stride 3C).
         gemm.sgemmStridedBatched(false, true, n, keys, D, scale, qkv, e0 * 3 * C, 3 * C, D, kc, base, D, T * D,
           0, this.scores, 0, keys, nk, H);
-        softmaxPrefixRows(this.scores, H, n, keys, p0);
+        kernels.prefixSoftmax(this.scores, 0, H * n, keys, n, p0); // row i of each head at position p0 + i
         // out (n, D) = P V per head, written in place into att at column h·D (row stride C).
         gemm.sgemmStridedBatched(false, false, n, D, keys, 1, this.scores, 0, keys, nk, vc, base, D, T * D,
           0, this.att, e0 * C, C, D, H);
         k++;
       }
       gemm.sgemm(false, true, E, C, C, 1, this.att, 0, C, w.attnProjW, 0, C, 1, x, 0, C); // x += att Wᵀ
-      layerNormForward(this.h, 0, null, null, x, 0, blk.ln2W.data, blk.ln2B.data, E, C);
+      kernels.layerNormForward(this.h, 0, null, null, x, 0, blk.ln2W.data, blk.ln2B.data, E, C);
       gemm.sgemm(false, true, E, 4 * C, C, 1, this.h, 0, C, w.fcW, 0, C, 0, this.f, 0, 4 * C);
-      geluForward(this.f, null, this.f, E * 4 * C);
+      kernels.geluForward(this.f, null, this.f, E * 4 * C);
       gemm.sgemm(false, true, E, C, 4 * C, 1, this.f, 0, 4 * C, w.fcProjW, 0, 4 * C, 1, x, 0, C); // x += f Wᵀ
     }
     for (let k = 0; k < nRuns; k++) {
       const e = runs[k + 1]! - 1;
-      layerNormForward(this.last, k * C, null, null, x, e * C, model.lnfW.data, model.lnfB.data, 1, C);
+      kernels.layerNormForward(this.last, k * C, null, null, x, e * C, model.lnfW.data, model.lnfB.data, 1, C);
     }
     const V = model.config.vocabSize;
     gemm.sgemm(false, true, nRuns, V, C, 1, this.last, 0, C, model.head.data, 0, C, 0, this.logits, 0, V);
@@ -245,51 +254,31 @@ function logSoftmaxAt(logits: Float32Array, off: number, V: number, tok: number)
   return logits[off + tok]! - m - Math.log(z);
 }
 
-/** In place over H blocks of n rows of `keys` scores: row i (position p0 + i) becomes a softmax over
- *  columns 0..p0+i. */
-function softmaxPrefixRows(s: Float32Array, H: number, n: number, keys: number, p0: number): void {
-  for (let r = 0; r < H * n; r++) {
-    const o = r * keys;
-    const vis = p0 + (r % n) + 1;
-    let m = -Infinity;
-    for (let j = 0; j < vis; j++) if (s[o + j]! > m) m = s[o + j]!;
-    let z = 0;
-    for (let j = 0; j < vis; j++) {
-      const e = fastExp(s[o + j]! - m);
-      s[o + j] = e;
-      z += e;
-    }
-    const inv = 1 / z;
-    for (let j = 0; j < vis; j++) s[o + j]! *= inv;
-    for (let j = vis; j < keys; j++) s[o + j] = 0;
-  }
-}
-
 /** Chooses a token from one row of logits: greedy, or temperature + nucleus sampling. */
 export class TokenPicker {
   private readonly p: Float32Array; // (V) unnormalised probabilities
   private readonly idx: Int32Array; // (V) token ids, partitioned during nucleus selection
+  private readonly max = new Float32Array(1); // (1) the row's largest logit
+  private readonly sum = new Float64Array(1); // (1) z, the sum of p
 
-  constructor(private readonly V: number) {
+  /** kernels: those of the sampler's GEMM backend (the exponentials of a row are one call). */
+  constructor(private readonly V: number, private readonly kernels: Kernels = TYPESCRIPT_KERNELS) {
     this.p = new Float32Array(V); // (V)
     this.idx = new Int32Array(V); // (V)
   }
 
   pick(logits: Float32Array, off: number, temperature: number, topP: number, rng: Rng): number {
     const V = this.V;
-    let best = 0;
-    for (let j = 1; j < V; j++) if (logits[off + j]! > logits[off + best]!) best = j;
-    if (temperature === 0) return best;
-    const m = logits[off + best]!;
+    if (temperature === 0) {
+      let best = 0;
+      for (let j = 1; j < V; j++) if (logits[off + j]! > logits[off + best]!) best = j;
+      return best;
+    }
     const p = this.p;
     const idx = this.idx;
-    const invT = 1 / temperature;
-    let z = 0;
-    for (let j = 0; j < V; j++) {
-      const e = fastExp((logits[off + j]! - m) * invT);
-      p[j] = e;
-      z += e;
-    }
+    p.set(logits.subarray(off, off + V));
+    this.kernels.expRows(p, this.max, this.sum, 1, V, 1 / temperature); // p = exp((logit − max) / T)
+    const z = this.sum[0]!;
     if (topP >= 1) {
       let u = rng.uniform() * z;
       for (let j = 0; j < V; j++) {

@@ -9,6 +9,8 @@
 // in the same order every time, each buffer is allocated once and reused, and nothing is allocated per
 // element or per step in the steady state.
 import type { Gemm } from './gemm/index.js';
+import type { Kernels } from './kernels.js';
+import { kernelsFor } from './kernel-select.js';
 import { ShapeError } from '../errors.js';
 
 export class Tensor {
@@ -92,7 +94,8 @@ export class Tape {
   /** When false, ops run forward only (sampling, scoring) and record nothing. */
   recording = true;
 
-  constructor(readonly gemm: Gemm) {}
+  /** kernels: the small ops that go with `gemm` (kernel-select.ts) unless given. */
+  constructor(readonly gemm: Gemm, readonly kernels: Kernels = kernelsFor(gemm)) {}
 
   /** Whether an op with these inputs must record a backward closure. */
   needsGrad(...inputs: Array<Tensor | null | undefined>): boolean {

@@ -13,6 +13,8 @@ import type { OptimParams, OptimStepInfo } from './optim.js';
 import { AdamW, DEFAULT_OPTIM } from './optim.js';
 import { Rng } from './rng.js';
 import { Tape } from './tensor.js';
+import type { Kernels } from './kernels.js';
+import { kernelsFor } from './kernel-select.js';
 
 /** One training sequence. `weights[i]` weighs the loss of predicting tokens[i] from tokens[0..i-1]
  *  (so weights[0] is unused); omitted = 1 everywhere. Put 1 on assistant tokens only for chat SFT. */
@@ -71,8 +73,9 @@ export class Trainer {
   private micro = 0; // forwardBackward calls since the last optimStep
   private microReduction: Reduction = 'mean'; // reduction of those calls (one kind per step)
 
-  constructor(readonly model: Gpt, gemm: Gemm = getGemm()) {
-    this.tape = new Tape(gemm);
+  /** kernels: the small ops; by default those that go with `gemm` (kernel-select.ts). */
+  constructor(readonly model: Gpt, gemm: Gemm = getGemm(), kernels: Kernels = kernelsFor(gemm)) {
+    this.tape = new Tape(gemm, kernels);
   }
 
   /** Optimizer steps taken so far. */
@@ -125,7 +128,7 @@ export class Trainer {
   optimStep(p: Partial<OptimParams> & { lr: number }): OptimStepInfo {
     const params = { ...DEFAULT_OPTIM, ...p };
     const scale = this.micro > 0 && this.microReduction === 'mean' ? 1 / this.micro : 1;
-    const info = this.optimizer.update(this.model.trainableParams(), params, scale);
+    const info = this.optimizer.update(this.model.trainableParams(), params, scale, this.tape.kernels);
     this.micro = 0;
     return info;
   }

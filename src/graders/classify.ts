@@ -23,11 +23,14 @@ export const classArgsSchema = z
 
 export type ClassArgs = z.infer<typeof classArgsSchema>;
 
+/** A `{{meta.key}}` placeholder in a pattern. */
+export const META_PLACEHOLDER = /\{\{\s*meta\.([A-Za-z0-9_]+)\s*\}\}/g;
+
 /** Replaces `{{meta.key}}` with the prompt's metadata value, passed through `escape`. Returns an error
  *  string when the key is missing. */
 export function expandMeta(pattern: string, prompt: Prompt, escape: (s: string) => string): string | { error: string } {
   let missing: string | undefined;
-  const out = pattern.replace(/\{\{\s*meta\.([A-Za-z0-9_]+)\s*\}\}/g, (_m, key: string) => {
+  const out = pattern.replace(META_PLACEHOLDER, (_m, key: string) => {
     const v: Json | undefined = prompt.meta?.[key];
     if (v === undefined || v === null) {
       missing = key;

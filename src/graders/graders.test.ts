@@ -40,8 +40,8 @@ test('regex grader escapes meta values and honours otherwise/ignoreCase', async 
   const g = createGrader({ name: 'regex', args: { classes: { compatible: '^\\w+ {{meta.animal}}$' }, otherwise: 'incompatible', ignoreCase: true } });
   assert.equal((await g({ prompt, completion: 'A CAT' })).label, 'compatible');
   assert.equal((await g({ prompt, completion: 'a cat!' })).label, 'incompatible');
-  const bad = createGrader({ name: 'regex', args: { classes: { initial: '(' } } });
-  assert.equal((await bad({ prompt, completion: 'x' })).label, 'error');
+  // A pattern that does not compile is refused with the setting, not graded `error` answer by answer.
+  assert.throws(() => createGrader({ name: 'regex', args: { classes: { initial: '(' } } }, {}, 'graders.eval'), /graders\.eval\.args\.classes\.initial: invalid regular expression "\(": Unterminated group/);
 });
 
 test('exact-match grader trims', async () => {

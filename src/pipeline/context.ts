@@ -85,10 +85,11 @@ export function localModelConfig(o: ModelOrganism): GptConfig | null {
   const file = join(resolveModelPath(o.base), CHECKPOINT_FILES.config);
   if (!existsSync(file)) return null;
   try {
-    const parsed = JSON.parse(readFileSync(file, 'utf8')) as { format?: unknown; config?: Record<string, unknown> };
-    return parsed.format === 'bctlab-gpt' ? resolveGptConfig(parsed.config ?? {}, file) : null;
+    const parsed = JSON.parse(readFileSync(file, 'utf8')) as { format?: unknown; config?: Record<string, unknown> } | null;
+    return parsed?.format === 'bctlab-gpt' ? resolveGptConfig(parsed.config ?? {}, file) : null;
   } catch (e) {
-    if (e instanceof SyntaxError || e instanceof BctError) return null;
+    // An operating-system error (config.json is a folder) is also the loader's to report: it names the file.
+    if (e instanceof SyntaxError || e instanceof BctError || (e as NodeJS.ErrnoException).code !== undefined) return null;
     throw e;
   }
 }

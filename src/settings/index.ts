@@ -28,10 +28,14 @@ export {
   loadSettingFile,
   MAX_CAPABILITY_EVALS,
   MAX_INPUT_FILE_BYTES,
+  MAX_JSON_DEPTH,
+  MAX_JSONL_LINE_CHARS,
   MAX_JSONL_PROMPTS,
   organismSchema,
   parseConfigFile,
+  parseInputText,
   readInputFile,
+  reportedIssue,
   settingFileSchema,
 } from './schema.js';
 export { settingHash, trainingHash } from './hash.js';

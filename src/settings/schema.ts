@@ -10,9 +10,9 @@
 // NLL JSONL line: a prompt line plus "completion": "...".
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
-import { parse as parseYaml } from 'yaml';
+import { parseDocument } from 'yaml';
 import { z } from 'zod';
-import { ConfigError, DataError, formatBytes } from '../errors.js';
+import { ConfigError, DataError, formatBytes, systemProblem } from '../errors.js';
 import { GRADER_NAMES, parseGraderArgs, type GraderSpec } from '../graders/index.js';
 import type { CapabilityEval, ModelOrganism, Setting } from './types.js';
 import type { ChatMessage, Json, Prompt } from '../domain/index.js';
@@ -23,6 +23,12 @@ import { settingHash } from './hash.js';
 export const MAX_INPUT_FILE_BYTES = 16 * 1024 * 1024;
 /** Prompt lines of one JSONL file at most (each becomes a prompt sampled at every checkpoint). */
 export const MAX_JSONL_PROMPTS = 100_000;
+/** Characters of one JSONL line at most: a prompt longer than this is longer than any model's context,
+ *  and would be rendered and tokenized at every checkpoint before the backend refused it. */
+export const MAX_JSONL_LINE_CHARS = 1024 * 1024;
+/** Levels of nesting of a free-form JSON value (grader args, prompt `meta`) at most: validating and
+ *  hashing it recurse, and a deeper value would overflow the stack instead of being refused. */
+export const MAX_JSON_DEPTH = 64;
 /** Capability evaluations of one setting at most. */
 export const MAX_CAPABILITY_EVALS = 64;
 /** Characters of an id, a path or a name given in a setting file. */
@@ -34,9 +40,9 @@ const MAX_PROSE_CHARS = 100_000;
  *  (kind `config`: setting and sweep files) or DataError (`data`: JSONL) naming the file otherwise.
  *  `unreadable` is the message when the file cannot be read at all. */
 export function readInputFile(path: string, kind: 'config' | 'data', unreadable: string): string {
-  const fail = (message: string, cause?: unknown): Error => {
+  const fail = (message: string, cause?: unknown, where = path): Error => {
     const options = cause === undefined ? undefined : { cause };
-    return kind === 'config' ? new ConfigError(message, path, options) : new DataError(message, path, options);
+    return kind === 'config' ? new ConfigError(message, where, options) : new DataError(message, where, options);
   };
   let size: number;
   try {
@@ -45,13 +51,67 @@ export function readInputFile(path: string, kind: 'config' | 'data', unreadable:
     size = st.size;
   } catch (e) {
     if (e instanceof ConfigError || e instanceof DataError) throw e;
-    throw fail(unreadable, e);
+    throw fail(because(unreadable, e), e);
   }
   if (size > MAX_INPUT_FILE_BYTES) throw fail(`file is ${formatBytes(size)} (${size} bytes); expected at most ${formatBytes(MAX_INPUT_FILE_BYTES)}`);
+  let bytes: Buffer;
   try {
-    return readFileSync(path, 'utf8');
+    bytes = readFileSync(path);
   } catch (e) {
-    throw fail(unreadable, e);
+    throw fail(because(unreadable, e), e);
+  }
+  // Decoded strictly: a lenient decoder turns bytes of another encoding into U+FFFD without a word, and
+  // the prompts or names that reach the record are then not the file's.
+  try {
+    return UTF8.decode(bytes);
+  } catch {
+    throw fail('not valid UTF-8; expected UTF-8 text (save the file as UTF-8)', undefined, `${path}:${firstNonUtf8Line(bytes)}`);
+  }
+}
+
+/** `message: what the operating system said` (`…: no such file or folder (ENOENT)`). */
+const because = (message: string, e: unknown): string => {
+  const problem = systemProblem(e);
+  return problem === undefined ? message : `${message}: ${problem}`;
+};
+
+/** Strict UTF-8. A byte-order mark at the start is dropped (TextDecoder's default; editors on Windows
+ *  write one), so JSON and JSONL files saved with one parse. */
+const UTF8 = new TextDecoder('utf-8', { fatal: true });
+
+/** The number (1-based) of the first line of `bytes` that is not valid UTF-8. */
+function firstNonUtf8Line(bytes: Buffer): number {
+  let line = 1;
+  for (let start = 0; start < bytes.length; line++) {
+    const end = bytes.indexOf(0x0a, start);
+    const stop = end === -1 ? bytes.length : end;
+    try {
+      UTF8.decode(bytes.subarray(start, stop));
+    } catch {
+      return line;
+    }
+    start = stop + 1;
+  }
+  return line;
+}
+
+/** The value of a YAML or JSON file's text (JSON when the name ends in `.json`), or a ConfigError naming
+ *  the file: a syntax error, a YAML warning (an unresolved tag means a value the file did not mean as
+ *  text), too many aliases (a "billion laughs" file) or nesting too deep for the parser. Only the first
+ *  line of the parser's message is kept; the rest is a code frame. */
+export function parseInputText(path: string, text: string): unknown {
+  const format = path.endsWith('.json') ? 'JSON' : 'YAML';
+  try {
+    if (format === 'JSON') return JSON.parse(text);
+    const doc = parseDocument(text);
+    const problem = doc.errors[0] ?? doc.warnings[0];
+    if (problem !== undefined) throw problem;
+    return doc.toJS();
+  } catch (e) {
+    // The YAML parser reports its own stack overflow as a parse error.
+    const first = (e as Error).message.split('\n')[0]!.replace(/:$/, '');
+    const message = /Maximum call stack size exceeded/.test(first) ? 'nested too deeply for the parser; expected a few levels of mappings and lists' : first;
+    throw new ConfigError(`not valid ${format}: ${message}`, path);
   }
 }
 
@@ -74,9 +134,26 @@ export function boundedText(max: number): z.ZodString {
   return z.string().min(1).max(max, { error: (issue) => `expected at most ${max} characters, got ${String(issue.input).length}` });
 }
 
-const jsonSchema: z.ZodType<Json> = z.lazy(() =>
-  z.union([z.null(), z.boolean(), z.number(), z.string(), z.array(jsonSchema), z.record(z.string(), jsonSchema)]),
-);
+const anyJson: z.ZodType<Json> = z.lazy(() => z.union([z.null(), z.boolean(), z.number(), z.string(), z.array(anyJson), z.record(z.string(), anyJson)]));
+
+/** Whether `v` has at most `max` levels of arrays and objects (counted without recursion). */
+function depthAtMost(v: unknown, max: number): boolean {
+  const stack: [unknown, number][] = [[v, 0]];
+  while (stack.length > 0) {
+    const [x, depth] = stack.pop()!;
+    if (x === null || typeof x !== 'object') continue;
+    if (depth >= max) return false;
+    for (const child of Object.values(x)) stack.push([child, depth + 1]);
+  }
+  return true;
+}
+
+/** A JSON value nested at most MAX_JSON_DEPTH levels deep (the depth is checked first, so a deeper one
+ *  is refused rather than overflowing the recursive schema). */
+const jsonSchema: z.ZodType<Json> = z
+  .unknown()
+  .refine((v) => depthAtMost(v, MAX_JSON_DEPTH), { message: `nested more than ${MAX_JSON_DEPTH} levels deep; expected a shallower JSON value` })
+  .pipe(anyJson);
 
 const graderSpecSchema = z
   .object({ name: z.string().refine((n) => GRADER_NAMES.includes(n as never), { message: `expected one of ${GRADER_NAMES.join(', ')}` }), args: jsonSchema.default({}) })
@@ -130,20 +207,27 @@ export function issuePath(path: readonly PropertyKey[]): string {
   return path.map((p, i) => (typeof p === 'number' ? `[${p}]` : `${i === 0 ? '' : '.'}${String(p)}`)).join('');
 }
 
+type Issue = z.ZodError['issues'][number];
+
+/** The issue to report of a failed parse: the first one; for a value that matched no form of a union,
+ *  the issue of the form it came closest to (the deepest path: `{ name: cuda }` is an object with a bad
+ *  name, not a bad string; on a tie, the first form), so that the message says what was expected
+ *  instead of zod's bare "Invalid input". */
+export function reportedIssue(issues: readonly Issue[]): { path: PropertyKey[]; message: string } {
+  const issue = issues[0]!;
+  if (issue.code !== 'invalid_union' || !issue.errors.some((b) => b.length > 0)) return { path: [...issue.path], message: issue.message };
+  const forms = issue.errors.filter((b) => b.length > 0).map((b) => reportedIssue(b));
+  const closest = forms.reduce((a, b) => (b.path.length > a.path.length ? b : a));
+  return { path: [...issue.path, ...closest.path], message: closest.message };
+}
+
 /** Parses YAML or JSON text (by extension) and validates it with `schema`; errors name file and field. */
 export function parseConfigFile<T>(path: string, schema: z.ZodType<T>): T {
-  const text = readInputFile(path, 'config', 'cannot read file; expected a YAML or JSON file');
-  let raw: unknown;
-  try {
-    raw = path.endsWith('.json') ? JSON.parse(text) : parseYaml(text);
-  } catch (e) {
-    throw new ConfigError(`not valid ${path.endsWith('.json') ? 'JSON' : 'YAML'}: ${(e as Error).message}`, path);
-  }
+  const raw = parseInputText(path, readInputFile(path, 'config', 'cannot read file; expected a YAML or JSON file'));
   const parsed = schema.safeParse(raw);
   if (!parsed.success) {
-    const issue = parsed.error.issues[0]!;
-    const field = issuePath(issue.path) || '(top level)';
-    throw new ConfigError(`${field}: ${issue.message}`, path);
+    const issue = reportedIssue(parsed.error.issues);
+    throw new ConfigError(`${issuePath(issue.path) || '(top level)'}: ${issue.message}`, path);
   }
   return parsed.data;
 }
@@ -172,18 +256,22 @@ function readJsonl(file: string, field: string): PromptLine[] {
   const ids = new Set<string>();
   lines.forEach((line, i) => {
     if (line.trim() === '') return;
+    const where = `${file}:${i + 1}`;
+    if (line.length > MAX_JSONL_LINE_CHARS) throw new DataError(`line has ${line.length} characters; expected at most ${MAX_JSONL_LINE_CHARS} (one prompt per line)`, where);
+    // A file's own byte-order mark is dropped when it is read; one here came from files joined together.
+    if (line.startsWith('\uFEFF')) throw new DataError('line starts with a byte-order mark (U+FEFF); expected a JSON object (remove the mark)', where);
     let raw: unknown;
     try {
       raw = JSON.parse(line);
     } catch (e) {
-      throw new DataError(`line is not JSON: ${(e as Error).message}`, `${file}:${i + 1}`);
+      throw new DataError(`line is not JSON: ${(e as Error).message}`, where);
     }
     const parsed = promptLineSchema.safeParse(raw);
     if (!parsed.success) {
-      const issue = parsed.error.issues[0]!;
-      throw new DataError(`${issuePath(issue.path) || '(line)'}: ${issue.message}`, `${file}:${i + 1}`);
+      const issue = reportedIssue(parsed.error.issues);
+      throw new DataError(`${issuePath(issue.path) || '(line)'}: ${issue.message}`, where);
     }
-    if (ids.has(parsed.data.id)) throw new DataError(`duplicate prompt id "${parsed.data.id}"`, `${file}:${i + 1}`);
+    if (ids.has(parsed.data.id)) throw new DataError(`duplicate prompt id "${parsed.data.id}"`, where);
     ids.add(parsed.data.id);
     out.push(parsed.data);
   });

@@ -1,0 +1,211 @@
+// The addon's vectorised kernels against their TypeScript references (kernels.ts), on random data with
+// the edge cases each one has: odd lengths (vector tails), saturated tanh, accumulate on and off, null
+// outputs, prefixes of every length, -Infinity-free large logits. Tolerance: |native − ref| ≤ 2e-6 +
+// 2e-6·|ref| per element (float32 arithmetic in another order against float64 locals); a wrong formula
+// or a wrong index is off by O(1).
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { Rng } from './rng.js';
+import { TYPESCRIPT_KERNELS, type Kernels } from './kernels.js';
+import { kernelsFor, nativeKernels } from './kernel-select.js';
+import { getGemm, getGemmBackend } from './gemm/index.js';
+import { validateKernels } from './kernel-check.js';
+import { loadOpenblasGemm } from './gemm/openblas.js';
+
+const ref = TYPESCRIPT_KERNELS;
+const native = nativeKernels();
+const skip = native ? false : `the addon has no native kernels (${loadOpenblasGemm().reason ?? 'built without them'})`;
+
+function randn(rng: Rng, n: number, scale = 1): Float32Array {
+  const a = new Float32Array(n); // (n)
+  for (let i = 0; i < n; i++) a[i] = rng.normal() * scale;
+  return a;
+}
+
+function assertClose(got: ArrayLike<number>, want: ArrayLike<number>, what: string, tol = 2e-6): void {
+  assert.equal(got.length, want.length, `${what}: length`);
+  for (let i = 0; i < want.length; i++) {
+    const d = Math.abs(got[i]! - want[i]!);
+    assert.ok(d <= tol + tol * Math.abs(want[i]!), `${what}[${i}]: ${got[i]} vs reference ${want[i]} (diff ${d})`);
+  }
+}
+
+/** Runs `f` on copies of the same inputs with both kernel sets and returns both copies. */
+function both<T extends Float32Array[]>(inputs: T, f: (k: Kernels, a: T) => void): [T, T] {
+  const a = inputs.map((x) => x.slice()) as T;
+  const b = inputs.map((x) => x.slice()) as T;
+  f(ref, a);
+  f(native!, b);
+  return [a, b];
+}
+
+test('native layer norm forward and backward match the reference (offsets, null outputs)', { skip }, () => {
+  const rng = new Rng(1);
+  for (const [N, C] of [[5, 128], [3, 37], [1, 1], [7, 256]] as const) {
+    const x = randn(rng, N * C + 3, 2);
+    const w = randn(rng, C), b = randn(rng, C);
+    const [r, n] = both([new Float32Array(N * C + 5), new Float32Array(N), new Float32Array(N)], (k, [out, mean, rstd]) =>
+      k.layerNormForward(out, 5, mean, rstd, x, 3, w, b, N, C));
+    assertClose(n[0], r[0], `ln forward (${N}, ${C}) out`);
+    assertClose(n[1], r[1], 'mean');
+    assertClose(n[2], r[2], 'rstd');
+    const xs = x.subarray(3), mean = r[1], rstd = r[2];
+    const dy = randn(rng, N * C);
+    const init = [randn(rng, N * C), randn(rng, C), randn(rng, C)];
+    const [rb, nb] = both(init as [Float32Array, Float32Array, Float32Array], (k, [dx, dw, db]) =>
+      k.layerNormBackward(dx, dw, db, dy, xs, w, mean, rstd, N, C));
+    assertClose(nb[0], rb[0], 'dx', 1e-5);
+    assertClose(nb[1], rb[1], 'dw', 1e-5);
+    assertClose(nb[2], rb[2], 'db', 1e-5);
+    const [rx, nx] = both([init[0]!], (k, [dx]) => k.layerNormBackward(dx, null, null, dy, xs, w, mean, rstd, N, C));
+    assertClose(nx[0], rx[0], 'dx alone', 1e-5);
+    const out = new Float32Array(N * C);
+    native!.layerNormForward(out, 0, null, null, xs, 0, w, b, N, C); // no statistics asked for
+    assertClose(out, r[0].subarray(5), 'ln forward without statistics');
+  }
+});
+
+test('native GELU matches the reference, saturated tails and in-place use included', { skip }, () => {
+  const rng = new Rng(2);
+  const n = 1037;
+  const x = randn(rng, n, 3);
+  for (const v of [0, -0, 40, -40, 7.9, -7.9, 1e-4]) x[rng.int(n)] = v;
+  const [r, nat] = both([new Float32Array(n), new Float32Array(n)], (k, [out, th]) => k.geluForward(out, th, x, n));
+  assertClose(nat[0], r[0], 'gelu out');
+  assertClose(nat[1], r[1], 'gelu tanh');
+  const inPlace = x.slice();
+  native!.geluForward(inPlace, null, inPlace, n);
+  assertClose(inPlace, r[0], 'gelu in place');
+  const dy = randn(rng, n);
+  for (const accumulate of [false, true]) {
+    // A fresh gradient buffer may hold NaN; without accumulate it must not leak through.
+    const start = accumulate ? randn(rng, n) : new Float32Array(n).fill(NaN);
+    const [rd, nd] = both([start], (k, [dx]) => k.geluBackward(dx, accumulate, dy, x, r[1], n));
+    assertClose(nd[0], rd[0], `gelu backward accumulate=${accumulate}`);
+  }
+});
+
+test('native prefix softmax and its backward match the reference for training and sampling layouts', { skip }, () => {
+  const rng = new Rng(3);
+  // [rows, cols, period, first]: training (B·H·T rows, period T), a prefill run, decode rows.
+  for (const [rows, cols, period, first] of [[2 * 3 * 9, 9, 9, 0], [4 * 5, 12, 5, 7], [6, 20, 1, 19], [2 * 17, 17, 17, 0]] as const) {
+    const off = 3;
+    const s = randn(rng, off + rows * cols, 4);
+    const [r, n] = both([s], (k, [p]) => k.prefixSoftmax(p, off, rows, cols, period, first));
+    assertClose(n[0], r[0], `softmax ${rows}×${cols}/${period}+${first}`);
+    for (let i = 0; i < rows; i++) {
+      let sum = 0;
+      for (let j = 0; j < cols; j++) sum += n[0][off + i * cols + j]!;
+      assert.ok(Math.abs(sum - 1) < 1e-5, `row ${i} sums to ${sum}`);
+      assert.equal(n[0][off + i * cols + cols - 1] === 0, first + (i % period) + 1 < cols, `row ${i} masked tail`);
+    }
+    const dp = randn(rng, off + rows * cols);
+    const [rb, nb] = both([dp], (k, [d]) => k.prefixSoftmaxBackward(d, r[0], off, rows, cols, period, first));
+    assertClose(nb[0], rb[0], 'softmax backward', 1e-5);
+  }
+});
+
+test('native exp rows match the reference, with row maxima and float64 sums', { skip }, () => {
+  const rng = new Rng(4);
+  const R = 7, V = 4099;
+  const lg = randn(rng, R * V, 6);
+  lg[5] = 80; // one large logit: the shift keeps the exponentials finite
+  const maxR = new Float32Array(R), maxN = new Float32Array(R);
+  const sumR = new Float64Array(R), sumN = new Float64Array(R);
+  for (const scale of [1, 1 / 0.7]) { // the cross-entropy, and sampling at temperature 0.7
+    const a = lg.slice(), b = lg.slice();
+    ref.expRows(a, maxR, sumR, R, V, scale);
+    native!.expRows(b, maxN, sumN, R, V, scale);
+    assertClose(b, a, `exp rows, scale ${scale}`);
+    assert.deepEqual(maxN, maxR);
+    assertClose(sumN, sumR, 'row sums', 1e-6);
+  }
+});
+
+test('native add matches the reference, also accumulating in place', { skip }, () => {
+  const rng = new Rng(6);
+  const n = 1001;
+  const a = randn(rng, n), b = randn(rng, n);
+  const [r, nat] = both([new Float32Array(n)], (k, [out]) => k.add(out, a, b, n));
+  assert.deepEqual(nat[0], r[0]); // one rounding of one sum: the same bits in C and in V8
+  const [ri, ni] = both([a], (k, [acc]) => k.add(acc, acc, b, n));
+  assert.deepEqual(ni[0], ri[0]);
+});
+
+test('native AdamW update and sum of squares match the reference and zero the gradient', { skip }, () => {
+  const rng = new Rng(5);
+  const n = 999;
+  const w = randn(rng, n), g = randn(rng, n, 0.1), m = randn(rng, n, 0.01), v = randn(rng, n, 0.01).map(Math.abs);
+  assert.ok(Math.abs(native!.sumSquares(g, 2.5) - ref.sumSquares(g, 2.5)) < 1e-9 * ref.sumSquares(g, 2.5));
+  const [r, nat] = both([w, g, m, v], (k, [W, G, M, Vv]) => k.adamw(W, G, M, Vv, 0.7, 0.9, 0.98, 1e-3 / 0.1, 1 / Math.sqrt(0.02), 1e-8, 1 - 1e-3 * 0.1));
+  assertClose(nat[0], r[0], 'w', 1e-6);
+  assertClose(nat[2], r[2], 'm');
+  assertClose(nat[3], r[3], 'v');
+  assert.ok(nat[1].every((x) => x === 0), 'the gradient is zeroed');
+});
+
+test('native decode attention matches softmax(scale·q Kᵀ) V computed in float64, row by row and head by head', { skip }, () => {
+  const rng = new Rng(7);
+  const G = 5, H = 3, D = 8, T = 11, keys = 9, C = H * D, C3 = 3 * C, scale = 1 / Math.sqrt(D);
+  const qOff = 2, cacheOff = 4, outOff = 1;
+  const q = randn(rng, qOff + G * C3), k = randn(rng, cacheOff + G * H * T * D), v = randn(rng, cacheOff + G * H * T * D);
+  const out = new Float32Array(outOff + G * C).fill(NaN); // every written element is overwritten
+  native!.decodeAttention!(q, qOff, C3, k, v, cacheOff, H * T * D, T * D, out, outOff, C, G, H, D, keys, scale);
+  for (let g = 0; g < G; g++) {
+    for (let h = 0; h < H; h++) {
+      const base = cacheOff + g * H * T * D + h * T * D;
+      const s = Array.from({ length: keys }, (_, j) => {
+        let dot = 0;
+        for (let d = 0; d < D; d++) dot += q[qOff + g * C3 + h * D + d]! * k[base + j * D + d]!;
+        return dot * scale;
+      });
+      const m = Math.max(...s);
+      const e = s.map((x) => Math.exp(x - m));
+      const z = e.reduce((a, b) => a + b, 0);
+      const want = Array.from({ length: D }, (_, d) => e.reduce((acc, p, j) => acc + (p / z) * v[base + j * D + d]!, 0));
+      assertClose(out.subarray(outOff + g * C + h * D, outOff + g * C + h * D + D), want, `row ${g} head ${h}`, 1e-5);
+    }
+  }
+  assert.ok(Number.isNaN(out[0]!), 'nothing before outOff is written');
+  assert.throws(() => native!.decodeAttention!(q, qOff, C3, k, v, cacheOff, H * T * D, T * D, out, outOff, C, G, H, D, T + 5 * T, scale),
+    /^RangeError: decodeAttention\.k: needs/);
+});
+
+test('validateKernels passes the native kernels and catches a wrong one', { skip }, () => {
+  const gemm = getGemm();
+  assert.ok(validateKernels(gemm, native!) < 1e-4);
+  const wrongGelu: Kernels = { ...ref, geluForward: (out, th, x, n) => { ref.geluForward(out, th, x, n); out[0] = (out[0] ?? 0) + 0.5; } };
+  assert.ok(validateKernels(gemm, wrongGelu) > 1e-3);
+});
+
+test('native kernels reject arguments that would reach outside an array, naming the argument', { skip }, () => {
+  const k = native!;
+  const a = new Float32Array(8);
+  const bad = (f: () => void, what: RegExp) => assert.throws(f, (e: unknown) => e instanceof Error && what.test(e.message), String(what));
+  bad(() => k.geluForward(a, null, a, 9), /^geluForward\.out: needs 9 elements/);
+  bad(() => k.layerNormForward(a, 1, null, null, a, 0, a, a, 2, 4), /^layerNormForward\.out:/);
+  bad(() => k.layerNormBackward(null, null, null, a, a, a, a, new Float32Array(1), 2, 4), /^layerNormBackward\.rstd:/);
+  bad(() => k.prefixSoftmax(a, 0, 2, 2, 2, 1), /^prefixSoftmax\.cols:/);
+  bad(() => k.prefixSoftmax(a, 0, 2, 2, 0, 0), /^prefixSoftmax\.period:/);
+  bad(() => k.expRows(a, a, new Float32Array(2) as unknown as Float64Array, 2, 4, 1), /^expRows\.rowSum: expected a Float64Array/);
+  bad(() => k.adamw(a, new Float32Array(4), a, a, 1, 0.9, 0.999, 1, 1, 1e-8, 1), /^adamw\.g:/);
+  bad(() => k.geluForward(a, null, a, -1), /^geluForward\.n: expected an integer/);
+  bad(() => (k.sumSquares as (...x: unknown[]) => number)(a), /^sumSquares: expected 2 arguments/);
+});
+
+test('kernelsFor: TypeScript beside the TypeScript GEMM, native beside OpenBLAS, BCT_KERNELS overrides', () => {
+  assert.equal(kernelsFor(getGemmBackend('typescript')), TYPESCRIPT_KERNELS);
+  const blas = loadOpenblasGemm().gemm;
+  if (blas) assert.equal(kernelsFor(blas).backend, native ? 'native' : 'typescript');
+  // BCT_KERNELS is read per call, but set here only in a child so this process is left as it was.
+  const url = new URL('./kernel-select.js', import.meta.url).href;
+  const gemmUrl = new URL('./gemm/index.js', import.meta.url).href;
+  const code = `const s = await import(${JSON.stringify(url)}); const g = await import(${JSON.stringify(gemmUrl)});
+try { console.log(s.kernelsFor(g.getGemm()).backend); } catch (e) { console.log(e.name + ': ' + e.message); }`;
+  const child = (value: string): string => spawnSync(process.execPath, [...process.execArgv, '--input-type=module', '-e', code],
+    { encoding: 'utf8', env: { ...process.env, BCT_KERNELS: value } }).stdout.trim();
+  assert.equal(child('typescript'), 'typescript');
+  assert.match(child('fast'), /^ConfigError: BCT_KERNELS: expected "native" or "typescript", got "fast"/);
+  if (native) assert.equal(child('native'), 'native');
+});
