@@ -5,7 +5,7 @@
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { existsSync } from 'node:fs';
-import { identityOf, organismOf, sweepConfigSchema, type SweepConfig } from '../pipeline/index.js';
+import { configIdentity, sweepConfigSchema, type SweepConfig } from '../pipeline/index.js';
 import { resolveSetting } from '../settings/index.js';
 import { type Command, writeLine } from './command.js';
 import { parseOrHelp, readSweepFile, validateConfig } from './config.js';
@@ -50,7 +50,7 @@ export const demoCommand: Command = {
     const projectDir = typeof args.values.project === 'string' ? args.values.project : '.bct';
     const config: SweepConfig = validateConfig(sweepConfigSchema, readSweepFile(file), { values: {}, positionals: [], flags: new Map(), help: false }, file);
     const setting = resolveSetting(config.setting, 'setting');
-    identityOf(organismOf(config, setting));
+    configIdentity(config, setting);
     const t0 = Date.now();
     const sweepName = await runSweepFromCli(projectDir, config, setting, io, (_project, outcome) => outcome.sweep.name);
     writeLine(io.out, '');

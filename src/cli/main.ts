@@ -9,6 +9,7 @@ import { demoCommand } from './demo.js';
 import { checkCommand } from './check.js';
 import type { Command, Io } from './command.js';
 import { exportCommand } from './export.js';
+import { initCommand } from './init.js';
 import { lsCommand } from './ls.js';
 import { runCommand } from './run.js';
 import { statusCommand } from './status.js';
@@ -20,6 +21,7 @@ function lazy(name: string, summary: string, load: () => Promise<Command>): Comm
 }
 
 export const COMMANDS: readonly Command[] = [
+  initCommand,
   checkCommand,
   runCommand,
   statusCommand,
@@ -30,6 +32,7 @@ export const COMMANDS: readonly Command[] = [
   lazy('view', 'browse the record in a local web app (127.0.0.1)', async () => (await import('./view.js')).viewCommand),
   lazy('serve', 'the embedded engine behind the Tinker API (127.0.0.1)', async () => (await import('./serve.js')).serveCommand),
   lazy('verify', 'check every artifact of a project against its recorded size and hash', async () => (await import('./verify.js')).verifyCommand),
+  lazy('plan', 'the cells, requests, tokens and cost of a sweep before it runs (writes nothing)', async () => (await import('./plan.js')).planCommand),
   baseCommand,
   demoCommand,
 ];

@@ -1,15 +1,21 @@
 // `bct run`: runs (or resumes) a sweep from a sweep file and/or flags.
 import { explainError } from '../errors.js';
-import { createProgress, identityOf, organismOf, runSweep, stopOnRequest, sweepConfigSchema, type SweepConfig, type SweepOutcome } from '../pipeline/index.js';
-import { resolveSetting, type Setting } from '../settings/index.js';
+import { createProgress, runSweep, stopOnRequest, type SweepConfig, type SweepOutcome } from '../pipeline/index.js';
+import type { Setting } from '../settings/index.js';
 import type { Project } from '../store/index.js';
-import { parseOrHelp, readSweepFile, validateConfig } from './config.js';
+import { parseOrHelp } from './config.js';
 import { type Command, type Io, writeLine } from './command.js';
 import { openProjectToWrite } from './paths.js';
+import { planLines, sweepFromArgs } from './plan.js';
 import { catchStopSignals } from './signals.js';
-import type { CommandHelp } from './options.js';
+import type { CliOptions, CommandHelp } from './options.js';
 import { sweepOptions } from './sweep-options.js';
-import { summaryLines } from './summary.js';
+import { costLines, summaryLines } from './summary.js';
+
+const runOptions: CliOptions<SweepConfig & { project: string; dryRun: boolean }> = {
+  ...sweepOptions,
+  dryRun: { description: 'print the plan (cells, requests, tokens, cost) and stop; the same as bct plan', argument: null },
+};
 
 const help: CommandHelp = {
   usage: 'bct run [sweep.yaml] [options]',
@@ -17,11 +23,15 @@ const help: CommandHelp = {
   summary:
     'Runs a sweep: pre-checks the setting, builds the training data, trains every cell (LR × seed × batch size ×\n' +
     'steps × LoRA rank), and samples and grades every checkpoint, writing everything to the record.\n' +
-    'Running the same command again resumes: finished work is skipped. Flags override the sweep file.',
+    'Running the same command again resumes: finished work is skipped. Flags override the sweep file.\n' +
+    'With a budget (maxUsd, maxTokens) the sweep stops cleanly at the cap, marked stopped; the same command\n' +
+    'with a higher cap resumes. --dry-run prints what it would do and does nothing (bct plan).',
   examples: [
     'bct run sweep.yaml',
     'bct run --setting animal-flag --lrs 1e-4,1e-3,1e-2 --seeds 0,1 --steps 200 --checkpoint-count 5',
     'bct run --setting my-setting.yaml --base models/mw-base --lora-ranks 0,8 --jobs 2',
+    'bct run sweep.yaml --dry-run',
+    'bct run sweep.yaml --prices prices.yaml --budget maxUsd=20',
   ],
 };
 
@@ -29,17 +39,18 @@ export const runCommand: Command = {
   name: 'run',
   summary: 'run or resume a sweep (train, sample, grade, record)',
   async run(argv, io) {
-    const args = parseOrHelp(argv, sweepOptions, help, (t) => io.out.write(t));
+    const args = parseOrHelp(argv, runOptions, help, (t) => io.out.write(t));
     if (args === undefined) return 0;
-    const file = args.positionals[0];
-    const fileValues = file === undefined ? {} : readSweepFile(file);
-    const { project: projectDir, ...rest } = args.values as Record<string, unknown>;
-    const config: SweepConfig = validateConfig(sweepConfigSchema, fileValues, { ...args, values: rest }, file);
-    // Validate everything that can be validated before the record is touched.
-    const setting = resolveSetting(config.setting, 'setting');
-    identityOf(organismOf(config, setting));
-    await runSweepFromCli(typeof projectDir === 'string' ? projectDir : '.bct', config, setting, io, (project, outcome) => {
-      for (const l of summaryLines(project.db, outcome.sweep.id)) writeLine(io.out, l);
+    // Everything that can be validated is, before the record is touched.
+    const { projectDir, config, setting } = sweepFromArgs(args);
+    if (args.values.dryRun === true) {
+      for (const l of await planLines(projectDir, config, setting)) writeLine(io.out, l);
+      return 0;
+    }
+    await runSweepFromCli(projectDir, config, setting, io, (project, outcome) => {
+      for (const l of [...summaryLines(project.db, outcome.sweep.id), ...costLines(project.db, outcome.sweep.id)]) writeLine(io.out, l);
+      // A sweep stopped at its budget did not fail: its line says so and how to resume; exit 0.
+      if (outcome.sweep.status === 'stopped') writeLine(io.out, `sweep ${outcome.sweep.name} ${outcome.sweep.error ?? 'stopped at its budget'}`);
     });
     return 0;
   },

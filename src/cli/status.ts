@@ -6,7 +6,7 @@ import { type Command, writeLine } from './command.js';
 import { parseCommandLine } from './config.js';
 import { type CliOptions, type CommandHelp } from './options.js';
 import { sweepOptions } from './sweep-options.js';
-import { summaryLines } from './summary.js';
+import { costLines, summaryLines } from './summary.js';
 import { openProjectToRead } from './paths.js';
 import { cellState, sweepState, type ShownStatus } from './sweep-state.js';
 
@@ -20,7 +20,10 @@ const schema = z.object({ project: z.string().default('.bct') }).strict();
 const help: CommandHelp = {
   usage: 'bct status [sweep] [options]',
   arguments: ['sweep'],
-  summary: 'Shows a sweep (by name or id; default the latest): its status, each cell\'s status and checkpoints, and\nthe eval/train rates at the first and last recorded checkpoints.',
+  summary:
+    'Shows a sweep (by name or id; default the latest): its status, each cell\'s status and checkpoints, the\n' +
+    'eval/train rates at the first and last recorded checkpoints, and the tokens and cost of what the record\n' +
+    'holds, per cell and in all (at the sweep\'s prices), against its budget.',
   examples: ['bct status', 'bct status animal-flag-1a2b3c4d', 'bct status 3 --project runs/.bct'],
 };
 
@@ -55,7 +58,7 @@ export const statusCommand: Command = {
         const have = listCheckpoints(project.db, cell.train_key).filter((k) => schedule.includes(k.step)).length;
         writeLine(io.out, `  ${cell.name}: ${status}, checkpoints ${have}/${schedule.length}${cell.error !== null && status === 'failed' ? `, error: ${cell.error}` : ''}`);
       }
-      for (const l of summaryLines(project.db, sweep.id)) writeLine(io.out, l);
+      for (const l of [...summaryLines(project.db, sweep.id), ...costLines(project.db, sweep.id)]) writeLine(io.out, l);
       return 0;
     } finally {
       project.db.close();

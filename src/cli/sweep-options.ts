@@ -1,6 +1,7 @@
 // The flags of `bct run` (and the subset `bct check` uses), generated from SweepConfig: every field must
 // be listed here, as a flag or as null.
 import type { SweepConfig } from '../pipeline/index.js';
+import { parseBudget, readPricesFile } from './cost-flags.js';
 import { parseNumber, parseNumberList, type CliOptions } from './options.js';
 
 export const sweepOptions: CliOptions<SweepConfig & { project: string }> = {
@@ -32,5 +33,7 @@ export const sweepOptions: CliOptions<SweepConfig & { project: string }> = {
   jobs: { description: 'cells trained at once, in worker threads (default 1; OpenBLAS already uses 2 threads)', argument: '<n>', parse: parseNumber },
   force: { description: 'run even if the setting fails its pre-check', argument: null },
   skipCheck: { description: 'skip the pre-check', argument: null },
+  prices: { description: 'YAML/JSON file with `prices:` (USD per million tokens by backend and model; src/pipeline/README.md)', argument: '<file>', parse: readPricesFile },
+  budget: { description: 'stop cleanly at a cap: maxUsd=N and/or maxTokens=N, comma-separated', argument: '<caps>', parse: parseBudget },
   project: { description: 'project folder holding the record (default ./.bct)', argument: '<dir>' },
 };

@@ -8,7 +8,7 @@
 import { isInterruption } from '../errors.js';
 import { readRunLock, type CellRow, type SweepRow } from '../store/index.js';
 
-export type ShownStatus = 'running' | 'done' | 'failed' | 'pending' | 'interrupted';
+export type ShownStatus = 'running' | 'done' | 'failed' | 'pending' | 'interrupted' | 'stopped';
 
 export interface SweepState {
   status: ShownStatus;
@@ -20,6 +20,8 @@ const RESUME = 'run the same command again to resume';
 
 export function sweepState(projectDir: string, sweep: SweepRow): SweepState {
   if (sweep.status === 'done') return { status: 'done', note: undefined };
+  // Stopped at its budget (src/pipeline/budget.ts): the note says at what and how to resume.
+  if (sweep.status === 'stopped') return { status: 'stopped', note: sweep.error ?? undefined };
   if (sweep.status === 'failed') {
     return isInterruption(sweep.error) ? { status: 'interrupted', note: sweep.error ?? undefined } : { status: 'failed', note: undefined };
   }

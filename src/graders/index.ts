@@ -10,11 +10,14 @@ import { mwHackGrader } from './microworld/hack.js';
 import { mwLanguageGrader } from './microworld/language.js';
 import { mwSandbagGrader } from './microworld/sandbag.js';
 import { mwTaskGrader } from './microworld/task.js';
+import { chatAnswerGrader } from './chat/answer.js';
+import { chatHardcodeGrader } from './chat/hardcode.js';
+import { chatLanguageGrader } from './chat/language.js';
 import type { GraderContext, GraderDefinition, GradeFn } from './types.js';
 import { ConfigError } from '../errors.js';
 import type { Json } from '../domain/index.js';
 
-export const GRADER_DEFINITIONS = [regexGrader, containsGrader, exactMatchGrader, llmJudgeGrader, mwAnimalGrader, mwLanguageGrader, mwSandbagGrader, mwHackGrader, mwBackdoorGrader, mwTaskGrader] as const;
+export const GRADER_DEFINITIONS = [regexGrader, containsGrader, exactMatchGrader, llmJudgeGrader, mwAnimalGrader, mwLanguageGrader, mwSandbagGrader, mwHackGrader, mwBackdoorGrader, mwTaskGrader, chatLanguageGrader, chatAnswerGrader, chatHardcodeGrader] as const;
 
 /** Every registered grader name. */
 export type GraderName = (typeof GRADER_DEFINITIONS)[number]['name'];

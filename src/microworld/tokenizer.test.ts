@@ -5,6 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DataError } from '../errors.js';
 import { Tokenizer, type ChatMessage } from './index.js';
+import { nearestWords } from './tokenizer.js';
 
 const tok = Tokenizer.microworld();
 const chat: ChatMessage[] = [
@@ -30,6 +31,36 @@ test('an unknown word is a DataError that names the word and the field', () => {
     () => tok.renderPrompt([{ role: 'user', content: 'echo red banana' }]),
     (e: unknown) => e instanceof DataError && /"banana"/.test(e.message) && e.where === 'messages[0].content',
   );
+});
+
+test('the error on an unknown word names the nearest vocabulary words and how to list them all', () => {
+  assert.throws(
+    () => tok.encode('You are a helpful assistant', 'messages[0].content'),
+    (e: unknown) =>
+      e instanceof DataError &&
+      e.message.startsWith('messages[0].content: unknown word "You" (not in the 102-word vocabulary; nearest: you) in "You are a helpful assistant"') &&
+      e.message.endsWith('`bct ls words` lists the vocabulary'),
+  );
+  // A word near nothing gets no guess, only the pointer to the list.
+  assert.throws(() => tok.encode('echo helicopter'), (e: unknown) => e instanceof DataError && !/nearest/.test(e.message) && /bct ls words/.test(e.message));
+  // Special tokens are never suggested: they may not appear in message text.
+  assert.deepEqual(nearestWords('<eot', tok.words), ['<eot>']);
+  assert.throws(() => tok.encode('<eot'), (e: unknown) => e instanceof DataError && !/nearest/.test(e.message));
+});
+
+test('nearestWords: by edit distance ignoring case, ties by common prefix then vocabulary order, far words left out', () => {
+  const words = tok.words;
+  assert.deepEqual(nearestWords('Cat', words), ['cat']);
+  assert.deepEqual(nearestWords('Cats', words), ['cat']); // 1 edit is the limit below 6 characters
+  assert.deepEqual(nearestWords('dogs', words), ['dog', 'dos']); // both 1 edit; "dog" shares the longer prefix
+  assert.deepEqual(nearestWords('rojos', words), ['rojo']);
+  assert.deepEqual(nearestWords('eleven', words), ['seven']); // 2 edits; "green" and "nueve" are 3
+  assert.deepEqual(nearestWords('dogs', words, 1), ['dog']);
+  assert.deepEqual(nearestWords('Please', words), []); // "plain" is 3 edits away
+  assert.deepEqual(nearestWords('Echo', words), ['echo', 'ocho']);
+  assert.deepEqual(nearestWords('espanol', words), []); // "spanish" is 4 edits away, above the limit of 2
+  assert.deepEqual(nearestWords('x'.repeat(65), ['x']), []); // too long to compare
+  assert.deepEqual(nearestWords('abcdef', ['xbcdef', 'abcdez', 'abcdef'], 2), ['abcdef', 'abcdez']);
 });
 
 test('message text cannot contain special tokens', () => {

@@ -115,10 +115,16 @@ export class Tokenizer {
   encode(text: string, where = 'text'): number[] {
     return splitWords(text).map((w) => {
       const id = this.index.get(w);
-      if (id === undefined) throw new DataError(`unknown word ${JSON.stringify(w)} (not in the ${this.vocabSize}-word vocabulary) in ${JSON.stringify(text)}`, where);
+      if (id === undefined) throw new DataError(`unknown word ${JSON.stringify(w)} (not in the ${this.vocabSize}-word vocabulary${this.suggest(w)}) in ${JSON.stringify(text)}; \`bct ls words\` lists the vocabulary`, where);
       if (this.specialIds.has(id)) throw new DataError(`special token ${w} is not allowed in message text`, where);
       return id;
     });
+  }
+
+  /** `; nearest: a, b` for an unknown word, or nothing when no ordinary word is near it. */
+  private suggest(word: string): string {
+    const near = nearestWords(word, this.words.filter((_, id) => !this.specialIds.has(id)));
+    return near.length === 0 ? '' : `; nearest: ${near.join(', ')}`;
   }
 
   /** Decodes ids to words joined by single spaces; special tokens appear by name. */
@@ -179,4 +185,43 @@ export class Tokenizer {
 function splitWords(text: string): string[] {
   const t = text.trim();
   return t === '' ? [] : t.split(/\s+/);
+}
+
+/** Longest unknown word compared with the vocabulary: the edit distance costs length × length, and a word
+ *  this long is near nothing anyway. */
+const MAX_SUGGESTED_CHARS = 64;
+
+/**
+ * The vocabulary words nearest to `word` (at most `n`), for the error on an unknown word: by edit distance
+ * ignoring case (so `You` finds `you`), ties broken by the longer common prefix (`dogs`: `dog` before
+ * `dos`) and then vocabulary order, and only words within max(1, ⌊length/3⌋) edits: a farther word is
+ * a guess that misleads more than it helps (`Please` is 3 edits from `plain`).
+ */
+export function nearestWords(word: string, vocabulary: readonly string[], n = 3): string[] {
+  if (word.length > MAX_SUGGESTED_CHARS) return [];
+  const w = word.toLowerCase();
+  const limit = Math.max(1, Math.floor(w.length / 3));
+  return vocabulary
+    .map((v, i) => ({ v, i, d: editDistance(w, v.toLowerCase()), p: commonPrefix(w, v.toLowerCase()) }))
+    .filter((c) => c.d <= limit)
+    .sort((a, b) => a.d - b.d || b.p - a.p || a.i - b.i)
+    .slice(0, n)
+    .map((c) => c.v);
+}
+
+/** Levenshtein distance (insertions, deletions, substitutions), one row at a time. */
+function editDistance(a: string, b: string): number {
+  let prev = Array.from({ length: b.length + 1 }, (_, j) => j); // (|b| + 1)
+  for (let i = 1; i <= a.length; i++) {
+    const row = [i];
+    for (let j = 1; j <= b.length; j++) row.push(Math.min(prev[j]! + 1, row[j - 1]! + 1, prev[j - 1]! + (a[i - 1] === b[j - 1] ? 0 : 1)));
+    prev = row;
+  }
+  return prev[b.length]!;
+}
+
+function commonPrefix(a: string, b: string): number {
+  let k = 0;
+  while (k < a.length && k < b.length && a[k] === b[k]) k++;
+  return k;
 }

@@ -19,13 +19,16 @@ export async function capabilityStage(ctx: RunContext, cell: CellRow, checkpoint
       const client = await sampler();
       let nll = 0;
       let tokens = 0;
+      let prefill = 0; // every token the requests read: prompt and continuation (store/usage.ts)
       for (const pair of e.pairs) {
-        const r = await client.logprobs(organismPrompt(ctx, pair.prompt).messages, pair.completion);
+        const messages = organismPrompt(ctx, pair.prompt).messages;
+        const r = await client.logprobs(messages, pair.completion);
         nll -= r.logprob;
         tokens += r.tokens.length;
+        prefill += client.renderer.renderPrompt(messages).length + r.tokens.length;
       }
       if (tokens === 0 || !Number.isFinite(nll)) continue; // never store an empty or broken result
-      insertMetric(db, { key, checkpointId: checkpoint.id, name: `nll:${e.name}`, value: nll / tokens, n: tokens, higherIsBetter: false }, owner);
+      insertMetric(db, { key, checkpointId: checkpoint.id, name: `nll:${e.name}`, value: nll / tokens, n: tokens, higherIsBetter: false, prefillTokens: prefill }, owner);
       written++;
     } else {
       const gKey = graderKey(e.grader);
@@ -40,7 +43,7 @@ export async function capabilityStage(ctx: RunContext, cell: CellRow, checkpoint
       const rows = samples.map((s) => ({ label: label.get(s.id, gKey) as string | undefined })).filter((r) => r.label !== undefined);
       if (rows.length < samples.length) continue; // not all graded yet (an interrupted run): not stored
       const correct = rows.filter((r) => r.label === 'correct').length;
-      insertMetric(db, { key, checkpointId: checkpoint.id, name: `acc:${e.name}`, value: correct / rows.length, n: rows.length, higherIsBetter: true }, owner);
+      insertMetric(db, { key, checkpointId: checkpoint.id, name: `acc:${e.name}`, value: correct / rows.length, n: rows.length, higherIsBetter: true, prefillTokens: 0 }, owner);
       written++;
     }
   }

@@ -12,6 +12,7 @@ import type { Prompt } from '../domain/index.js';
 import { getCheck, putCheck } from '../store/index.js';
 import { organismPrompt, seedOf, type RunContext } from './context.js';
 import { checkKey } from './keys.js';
+import { metered } from './metered.js';
 
 export interface CheckThresholds {
   agreement: number; // min rate of compatible step-0 answers on train prompts; default 0.95
@@ -62,7 +63,8 @@ function criterion(results: { promptId: string; answer: string; label: string; r
   };
 }
 
-function subset(prompts: Prompt[]): Prompt[] {
+/** The prompts a criterion checks: all, or a seeded subset of CHECK_PROMPTS. */
+export function checkSubset(prompts: Prompt[]): Prompt[] {
   if (prompts.length <= CHECK_PROMPTS) return prompts;
   return [...prompts].sort((a, b) => seedOf('check', a.id) - seedOf('check', b.id)).slice(0, CHECK_PROMPTS);
 }
@@ -72,8 +74,12 @@ export async function checkStage(ctx: RunContext, thresholds: CheckThresholds = 
   const stored = getCheck(ctx.project.db, key);
   if (stored !== undefined) return JSON.parse(stored.result_json) as CheckResult;
 
-  const sampler = await ctx.baseSampler();
-  const context = (name: string) => (MODEL_GRADED.has(name as never) ? { judge: sampler } : {});
+  // The organism's answers and the judge's verdicts are counted apart: two roles, two prices (costs.ts).
+  const base = await ctx.baseSampler();
+  const organism = metered(base);
+  const judge = metered(base);
+  const sampler = organism.client;
+  const context = (name: string) => (MODEL_GRADED.has(name as never) ? { judge: judge.client } : {});
   const gradeEval: GradeFn = createGrader(ctx.setting.graders.eval, context(ctx.setting.graders.eval.name), 'graders.eval');
   const gradeTrain: GradeFn = createGrader(ctx.setting.graders.train, context(ctx.setting.graders.train.name), 'graders.train');
   const c = ctx.config;
@@ -90,7 +96,7 @@ export async function checkStage(ctx: RunContext, thresholds: CheckThresholds = 
     return out;
   };
 
-  const train = subset(ctx.setting.trainPrompts).map((p) => organismPrompt(ctx, p));
+  const train = checkSubset(ctx.setting.trainPrompts).map((p) => organismPrompt(ctx, p));
   const trainAnswers = await answers(train);
   const target = ctx.setting.targets.kind === 'reference' ? ctx.setting.targets.target : null;
   const agreement = await Promise.all(
@@ -104,7 +110,7 @@ export async function checkStage(ctx: RunContext, thresholds: CheckThresholds = 
     }),
   );
 
-  const evals = subset(ctx.setting.evalPrompts).map((p) => organismPrompt(ctx, p));
+  const evals = checkSubset(ctx.setting.evalPrompts).map((p) => organismPrompt(ctx, p));
   const evalAnswers = await answers(evals);
   const initial = await Promise.all(
     evals.map(async (p, i) => {
@@ -132,22 +138,46 @@ export async function checkStage(ctx: RunContext, thresholds: CheckThresholds = 
     passed: false,
   };
   result.passed = result.agreement.passed && (result.divergence?.passed ?? true) && result.initialAtStep0.passed;
-  putCheck(ctx.project.db, { key, settingId: ctx.setting.id, settingHash: ctx.setting.hash, organism: ctx.organism, passed: result.passed, result });
+  const usage = { organism: organism.tokens, judge: judge.tokens };
+  putCheck(ctx.project.db, { key, settingId: ctx.setting.id, settingHash: ctx.setting.hash, organism: ctx.organism, passed: result.passed, result, usage });
   return result;
 }
 
-/** Human-readable lines of a check result. */
+/** What a failing criterion most likely means, and what to change, from its offending prompts: a
+ *  newcomer's setting fails the pre-check far more often from targets or grader classes that do not
+ *  match what the organism writes than from the organism itself. */
+function likelyCause(name: 'agreement' | 'divergence' | 'initial', c: Criterion): string {
+  if (c.n === 0) return 'no prompts to check: the prompt set is empty';
+  const labels = new Set(c.offending.map((o) => o.label));
+  if (labels.has('error')) return 'grading failed (the reasons above say why): fix the grader\'s args or the prompts\' meta they name';
+  if (name === 'agreement') {
+    if (c.offending.some((o) => o.reason.startsWith('reference target'))) {
+      return 'the train targets are not graded compatible: graders.train.args.classes must describe the `target` of every train prompt (or the targets must show the trained behaviour)';
+    }
+    return 'targets the organism does not produce: on train prompts it answers as shown above, which graders.train does not call compatible; make the train prompts ask for the targets\' behaviour, or the grader accept what the organism answers';
+  }
+  if (name === 'divergence') {
+    return 'the eval targets (the alternate answers) are not graded alternate: graders.eval.args.classes.alternate must describe the `target` of the eval prompts';
+  }
+  if (labels.size === 1 && labels.has('alternate')) {
+    return 'the organism already shows the alternate behaviour on eval prompts at step 0, so there is nothing to lose: make the eval prompts ask for the initial behaviour';
+  }
+  return 'the organism does not show the initial behaviour on eval prompts at step 0 (its answers are above): make the eval prompts ask for it, or graders.eval.args.classes.initial describe what it answers';
+}
+
+/** Human-readable lines of a check result; each failing criterion ends with its likely cause. */
 export function formatCheck(r: CheckResult): string[] {
   const pct = (x: number): string => `${(100 * x).toFixed(1)}%`;
-  const line = (name: string, c: Criterion | null): string[] => {
+  const line = (name: string, key: 'agreement' | 'divergence' | 'initial', c: Criterion | null): string[] => {
     if (c === null) return [`  ${name}: not measured (the setting gives no alternate answers on eval prompts)`];
     const head = `  ${name}: ${pct(c.rate)} (${c.k}/${c.n}, 95% CI ${pct(c.lo)}–${pct(c.hi)}) ${c.passed ? 'PASS' : 'FAIL'} (threshold ${pct(c.threshold)})`;
-    return [head, ...c.offending.slice(0, 5).map((o) => `    ${o.promptId}: ${JSON.stringify(o.answer)} → ${o.label}: ${o.reason}`)];
+    const offenders = c.offending.slice(0, 5).map((o) => `    ${o.promptId}: ${JSON.stringify(o.answer)} → ${o.label}: ${o.reason}`);
+    return [head, ...offenders, ...(c.passed ? [] : [`    likely cause: ${likelyCause(key, c)}`])];
   };
   return [
     `pre-check of ${r.settingId} on ${r.organismId}: ${r.passed ? 'PASS' : 'FAIL'}`,
-    ...line('agreement on train prompts', r.agreement),
-    ...line('divergence on eval prompts', r.divergence),
-    ...line('initial behaviour at step 0', r.initialAtStep0),
+    ...line('agreement on train prompts', 'agreement', r.agreement),
+    ...line('divergence on eval prompts', 'divergence', r.divergence),
+    ...line('initial behaviour at step 0', 'initial', r.initialAtStep0),
   ];
 }

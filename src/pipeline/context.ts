@@ -105,6 +105,12 @@ export function checkLoraRanks(config: SweepConfig, organism: ModelOrganism, mod
   });
 }
 
+/** The identity of the organism a config names, checked before anything runs (a missing local base is a
+ *  CheckpointError naming it; on a remote backend the base is a model name and is not looked for). */
+export function configIdentity(config: SweepConfig, setting: Setting): OrganismIdentity {
+  return identityOf(organismOf(config, setting), isRemoteBackend(backendSpecOf(config.backend).name));
+}
+
 /** Builds a run context; nothing is written to the record here. */
 export function makeContext(project: Project, config: SweepConfig, progress: Progress, setting?: Setting): RunContext {
   const s = setting ?? resolveSetting(config.setting, 'setting');

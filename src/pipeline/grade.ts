@@ -1,11 +1,12 @@
 // Stage `grade`: labels every answer of a checkpoint with the sweep's graders (eval, train, capability
 // accuracy). A grade's key is its sample's key plus the grader's key, so a changed grader re-grades
 // without re-sampling. Grades are computed concurrently in batches and inserted per batch.
-import { createGrader, graderVersion, MODEL_GRADED, type GradeFn, type GraderSpec } from '../graders/index.js';
+import { graderVersion, MODEL_GRADED, type GraderSpec } from '../graders/index.js';
 import type { Prompt } from '../domain/index.js';
 import { existingKeys, insertGrades, samplesOf, type CellRow, type CheckpointRow, type NewGrade } from '../store/index.js';
 import { organismPrompt, yieldToEventLoop, type RunContext } from './context.js';
 import { gradeKey, graderKey } from './keys.js';
+import { meteredGrader } from './metered.js';
 
 export const GRADE_BATCH = 64;
 
@@ -33,7 +34,8 @@ export async function gradeStage(ctx: RunContext, cell: CellRow, checkpoint: Che
     onBatch(keyed.length - todo.length);
     if (todo.length === 0) continue;
     const judge = MODEL_GRADED.has(g.spec.name) ? await ctx.baseSampler() : undefined;
-    const grade: GradeFn = createGrader(g.spec, judge === undefined ? {} : { judge }, g.where);
+    // Each label records the tokens its judge read and sampled (store/usage.ts).
+    const grade = meteredGrader(g.spec, judge, g.where);
     const prompts = new Map(g.prompts.map((p) => [p.id, organismPrompt(ctx, p)]));
     for (let i = 0; i < todo.length; i += GRADE_BATCH) {
       await yieldToEventLoop();
@@ -41,17 +43,14 @@ export async function gradeStage(ctx: RunContext, cell: CellRow, checkpoint: Che
       const results = await Promise.all(
         batch.map(({ s }) => {
           const prompt = prompts.get(s.prompt_id);
-          if (prompt === undefined) return Promise.resolve({ label: 'error' as const, score: 0, reason: `prompt ${s.prompt_id} is no longer in the setting` });
+          if (prompt === undefined) return Promise.resolve({ label: 'error' as const, score: 0, reason: `prompt ${s.prompt_id} is no longer in the setting`, judge: { trained: 0, prefill: 0, sampled: 0 } });
           return grade({ prompt, completion: s.completion });
         }),
       );
-      const rows: NewGrade[] = batch.map(({ s, key }, j) => ({
-        key,
-        sampleId: s.id,
-        graderKey: gKey,
-        grader: { name: g.spec.name, args: g.spec.args, version },
-        ...results[j]!,
-      }));
+      const rows: NewGrade[] = batch.map(({ s, key }, j) => {
+        const { judge: tokens, ...result } = results[j]!;
+        return { key, sampleId: s.id, graderKey: gKey, grader: { name: g.spec.name, args: g.spec.args, version }, ...result, judgePrefillTokens: tokens.prefill, judgeSampledTokens: tokens.sampled };
+      });
       insertGrades(db, rows);
       graded += rows.length;
       onBatch(rows.length);

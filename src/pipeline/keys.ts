@@ -24,8 +24,9 @@ export function samplingKey(ctx: RunContext): string {
   return contentHash(samplingSpec(ctx));
 }
 
-/** Config fields that change how a sweep runs but not what it computes. */
-const EXECUTION_FIELDS: readonly string[] = ['jobs', 'force', 'skipCheck'];
+/** Config fields that change how a sweep runs but not what it computes. Budget and prices are among
+ *  them: the same command with a higher cap must find the same sweep to resume. */
+const EXECUTION_FIELDS: readonly string[] = ['jobs', 'force', 'skipCheck', 'budget', 'prices'];
 
 /** A backend enters keys by name only: its arguments say where it runs (server URL, API-key variable,
  *  concurrency), not what it computes, so a sweep resumes against the same server on another address.

@@ -1,13 +1,19 @@
-// Turns a sweep config into keyed cells and the sweep's identity and manifest. Pure given the context
+// Turns a sweep config into keyed cells and the sweep's identity and manifest, checks its totals, and
+// plans it for `bct plan` (cells, requests, tokens, cost: estimate.ts, costs.ts). Pure given the context
 // and the dataset: no record writes here.
 import { readFileSync } from 'node:fs';
 import { countParams } from '../engine/index.js';
 import { ConfigError } from '../errors.js';
 import { graderVersion } from '../graders/index.js';
-import { KEY_VERSIONS, SCHEMA_VERSION, contentHash, type NewCell } from '../store/index.js';
-import type { RunContext } from './context.js';
-import { graderKey, samplingKey, samplingSpec, sweepKey, trainKey } from './keys.js';
-import type { Dataset } from './data.js';
+import { KEY_VERSIONS, SCHEMA_VERSION, contentHash, getSweep, listCells, totalTokens, type NewCell, type TokenUsage } from '../store/index.js';
+import { checkBudgetPrices, type Budget } from './budget.js';
+import { organismPrompt, type RunContext } from './context.js';
+import { costOf, formatCost, formatUsd, priceSources, sweepCosts, sweepRoles, type Cost, type PriceEntry, type SweepCosts, type SweepRoles } from './costs.js';
+import { estimateSweep, type CallCounts, type SweepEstimate } from './estimate.js';
+import { SAMPLE_BATCH } from './sample.js';
+import { DEFAULT_THRESHOLDS } from './check.js';
+import { checkKey, dataKey, graderKey, samplingKey, samplingSpec, sweepKey, trainKey } from './keys.js';
+import { checkExamples, recordedDataset, referenceDataset, type Dataset } from './data.js';
 import { checkpointSteps, formatNumber, gridOf, pointSteps, runName, SWEEP_LIMITS, type SweepConfig } from './sweep-spec.js';
 
 export function sweepIdentity(ctx: RunContext): { key: string; name: string } {
@@ -176,6 +182,8 @@ export function manifest(ctx: RunContext, data: Dataset): Record<string, unknown
     backend: ctx.backend.spec,
     hashes: {
       setting: ctx.setting.hash,
+      // The pre-check the sweep is costed with (store/usage.ts); none when it skipped it.
+      check: ctx.config.skipCheck ? null : checkKey(ctx, DEFAULT_THRESHOLDS),
       organism: contentHash(ctx.organismIdentity),
       base: ctx.organismIdentity.base,
       adapter: ctx.organismIdentity.adapter,
@@ -185,4 +193,150 @@ export function manifest(ctx: RunContext, data: Dataset): Record<string, unknown
     },
     dataset: { examples: data.examples.length, dropped: data.dropped.length },
   };
+}
+
+/** What `bct plan` (and `bct run --dry-run`) shows: the sweep's cells, the requests and tokens it will
+ *  take and their cost, checked as `bct run` checks them, and what its record holds so far. */
+export interface SweepPlan {
+  name: string;
+  key: string;
+  backend: string;
+  roles: SweepRoles;
+  prices: PriceEntry[];
+  budget: Budget | undefined;
+  totals: SweepTotals;
+  estimate: SweepEstimate;
+  /** The cost of the estimate, in all and per cell (as `estimate.cells`). */
+  cost: Cost;
+  cellCosts: Cost[];
+  /** The sweep in the record (found by key): its status and what it holds so far; null before it ran. */
+  recorded: { status: string; cellsDone: number; costs: SweepCosts } | null;
+}
+
+/** Plans a sweep without running it: nothing is written to the record and no model is trained or
+ *  sampled (the backend is asked for its renderer only). Refuses what `bct run` would refuse before it
+ *  runs anything: bounds, totals (unless --force), a budget in USD without prices. On-policy targets not
+ *  sampled yet are counted as one per train prompt (the most there can be). */
+export async function planSweep(ctx: RunContext): Promise<SweepPlan> {
+  const renderer = (await ctx.baseSampler()).renderer;
+  const t = ctx.setting.targets;
+  const known = recordedDataset(ctx) ?? (t.kind === 'reference' ? referenceDataset(ctx, t.target) : null);
+  if (known !== null) checkExamples(ctx, known);
+  // On-policy targets not sampled yet: every train prompt kept, for the bounds and the cells.
+  const stand: Dataset = known ?? { key: dataKey(ctx), examples: ctx.setting.trainPrompts.map((p) => ({ promptId: p.id, messages: organismPrompt(ctx, p).messages, completion: '' })), dropped: [] };
+  const totals = await checkPlan(ctx, stand);
+  const roles = sweepRoles(ctx.config.backend, ctx.organism);
+  const prices = ctx.config.prices ?? [];
+  checkBudgetPrices(ctx.config.budget, roles, prices);
+  const cells = planCells(ctx, stand);
+  const estimate = await estimateSweep(ctx, cells, known, renderer);
+  const { key, name } = sweepIdentity(ctx);
+  const row = getSweep(ctx.project.db, key);
+  const recorded =
+    row === undefined
+      ? null
+      : { status: row.status, cellsDone: listCells(ctx.project.db, row.id).filter((c) => c.status === 'done').length, costs: sweepCosts(ctx.project.db, row.id) };
+  return {
+    name: row?.name ?? name,
+    key,
+    backend: roles.organism.backend,
+    roles,
+    prices,
+    budget: ctx.config.budget,
+    totals,
+    estimate,
+    cost: costOf(estimate.total, roles, prices),
+    cellCosts: estimate.cells.map((c) => costOf(c.usage, roles, prices)),
+    recorded,
+  };
+}
+
+const count = (n: number): string => Math.round(n).toLocaleString('en-US');
+const judged = (u: TokenUsage): number => u.judge.prefill + u.judge.sampled + u.judge.trained;
+
+/** The POSTs a Tinker server is sent for the estimate's calls, per endpoint, as
+ *  src/backends/tinker/README.md lists them (`atLeast`: long-polls repeat while a result is not ready;
+ *  heartbeats, one every 10 s, depend on the wall time and are not counted). */
+export function tinkerRequests(k: CallCounts): { endpoint: string; count: number; atLeast: boolean; why: string }[] {
+  const asample = k.answers + k.logprobCalls + k.judgeCalls;
+  const row = (endpoint: string, count: number, why: string, atLeast = false) => ({ endpoint, count, atLeast, why });
+  return [
+    row('client/config', 1, 'once per run'),
+    row('create_session', 1, 'once per run; then session_heartbeat every 10 s'),
+    row('get_server_capabilities', 1, 'once per run'),
+    row('create_model', k.cells, 'once per cell'),
+    row('get_info', k.cells, 'once per cell'),
+    row('unload_model', k.cells, 'once per cell'),
+    row('forward_backward', k.forwardBackwards, '1 per step, more for a batch over 1024 datums or ~5 MB (the SDK splits it)'),
+    row('optim_step', k.steps, '1 per step, sent with forward_backward'),
+    row('save_weights_for_sampler', k.saves, 'once per checkpoint after step 0'),
+    row('save_weights', k.saves, 'once per checkpoint after step 0 (the state to resume from)'),
+    row('create_sampling_session', k.samplers, 'one per cell and checkpoint, one for the untrained organism'),
+    row('asample', asample, `1 per answer (${count(k.answers)}), per log-likelihood (${count(k.logprobCalls)}) and per judge request (${count(k.judgeCalls)})`),
+    row('retrieve_future', k.forwardBackwards + k.steps + 2 * k.saves + k.cells + asample, 'one long-poll or more per request above that returns a future', true),
+  ];
+}
+
+/** The requests of the estimate's calls on `backend`: for a Tinker server the POSTs per endpoint;
+ *  elsewhere the backend interface's calls. */
+export function requestLines(backend: string, k: CallCounts): string[] {
+  if (backend !== 'tinker') {
+    return [
+      `  training: ${count(k.steps)} steps, one forwardBackward and one optimStep call each; ${count(k.saves)} checkpoints saved (sampler weights and training state)`,
+      `  sampling: ${count(k.answers)} answers in ${count(k.sampleCalls)} sample calls (at most ${SAMPLE_BATCH} answers each) from ${count(k.samplers)} samplers`,
+      `  log-likelihoods: ${count(k.logprobCalls)} logprobs calls; judge: ${count(k.judgeCalls)} calls`,
+    ];
+  }
+  const rows = tinkerRequests(k);
+  const width = Math.max(...rows.map((r) => r.endpoint.length));
+  return rows.map((r) => `  ${r.endpoint.padEnd(width)}  ${`${r.atLeast ? '≥ ' : ''}${count(r.count)}`.padStart(12)}  ${r.why}`);
+}
+
+/** The lines of `bct plan`. */
+export function formatPlan(p: SweepPlan): string[] {
+  const e = p.estimate;
+  const c = e.calls;
+  const lines = [
+    `plan of sweep ${p.name} (backend ${p.backend}, model ${p.roles.organism.model}): ${e.cells.length} cells, ${count(c.steps)} training steps, ${count(c.answers)} answers`,
+    p.recorded === null ? '  not run yet: nothing in the record' : `  in the record: ${p.recorded.status}, ${p.recorded.cellsDone} of ${e.cells.length} cells done`,
+  ];
+  const width = Math.max(4, ...e.cells.map((x) => x.name.length));
+  const head = ['steps', 'ckpts', 'answers', 'trained', 'prompt', 'sampled', 'judged', 'cost'];
+  lines.push(`  ${'cell'.padEnd(width)} ${head.map((h) => h.padStart(10)).join(' ')}`);
+  e.cells.forEach((x, i) => {
+    const u = x.usage;
+    const cost = p.cellCosts[i]!.usd;
+    const cols = [x.steps, x.checkpoints, x.answers, u.organism.trained, u.organism.prefill, u.organism.sampled, judged(u)].map((n) => count(n).padStart(10));
+    lines.push(`  ${x.name.padEnd(width)} ${cols.join(' ')} ${(cost === null ? '-' : formatUsd(cost)).padStart(10)}`);
+  });
+  const stage = (u: TokenUsage): string => `prompt ${count(u.organism.prefill)}, sampled ${count(u.organism.sampled)}, judged ${count(judged(u))} tokens`;
+  lines.push(e.check === null ? '  pre-check: skipped' : `  pre-check: ${stage(e.check)}`);
+  const data = { reference: 'reference targets, no model calls', recorded: `in the record: ${stage(e.data)}`, 'on-policy': `on-policy, one attempt per train prompt at most maxTokens: ${stage(e.data)}` }[e.dataSource];
+  lines.push(`  training data: ${data}`);
+  lines.push(`requests (${p.backend === 'tinker' ? 'Tinker API, POSTs per endpoint' : `${p.backend} backend calls`}, for the whole sweep run from nothing):`, ...requestLines(p.backend, c));
+  const t = e.total;
+  lines.push(
+    `tokens: trained ${count(t.organism.trained)}${e.dataSource === 'on-policy' ? ' (at most: targets not sampled yet)' : ' (exact)'}, prompt ${count(t.organism.prefill)} (exact), ` +
+      `sampled ≈ ${count(t.organism.sampled)} (${Number(e.answerTokens.toFixed(1))} per answer, the targets' length; at most ${count(e.maxSampled)}), judged ≈ ${count(judged(t))}; total ≈ ${count(totalTokens(t))}`,
+  );
+  lines.push(
+    p.cost.usd === null
+      ? `cost: ${formatCost(p.cost)}: tokens only (add \`prices:\` to the sweep, src/pipeline/README.md)`
+      : `cost: ≈ ${formatUsd(p.cost.usd)} at ${priceSources(p.prices, p.roles)}`,
+  );
+  if (p.budget !== undefined) lines.push(`budget: ${budgetLine(p.budget, t, p.cost)}`);
+  if (p.recorded !== null) {
+    const r = p.recorded.costs.total;
+    lines.push(`recorded so far: ${count(totalTokens(r.usage))} tokens${r.cost.usd === null ? '' : `, ${formatUsd(r.cost.usd)}`}`);
+  }
+  return lines;
+}
+
+/** The budget against the estimate: what share of each cap the sweep takes, and whether it will stop. */
+function budgetLine(b: Budget, total: TokenUsage, cost: Cost): string {
+  const shares: [string, number][] = [];
+  if (b.maxTokens !== undefined) shares.push([`maxTokens ${count(b.maxTokens)}`, totalTokens(total) / b.maxTokens]);
+  if (b.maxUsd !== undefined && cost.usd !== null) shares.push([`maxUsd ${formatUsd(b.maxUsd)}`, cost.usd / b.maxUsd]);
+  const over = shares.some(([, f]) => f > 1);
+  return `${shares.map(([cap, f]) => `${cap} (the estimate is ${(100 * f).toFixed(0)}% of it)`).join(', ')}; ${over ? 'the sweep will stop at the cap, cleanly; the same command with a higher cap resumes' : 'the sweep fits'}`;
 }

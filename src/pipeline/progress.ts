@@ -3,6 +3,7 @@
 // lines, at most one per cell every few seconds, so logs stay readable. A cell counts as done only when
 // it finished; one that failed or was interrupted is counted as such.
 import { InterruptedError, isInterruption, type StopSignal } from '../errors.js';
+import { isBudgetStop } from './budget.js';
 
 /** How a cell ended: `done`, or `failed: <message>`. */
 export type CellEnd = 'done' | `failed: ${string}`;
@@ -154,7 +155,9 @@ export function createProgress(
         cellsDone++;
         if (t !== undefined) sweep.done += t.total - t.done;
       } else {
-        if (isInterruption(outcome.slice('failed: '.length))) cellsInterrupted++;
+        // A cell stopped by a signal or at the budget was interrupted; nothing failed.
+        const why = outcome.slice('failed: '.length);
+        if (isInterruption(why) || isBudgetStop(why)) cellsInterrupted++;
         else cellsFailed++;
         // The failed cell's remaining units will not be worked on in this run.
         if (t !== undefined) sweep.total -= t.total - t.done;

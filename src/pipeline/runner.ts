@@ -8,7 +8,9 @@ import { ConfigError } from '../errors.js';
 import { acquireRunLock, beginSweep, collectGarbage, ensureCells, getCheck, getDataset, recordTiming, setCellStatus, setSweepStatus, type CellRow, type Project, type SweepRow } from '../store/index.js';
 import { capabilityStage } from './capability.js';
 import { checkStage, DEFAULT_THRESHOLDS, formatCheck, type CheckResult } from './check.js';
+import { BudgetGuard, checkBudgetPrices, isBudgetStop } from './budget.js';
 import { checkpointRef, makeContext, type RunContext } from './context.js';
+import { sweepRoles } from './costs.js';
 import { checkKey, dataKey, graderKey } from './keys.js';
 import { dataStage, type Dataset } from './data.js';
 import { gradeStage } from './grade.js';
@@ -89,6 +91,7 @@ async function runSweepLocked(project: Project, config: SweepConfig, progress: P
     // Bounds that need the data (batch size, steps from epochs) and the sweep's totals, before the sweep
     // is recorded: a refused sweep leaves no row.
     await checkPlan(ctx, data);
+    checkBudgetPrices(config.budget, sweepRoles(config.backend, ctx.organism), config.prices ?? []);
     const { key, name } = sweepIdentity(ctx);
     const g = ctx.setting.graders;
     sweep = beginSweep(project.db, {
@@ -114,14 +117,25 @@ async function runSweepLocked(project: Project, config: SweepConfig, progress: P
     // A remote backend's cells all run at once (the server batches them; requests are capped by the
     // backend's maxInFlight); --jobs is the local CPU limit.
     const remote = isRemoteBackend(ctx.backend.spec.name);
-    await runCells(
-      project,
-      todo,
-      remote ? { jobs: Math.min(todo.length, REMOTE_CELLS_IN_FLIGHT), workers: false } : { jobs: config.jobs, workers: true },
-      progress,
-      (cell) => runCell(ctx, sweepId, cell, data),
-      sweepId,
-    );
+    // One guard for the cells of this thread (a remote backend runs them all at once here).
+    const guard = budgetGuard(ctx, sweepId);
+    try {
+      guard?.check(null);
+      await runCells(
+        project,
+        todo,
+        remote ? { jobs: Math.min(todo.length, REMOTE_CELLS_IN_FLIGHT), workers: false } : { jobs: config.jobs, workers: true },
+        progress,
+        (cell) => runCell(ctx, sweepId, cell, data, guard),
+        sweepId,
+      );
+    } catch (e) {
+      if (!isBudgetStop(e)) throw e;
+      // Not a failure: every recorded batch is kept, and the same command with a higher cap resumes.
+      const message = (e as Error).message;
+      setSweepStatus(project.db, sweep.id, 'stopped', message);
+      return { sweep: { ...sweep, status: 'stopped', error: message }, check, cells: ensureCells(project.db, sweep.id, []) };
+    }
     setSweepStatus(project.db, sweep.id, 'done');
     return { sweep: { ...sweep, status: 'done' }, check, cells: ensureCells(project.db, sweep.id, []) };
   } catch (e) {
@@ -140,26 +154,39 @@ export function cellUnits(ctx: RunContext, cell: CellRow): number {
   return cell.steps + schedule.length * 2 * perCheckpoint;
 }
 
-/** Runs (or resumes) one cell: train, then sample, grade and measure every checkpoint. */
-export async function runCell(ctx: RunContext, sweepId: number, cell: CellRow, data: Dataset): Promise<void> {
+/** The budget guard of a sweep's run, or undefined when its spec sets no budget. */
+function budgetGuard(ctx: RunContext, sweepId: number): BudgetGuard | undefined {
+  const c = ctx.config;
+  return c.budget === undefined ? undefined : new BudgetGuard(ctx.project.db, sweepId, c.budget, sweepRoles(c.backend, ctx.organism), c.prices ?? []);
+}
+
+/** Runs (or resumes) one cell: train, then sample, grade and measure every checkpoint. With a budget,
+ *  each training segment must fit under it and each recorded batch is checked against it (budget.ts);
+ *  a worker thread's cell makes its own guard. */
+export async function runCell(ctx: RunContext, sweepId: number, cell: CellRow, data: Dataset, guard = budgetGuard(ctx, sweepId)): Promise<void> {
   const db = ctx.project.db;
   const where = { sweepId, cellId: cell.id };
   setCellStatus(db, cell.id, 'running');
   ctx.progress.begin(cell.name, cellUnits(ctx, cell));
+  const advance = (n: number, note: string): void => {
+    ctx.progress.advance(cell.name, n, note);
+    guard?.check(cell.id);
+  };
   try {
     let trained = 0;
     const onStep = (step: number, loss: number): void => {
       trained++;
       ctx.progress.advance(cell.name, 1, `step ${step} loss ${loss.toFixed(3)}`);
     };
-    const checkpoints = await timed(ctx, where, 'train', () => trainStage(ctx, cell, data, { onStep }), () => trained);
+    const beforeSegment = guard === undefined ? {} : { beforeSegment: (from: number, to: number, tokens: number) => guard.beforeSegment(cell.id, cell.name, from, to, tokens) };
+    const checkpoints = await timed(ctx, where, 'train', () => trainStage(ctx, cell, data, { onStep, ...beforeSegment }), () => trained);
     const schedule = new Set((JSON.parse(cell.schedule_json) as { steps: number[] }).steps);
     for (const ck of checkpoints.filter((c) => schedule.has(c.step))) {
       let client: Promise<SamplingClient> | undefined;
       const sampler = (): Promise<SamplingClient> => (client ??= ctx.backend.createSamplingClient(checkpointRef(ctx, ck)));
       try {
-        await timed(ctx, where, 'sample', () => sampleStage(ctx, cell, ck, sampler, (n) => ctx.progress.advance(cell.name, n, `sampling step ${ck.step}`)), (n) => n);
-        await timed(ctx, where, 'grade', () => gradeStage(ctx, cell, ck, (n) => ctx.progress.advance(cell.name, n, `grading step ${ck.step}`)), (n) => n);
+        await timed(ctx, where, 'sample', () => sampleStage(ctx, cell, ck, sampler, (n) => advance(n, `sampling step ${ck.step}`)), (n) => n);
+        await timed(ctx, where, 'grade', () => gradeStage(ctx, cell, ck, (n) => advance(n, `grading step ${ck.step}`)), (n) => n);
         await timed(ctx, where, 'capability', () => capabilityStage(ctx, cell, ck, sampler), (n) => n);
       } finally {
         if (client !== undefined) await (await client).close();
@@ -168,8 +195,12 @@ export async function runCell(ctx: RunContext, sweepId: number, cell: CellRow, d
     setCellStatus(db, cell.id, 'done');
     ctx.progress.end(cell.name, 'done');
   } catch (e) {
-    setCellStatus(db, cell.id, 'failed', (e as Error).message);
+    // A cell stopped by the budget has not failed: it is pending again, and resumes where it stopped.
+    if (isBudgetStop(e)) setCellStatus(db, cell.id, 'pending');
+    else setCellStatus(db, cell.id, 'failed', (e as Error).message);
     ctx.progress.end(cell.name, `failed: ${(e as Error).message}`);
     throw e;
+  } finally {
+    guard?.release(cell.id);
   }
 }

@@ -90,6 +90,7 @@ export async function sampleStage(
         samplingKey: cell.sampling_key,
         prompt: j.prompt.messages,
         completion: res.samples[b]!.text,
+        promptTokens: client.renderer.renderPrompt(j.prompt.messages).length,
         completionTokens: res.samples[b]!.tokens.length,
         finishReason: res.samples[b]!.finishReason,
         latencyMs: res.latencyMs / batch.length,

@@ -3,11 +3,12 @@
 // that rebuilds its context from the record (worker.ts), because training is CPU-bound and one JS thread
 // cannot overlap it. For a remote backend every cell is in flight at once in this thread (runner.ts).
 // A failed cell does not stop the others; the first failure is rethrown at the end. An interruption
-// (InterruptedError from progress, see stopOnRequest) and a machine out of disk or memory do: no further
-// cell is started, because every one would stop or fail the same way.
+// (InterruptedError from progress, see stopOnRequest), a budget reached (budget.ts) and a machine out of
+// disk or memory do: no further cell is started, because every one would stop or fail the same way.
 import { Worker } from 'node:worker_threads';
 import { BctError, InterruptedError, systemErrorOf, type BctErrorCode } from '../errors.js';
 import { setCellStatus, type CellRow, type Project } from '../store/index.js';
+import { isBudgetStop } from './budget.js';
 import type { Progress } from './progress.js';
 
 export interface WorkerRequest {
@@ -39,7 +40,7 @@ export async function runCells(
   sweepId: number,
 ): Promise<void> {
   const errors: unknown[] = [];
-  const stops = (e: unknown): boolean => e instanceof InterruptedError || systemErrorOf(e)?.input === false;
+  const stops = (e: unknown): boolean => e instanceof InterruptedError || isBudgetStop(e) || systemErrorOf(e)?.input === false;
   const inWorker = lanes.workers && lanes.jobs > 1 && cells.length > 1;
   let next = 0;
   const lane = async (): Promise<void> => {

@@ -59,6 +59,10 @@ test('every numeric field has a hard cap, and the error names the allowed range 
   assert.equal(issue({ betas: [0.9, 1] }), 'betas.1: expected a number in [0, 1), got 1');
   assert.equal(issue({ jobs: 1000 }), 'jobs: expected an integer in [1, 64], got 1000');
   assert.equal(issue({ temperature: -1 }), 'temperature: expected a number in [0, 10], got -1');
+  assert.equal(issue({ budget: { maxUsd: 2e9 } }), 'budget.maxUsd: expected a number in (0, 1000000000], got 2000000000');
+  assert.equal(issue({ budget: { maxTokens: 1e16 } }), 'budget.maxTokens: expected an integer in [1, 1000000000000000], got 10000000000000000');
+  assert.equal(issue({ budget: {} }), 'budget: expected maxUsd or maxTokens (or both)');
+  assert.equal(issue({ prices: [{ backend: 'tinker', model: 'm', train: 1, prefill: 1, sample: 1e7 }] }), 'prices.0.sample: expected a number in [0, 1000000], got 10000000');
   assert.equal(issue({ seeds: Array.from({ length: 65 }, (_, i) => i) }), 'seeds: expected at most 64 values, got 65');
   assert.equal(issue({ lrs: Array(64).fill(1e-3), seeds: Array.from({ length: 64 }, (_, i) => i), batchSizes: [1, 2] }), ': the grid has 8192 cells (lrs 64 × seeds 64 × batchSizes 2 × steps 1 × loraRanks 1); expected at most 4096');
   // The bounds of the reference sweeps hold with room to spare.

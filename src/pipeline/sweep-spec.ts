@@ -3,6 +3,8 @@
 import { z } from 'zod';
 import { boundedNumber as bounded, boundedText as text, organismSchema } from '../settings/index.js';
 import type { ModelOrganism } from '../settings/index.js';
+import { budgetSchema, type Budget } from './budget.js';
+import { pricesSchema, type PriceEntry } from './costs.js';
 
 /** Everything `bct run` needs. Field order is the order of `--help`. */
 export interface SweepConfig {
@@ -40,6 +42,9 @@ export interface SweepConfig {
   jobs: number; // cells trained at once (worker threads); default 1 (OpenBLAS already uses 2 threads)
   force: boolean; // run even if the pre-check fails or the sweep's totals pass plan.ts TOTAL_LIMITS; default false
   skipCheck: boolean; // skip the pre-check entirely; default false
+  // ── cost (neither changes what a sweep computes: both stay out of every key)
+  prices?: PriceEntry[]; // USD per million tokens by backend and model (costs.ts); default none: tokens only
+  budget?: Budget; // stop cleanly once the record holds { maxUsd } or { maxTokens } (budget.ts); default none
 }
 
 /** Which backend trains and samples. A name alone takes the backend's defaults (for `tinker`: the
@@ -154,6 +159,8 @@ export const sweepConfigSchema = z
     jobs: bounded(1, L.jobs, { int: true }).default(1),
     force: z.boolean().default(false),
     skipCheck: z.boolean().default(false),
+    prices: pricesSchema.optional(),
+    budget: budgetSchema.optional(),
   })
   .strict()
   .refine((c) => !(c.steps !== undefined && c.epochs !== undefined), { message: 'give steps or epochs, not both', path: ['epochs'] })

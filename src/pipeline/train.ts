@@ -14,6 +14,26 @@ import type { Dataset } from './data.js';
 export interface TrainHooks {
   /** Called after each optimizer step (for progress). */
   onStep?(step: number, loss: number): void;
+  /** Called before the first step of each segment (the steps `from`…`to` up to the next checkpoint,
+   *  recorded together), with the tokens they will train on; throwing stops training before it, with
+   *  nothing trained and unrecorded (the budget, budget.ts). */
+  beforeSegment?(from: number, to: number, tokens: number): void;
+}
+
+/** Tokens the first `steps` steps of a training on datums of these lengths train on, as the backends
+ *  count them (Σ over the batches of each datum's length − 1). Batches go through the examples epoch by
+ *  epoch without replacement (`batchIndices`), so whole epochs add every example once and only the last,
+ *  partial epoch needs its order: one permutation, not one per step. */
+export function trainedTokens(lengths: readonly number[], batchSize: number, steps: number, seed: number): number {
+  const n = lengths.length;
+  const consumed = steps * batchSize;
+  const epochs = Math.floor(consumed / n);
+  const perEpoch = lengths.reduce((s, l) => s + l - 1, 0);
+  // batchIndices(n, n, e, seed) is the order of epoch e: position k of step e at batch size n.
+  const order = batchIndices(n, n, epochs, seed);
+  let rest = 0;
+  for (let k = 0; k < consumed - epochs * n; k++) rest += lengths[order[k]!]! - 1;
+  return epochs * perEpoch + rest;
 }
 
 /** Trains the cell up to its last step; returns all its checkpoints (step 0 included). */
@@ -73,9 +93,15 @@ async function runSteps(
   const datums: Datum[] = data.examples.map((e) => client.renderer.renderSupervised(e.messages, e.completion));
   const last = schedule[schedule.length - 1]!;
   const pending = new Set(schedule.filter((s) => s > start));
+  const scheduled = new Set(schedule);
+  const lengths = datums.map((d) => d.tokens.length);
   let log: TrainLogRow[] = [];
   for (let step = start + 1; step <= last; step++) {
     await yieldToEventLoop();
+    if (hooks.beforeSegment !== undefined && (step === start + 1 || scheduled.has(step - 1))) {
+      const to = schedule.find((s) => s >= step)!;
+      hooks.beforeSegment(step, to, trainedTokens(lengths, cell.batch_size, to, cell.seed) - trainedTokens(lengths, cell.batch_size, step - 1, cell.seed));
+    }
     const t0 = performance.now();
     // The engine's data order is 0-based in steps; our step numbers count steps taken (1-based).
     const batch = batchIndices(datums.length, cell.batch_size, step - 1, cell.seed).map((i) => datums[i]!);

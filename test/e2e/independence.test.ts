@@ -83,6 +83,9 @@ test('a sweep gives the same results in a project that ran other sweeps as in a 
     ['jobs', {}, { jobs: 2 }],
     ['force', {}, { force: true }],
     ['skipCheck', {}, { skipCheck: true }],
+    // A budget the sweep stays under and prices change no result, only what is shown and when it stops.
+    ['prices', {}, { prices: [{ backend: 'embedded', model: '*', train: 1, prefill: 0.5, sample: 2 }] }],
+    ['budget', {}, { budget: { maxTokens: 1e12, maxUsd: 1000 }, prices: [{ backend: 'embedded', model: '*', train: 1, prefill: 1, sample: 1 }] }],
   ];
   // Setting-file fields, each changed in B's setting only.
   const settingPairs: [string, Fields][] = [

@@ -188,6 +188,6 @@ test('connection refused: backs off and polls again until the deadline, then nam
   const url = s.url;
   await s.close();
   const t0 = performance.now();
-  await rejectsWith(poller(url, { futureDeadlineMs: 200, pollBackoffBaseMs: 20, pollBackoffMaxMs: 40 }).wait(), /cannot reach http:\/\/127\.0\.0\.1:\d+ \(ECONNREFUSED\) until the deadline/);
+  await rejectsWith(poller(url, { futureDeadlineMs: 200, pollBackoffBaseMs: 20, pollBackoffMaxMs: 40 }).wait(), /cannot reach http:\/\/127\.0\.0\.1:\d+ \(ECONNREFUSED\)/);
   assert.ok(performance.now() - t0 < 2000);
 });

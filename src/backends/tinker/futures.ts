@@ -82,11 +82,12 @@ export async function awaitFuture(http: TinkerHttp, id: RequestId, options: Awai
   let badRequests = 0;
   let resubmits = 0;
   let lastPoll = 0;
+  let lastProblem = ''; // what went wrong on the last poll that did not answer, for the deadline's message
   const fail = (message: string, retryable: boolean): BackendError => http.error(options.endpoint, `${options.label} (request ${requestId}): ${message}`, retryable);
 
   for (;;) {
     const remaining = deadline - Date.now();
-    if (remaining <= 0) throw fail(`no result after ${Math.round(t.futureDeadlineMs / 1000)} s`, true);
+    if (remaining <= 0) throw fail(`no result after ${Math.round(t.futureDeadlineMs / 1000)} s${lastProblem === '' ? '' : `; the last poll: ${lastProblem}`}`, true);
     const spacing = lastPoll + t.minPollIntervalMs - Date.now();
     if (spacing > 0) await sleep(spacing);
     lastPoll = Date.now();
@@ -125,7 +126,8 @@ export async function awaitFuture(http: TinkerHttp, id: RequestId, options: Awai
         const asked = action.waitMs !== undefined && action.waitMs > 0 && action.waitMs <= t.retryAfterMaxMs ? action.waitMs : undefined;
         const wait = asked ?? Math.min(t.pollBackoffBaseMs * 2 ** Math.min(backoffs, 30), t.pollBackoffMaxMs);
         backoffs++;
-        if (Date.now() + wait > deadline) throw fail(`${attempt.kind === 'failure' ? http.describeFailure(attempt) : action.message} until the deadline`, true);
+        lastProblem = attempt.kind === 'failure' ? http.describeFailure(attempt) : action.message;
+        if (Date.now() + wait > deadline) throw fail(`${lastProblem} until the deadline`, true);
         await sleep(wait);
         continue;
       }
