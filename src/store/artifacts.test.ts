@@ -112,8 +112,12 @@ test('verifyArtifacts reports missing, wrong size, wrong hash and unreferenced a
   appendFileSync(join(p.artifactsDir, longer, 'model.safetensors'), 'x');
   flipByte(join(p.artifactsDir, flipped, 'sub', 'config.json'));
   writeFileSync(join(p.artifactsDir, 'stray'), 'x');
+  // Both unreferenced ones a minute old (file clocks and Date.now() may disagree by a few ms).
+  const past = Date.now() / 1000 - 60;
+  utimesSync(join(p.artifactsDir, 'stray'), past, past);
+  p.db.prepare(`UPDATE artifacts SET created_at = ? WHERE hash = ?`).run(new Date(past * 1000).toISOString(), orphan);
   const seen: VerifyProgress[] = [];
-  const report = await verifyArtifacts(p, { minAgeMs: 0, onProgress: (x) => seen.push(x) });
+  const report = await verifyArtifacts(p, { minAgeMs: 1000, onProgress: (x) => seen.push(x) });
   const byName = new Map(report.problems.map((x) => [x.name, x]));
   assert.equal(report.problems.length, 5);
   assert.equal(byName.get(gone)?.kind, 'missing');
