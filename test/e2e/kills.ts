@@ -4,20 +4,9 @@
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { join } from 'node:path';
+import { seededRandom } from '../../src/analysis/index.js';
 import { ENV, REPO } from './cli.js';
 import { sweepResults, type SweepResults } from './results.js';
-
-/** A seeded uniform generator in [0, 1) (mulberry32). */
-export function uniform(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 export interface KillCampaign {
   file: string; // the sweep file
@@ -33,7 +22,7 @@ export interface KillCampaign {
 /** Kills runs until `kills` were made (at most 4× as many attempts); every completed project, and the last
  *  one finished by a final uninterrupted run, must equal `want`. */
 export async function killCampaign(c: KillCampaign): Promise<number> {
-  const next = uniform(c.seed);
+  const next = seededRandom(c.seed);
   const env = { ...ENV, ...c.env };
   let projects = 0;
   let project = join(c.dir, `killed-${projects}`);

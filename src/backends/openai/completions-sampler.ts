@@ -7,7 +7,7 @@ import { DataError } from '../../errors.js';
 import type { ChatMessage } from '../../domain/index.js';
 import type { JsonHttp, Limiter } from '../http/index.js';
 import { checkParams, checkSeed } from '../sampling-params.js';
-import { truncateAtStop } from '../stop-strings.js';
+import { answerOf, continuationToScore } from '../remote-answers.js';
 import type { LogprobsResult, Renderer, SampleBatchResult, SamplePrompt, SampleResult, SamplingClient, SamplingParams } from '../types.js';
 import type { OpenAiScoring } from './config.js';
 import { completion, readReply } from './wire.js';
@@ -55,12 +55,7 @@ export class CompletionsSampler implements SamplingClient {
       if (choice.token_ids == null) throw this.http.error(ENDPOINT, 'the reply has no choices[0].token_ids; completions mode needs a server that returns token ids (vLLM\'s return_token_ids); use backend.api "chat" otherwise', false);
       const generated = choice.token_ids;
       completionTokens += generated.length;
-      // The server returns the stop token it ended on; answers are reported without it, as the embedded
-      // backend reports them.
-      const last = generated[generated.length - 1];
-      const answer = last !== undefined && this.stopTokens.has(last) ? generated.slice(0, -1) : generated;
-      const cut = truncateAtStop(this.renderer.decode(answer), params.stop);
-      return { text: cut.text, tokens: answer, finishReason: cut.stopped || choice.finish_reason === 'stop' ? 'stop' : 'length' };
+      return answerOf(this.renderer, this.stopTokens, generated, params.stop, choice.finish_reason === 'stop');
     });
     return { samples, promptTokens: rendered.reduce((s, r) => s + r.tokens.length, 0), completionTokens, latencyMs: performance.now() - t0 };
   }
@@ -69,17 +64,10 @@ export class CompletionsSampler implements SamplingClient {
    *  renderer trains on after the prompt, without the end-of-turn tokens (as the tinker backend). */
   async logprobs(prompt: readonly ChatMessage[], continuation: string): Promise<LogprobsResult> {
     const t0 = performance.now();
-    const p = this.renderer.renderPrompt(prompt);
-    const full = this.renderer.renderSupervised(prompt, continuation).tokens;
-    if (!p.every((t, i) => full[i] === t)) throw new DataError('the rendered prompt is not a prefix of the rendered prompt + continuation', 'continuation');
-    let end = full.length;
-    while (end > p.length && this.stopTokens.has(full[end - 1]!)) end--;
-    const tokens = full.slice(p.length, end);
-    if (tokens.length === 0) return { logprob: 0, tokens: [], tokenLogprobs: [], latencyMs: performance.now() - t0 };
-    const n = this.renderer.contextLength;
-    if (end >= n) throw new DataError(`prompt + continuation of ${end} tokens do not fit the context length ${n}`, 'continuation');
-    const scored = full.slice(0, end);
-    const tokenLogprobs = this.scoring === 'echo' ? await this.echoLogprobs(scored, p.length) : await this.promptLogprobs(scored, p.length);
+    const c = continuationToScore(this.renderer, this.stopTokens, prompt, continuation);
+    if (c === null) return { logprob: 0, tokens: [], tokenLogprobs: [], latencyMs: performance.now() - t0 };
+    const { scored, from, tokens } = c;
+    const tokenLogprobs = this.scoring === 'echo' ? await this.echoLogprobs(scored, from) : await this.promptLogprobs(scored, from);
     return { logprob: tokenLogprobs.reduce((s, x) => s + x, 0), tokens, tokenLogprobs, latencyMs: performance.now() - t0 };
   }
 

@@ -13,7 +13,7 @@ import { readRemoteWeights, REMOTE_WEIGHTS_FILE } from './remote-files.js';
 import { hasRenderer, rendererFor } from './renderer.js';
 import type { TinkerSession, Warn } from './session.js';
 import { checkParams, checkSeed } from '../sampling-params.js';
-import { truncateAtStop } from '../stop-strings.js';
+import { answerOf, continuationToScore } from '../remote-answers.js';
 import { probeTokenizerId } from './training-client.js';
 import { modelInput, readPromptLogprobs, readSequence, readString } from './wire.js';
 
@@ -99,12 +99,7 @@ export class TinkerSampler implements SamplingClient {
     const samples = replies.map((reply): SampleResult => {
       const seq = readSequence(reply, endpoint);
       completionTokens += seq.tokens.length;
-      // The server returns the stop token it ended on; answers are reported without it, as the embedded
-      // backend reports them.
-      const last = seq.tokens[seq.tokens.length - 1];
-      const answer = last !== undefined && this.stopTokens.has(last) ? seq.tokens.slice(0, -1) : seq.tokens;
-      const cut = truncateAtStop(this.renderer.decode(answer), params.stop);
-      return { text: cut.text, tokens: answer, finishReason: cut.stopped || seq.stopReason === 'stop' ? 'stop' : 'length' };
+      return answerOf(this.renderer, this.stopTokens, seq.tokens, params.stop, seq.stopReason === 'stop');
     });
     return { samples, promptTokens: rendered.reduce((s, r) => s + r.tokens.length, 0), completionTokens, latencyMs: performance.now() - t0 };
   }
@@ -115,18 +110,12 @@ export class TinkerSampler implements SamplingClient {
    *  end-of-turn tokens. */
   async logprobs(prompt: readonly ChatMessage[], continuation: string): Promise<LogprobsResult> {
     const t0 = performance.now();
-    const p = this.renderer.renderPrompt(prompt);
-    const full = this.renderer.renderSupervised(prompt, continuation).tokens;
-    if (!p.every((t, i) => full[i] === t)) throw new DataError('the rendered prompt is not a prefix of the rendered prompt + continuation', 'continuation');
-    let end = full.length;
-    while (end > p.length && this.stopTokens.has(full[end - 1]!)) end--;
-    const tokens = full.slice(p.length, end);
-    if (tokens.length === 0) return { logprob: 0, tokens: [], tokenLogprobs: [], latencyMs: performance.now() - t0 };
-    const n = this.renderer.contextLength;
-    if (end >= n) throw new DataError(`prompt + continuation of ${end} tokens do not fit the context length ${n}`, 'continuation');
+    const c = continuationToScore(this.renderer, this.stopTokens, prompt, continuation);
+    if (c === null) return { logprob: 0, tokens: [], tokenLogprobs: [], latencyMs: performance.now() - t0 };
+    const { scored, from, tokens } = c;
     const endpoint = '/api/v1/asample';
-    const reply = await this.asample(full.slice(0, end), { max_tokens: 1, temperature: 1, top_p: 1, top_k: -1 }, true);
-    const tokenLogprobs = readPromptLogprobs(reply, p.length, end, endpoint);
+    const reply = await this.asample(scored, { max_tokens: 1, temperature: 1, top_p: 1, top_k: -1 }, true);
+    const tokenLogprobs = readPromptLogprobs(reply, from, scored.length, endpoint);
     return { logprob: tokenLogprobs.reduce((s, x) => s + x, 0), tokens, tokenLogprobs, latencyMs: performance.now() - t0 };
   }
 

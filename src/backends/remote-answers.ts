@@ -1,0 +1,32 @@
+// What a remote sampler does with tokens around a server call, the same way for every remote backend:
+// turning the tokens a server generated into an answer, and choosing the tokens of a continuation to
+// score. (The embedded backend does both inside the engine's own sampler and scorer.)
+import { DataError } from '../errors.js';
+import type { ChatMessage, Renderer } from '../domain/index.js';
+import { truncateAtStop } from './stop-strings.js';
+import type { SampleResult } from './types.js';
+
+/** The answer in `generated` (a trailing stop token dropped), decoded and cut at the caller's stop
+ *  strings; `stop` when a stop string cut it or the server stopped on a stop token. */
+export function answerOf(renderer: Renderer, stopTokens: ReadonlySet<number>, generated: readonly number[], stopStrings: readonly string[], serverStopped: boolean): SampleResult {
+  const last = generated[generated.length - 1];
+  const answer = last !== undefined && stopTokens.has(last) ? generated.slice(0, -1) : [...generated];
+  const cut = truncateAtStop(renderer.decode(answer), stopStrings);
+  return { text: cut.text, tokens: answer, finishReason: cut.stopped || serverStopped ? 'stop' : 'length' };
+}
+
+/** The tokens to score for log p(continuation | prompt): prompt + continuation as the renderer trains on
+ *  them, without the end-of-turn tokens (for qwen3 the empty think block is part of the continuation).
+ *  `scored` is what to send, `from` where the continuation starts in it; null when the continuation has
+ *  no tokens. Too long for the context is a DataError. */
+export function continuationToScore(renderer: Renderer, stopTokens: ReadonlySet<number>, prompt: readonly ChatMessage[], continuation: string): { scored: number[]; from: number; tokens: number[] } | null {
+  const p = renderer.renderPrompt(prompt);
+  const full = renderer.renderSupervised(prompt, continuation).tokens;
+  if (!p.every((t, i) => full[i] === t)) throw new DataError('the rendered prompt is not a prefix of the rendered prompt + continuation', 'continuation');
+  let end = full.length;
+  while (end > p.length && stopTokens.has(full[end - 1]!)) end--;
+  if (end === p.length) return null;
+  const n = renderer.contextLength;
+  if (end >= n) throw new DataError(`prompt + continuation of ${end} tokens do not fit the context length ${n}`, 'continuation');
+  return { scored: full.slice(0, end), from: p.length, tokens: full.slice(p.length, end) };
+}
