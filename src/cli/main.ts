@@ -31,6 +31,7 @@ export const COMMANDS: readonly Command[] = [
   lazy('theory', 'linear-regression model of transfer (closed form and simulation)', async () => (await import('./theory.js')).theoryCommand),
   lazy('view', 'browse the record in a local web app (127.0.0.1)', async () => (await import('./view.js')).viewCommand),
   lazy('serve', 'the embedded engine behind the Tinker API (127.0.0.1)', async () => (await import('./serve.js')).serveCommand),
+  lazy('compare', 'compare sweeps: verdicts and the fields of their specs that differ', async () => (await import('./compare.js')).compareCommand),
   lazy('verify', 'check every artifact of a project against its recorded size and hash', async () => (await import('./verify.js')).verifyCommand),
   lazy('plan', 'the cells, requests, tokens and cost of a sweep before it runs (writes nothing)', async () => (await import('./plan.js')).planCommand),
   baseCommand,
