@@ -3,8 +3,21 @@
 // score. (The embedded backend does both inside the engine's own sampler and scorer.)
 import { DataError } from '../errors.js';
 import type { ChatMessage, Renderer } from '../domain/index.js';
+import { checkParams, promptSeed } from './sampling-params.js';
 import { truncateAtStop } from './stop-strings.js';
-import type { SampleResult } from './types.js';
+import type { SamplePrompt, SampleResult, SamplingParams } from './types.js';
+
+/** Every prompt rendered, with its seed (its own, else the batch seed + its index), all checked before
+ *  the first request goes out: a prompt too long to leave room for an answer is a DataError naming it. */
+export function renderedPrompts(renderer: Renderer, prompts: readonly SamplePrompt[], params: SamplingParams): { tokens: number[]; seed: number }[] {
+  const n = renderer.contextLength;
+  checkParams(params, n);
+  return prompts.map((p, i) => {
+    const tokens = renderer.renderPrompt(p.messages);
+    if (tokens.length >= n) throw new DataError(`prompt of ${tokens.length} tokens leaves no room for an answer in the context length ${n}`, `prompts[${i}].messages`);
+    return { tokens, seed: promptSeed(p.seed, i, params) };
+  });
+}
 
 /** The answer in `generated` (a trailing stop token dropped), decoded and cut at the caller's stop
  *  strings; `stop` when a stop string cut it or the server stopped on a stop token. */

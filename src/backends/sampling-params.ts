@@ -19,3 +19,8 @@ export function checkSeed(seed: number, where: string): number {
   if (!Number.isInteger(seed) || seed < 0 || seed > MAX_SEED) throw new ConfigError(`expected an integer seed ≥ 0, got ${seed}`, where);
   return seed;
 }
+
+/** The seed of prompt `i` of a batch: its own, else the batch seed + i (checked either way). */
+export function promptSeed(seed: number | undefined, i: number, params: { seed: number }): number {
+  return seed !== undefined ? checkSeed(seed, `prompts[${i}].seed`) : checkSeed(params.seed + i, 'sampling.seed');
+}

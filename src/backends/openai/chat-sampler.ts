@@ -6,7 +6,7 @@
 import { ConfigError } from '../../errors.js';
 import type { ChatMessage } from '../../domain/index.js';
 import type { JsonHttp, Limiter } from '../http/index.js';
-import { checkParams, checkSeed } from '../sampling-params.js';
+import { checkParams, promptSeed } from '../sampling-params.js';
 import { truncateAtStop } from '../stop-strings.js';
 import type { LogprobsResult, Renderer, SampleBatchResult, SamplePrompt, SampleResult, SamplingClient, SamplingParams } from '../types.js';
 import { chatCompletion, readReply } from './wire.js';
@@ -31,7 +31,7 @@ export class ChatSampler implements SamplingClient {
   async sample(prompts: readonly SamplePrompt[], params: SamplingParams): Promise<SampleBatchResult> {
     const t0 = performance.now();
     checkParams(params, this.renderer.contextLength);
-    const seeds = prompts.map((p, i) => (p.seed !== undefined ? checkSeed(p.seed, `prompts[${i}].seed`) : checkSeed(params.seed + i, 'sampling.seed')));
+    const seeds = prompts.map((p, i) => promptSeed(p.seed, i, params));
     const replies = await Promise.all(
       prompts.map((p, i) => this.post({ messages: p.messages, max_tokens: params.maxTokens, temperature: params.temperature, top_p: params.topP, seed: seeds[i] })),
     );

@@ -8,7 +8,7 @@ import type { ChatMessage } from '../../domain/index.js';
 import { BackendError } from '../../errors.js';
 import { Tokenizer } from '../../microworld/index.js';
 import type { HttpTiming } from '../http/index.js';
-import { FAST_TIMING, startScriptedServer, type Scripted, type ScriptedRequest } from '../tinker/scripted-server.js';
+import { FAST_TIMING, rejectsWithoutKey, startScriptedServer, type Scripted, type ScriptedRequest } from '../tinker/scripted-server.js';
 import { openaiConfig, OpenAiBackend } from './index.js';
 
 const KEY = 'sk-openai-test-3141592653';
@@ -29,17 +29,7 @@ function backendOn(url: string, args: Record<string, string | number> = {}, timi
 /** A completion of the answer "red" ended by <eot>, as vLLM answers with return_token_ids. */
 const RED_REPLY: Scripted = { body: { choices: [{ index: 0, text: 'red', finish_reason: 'stop', token_ids: [RED, EOT] }], usage: { prompt_tokens: 5, completion_tokens: 2 } } };
 
-/** Asserts that `p` rejects with a BackendError that never mentions the key, and returns it. */
-async function backendError(p: Promise<unknown>): Promise<BackendError> {
-  try {
-    await p;
-  } catch (e) {
-    assert.ok(e instanceof BackendError, `expected a BackendError, got ${String(e)}`);
-    assert.ok(!e.message.includes(KEY), `the key leaks into: ${e.message}`);
-    return e;
-  }
-  assert.fail('expected a rejection');
-}
+const backendError = (p: Promise<unknown>): Promise<BackendError> => rejectsWithoutKey(p, KEY);
 
 test('completions mode: Bearer key, the adapter by name, token-id prompts with their own seeds; a 429 waits Retry-After and a 503 is retried', async () => {
   const completions: ScriptedRequest[] = [];

@@ -3,11 +3,9 @@
 // generated token ids (vLLM's `return_token_ids`), and scores a continuation with `prompt_logprobs` (or
 // `echo`). Each prompt is its own request with n 1 and the prompt's own seed, so an answer never depends
 // on which other prompts were sampled with it; the backend's Limiter caps the requests in flight.
-import { DataError } from '../../errors.js';
 import type { ChatMessage } from '../../domain/index.js';
 import type { JsonHttp, Limiter } from '../http/index.js';
-import { checkParams, checkSeed } from '../sampling-params.js';
-import { answerOf, continuationToScore } from '../remote-answers.js';
+import { answerOf, continuationToScore, renderedPrompts } from '../remote-answers.js';
 import type { LogprobsResult, Renderer, SampleBatchResult, SamplePrompt, SampleResult, SamplingClient, SamplingParams } from '../types.js';
 import type { OpenAiScoring } from './config.js';
 import { completion, readReply } from './wire.js';
@@ -33,15 +31,7 @@ export class CompletionsSampler implements SamplingClient {
 
   async sample(prompts: readonly SamplePrompt[], params: SamplingParams): Promise<SampleBatchResult> {
     const t0 = performance.now();
-    const n = this.renderer.contextLength;
-    checkParams(params, n);
-    // Every prompt is checked before the first request goes out.
-    const rendered = prompts.map((p, i) => {
-      const tokens = this.renderer.renderPrompt(p.messages);
-      if (tokens.length >= n) throw new DataError(`prompt of ${tokens.length} tokens leaves no room for an answer in the context length ${n}`, `prompts[${i}].messages`);
-      const seed = p.seed !== undefined ? checkSeed(p.seed, `prompts[${i}].seed`) : checkSeed(params.seed + i, 'sampling.seed');
-      return { tokens, seed };
-    });
+    const rendered = renderedPrompts(this.renderer, prompts, params);
     // The caller's stop strings cut the decoded text here, as every backend does; the server stops on
     // the renderer's end-of-turn tokens only, so the answer's tokens are the same as the embedded one's.
     const replies = await Promise.all(

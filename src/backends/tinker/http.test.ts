@@ -4,7 +4,7 @@ import { BackendError } from '../../errors.js';
 import { DEFAULT_TIMING, type TinkerTiming } from './config.js';
 import { isRetryable, retryAfterMs, retryDelayMs, serverMessage } from '../http/index.js';
 import { TinkerHttp } from './http.js';
-import { FAST_TIMING, startScriptedServer, type Scripted, type ScriptedRequest } from './scripted-server.js';
+import { FAST_TIMING, rejectsWithoutKey, startScriptedServer, type Scripted, type ScriptedRequest } from './scripted-server.js';
 
 const KEY = 'tml-secret-0123456789';
 process.env.BCT_TINKER_TEST_KEY = KEY;
@@ -21,17 +21,7 @@ async function serve(replies: Scripted[]) {
   return startScriptedServer(() => replies[Math.min(i++, replies.length - 1)]!);
 }
 
-/** Asserts that `p` rejects with a BackendError that never mentions the key, and returns it. */
-async function backendError(p: Promise<unknown>): Promise<BackendError> {
-  try {
-    await p;
-  } catch (e) {
-    assert.ok(e instanceof BackendError, `expected a BackendError, got ${String(e)}`);
-    assert.ok(!e.message.includes(KEY), `the key leaks into: ${e.message}`);
-    return e;
-  }
-  assert.fail('expected a rejection');
-}
+const backendError = (p: Promise<unknown>): Promise<BackendError> => rejectsWithoutKey(p, KEY);
 
 test('Retry-After: retry-after-ms first, then seconds (fractions too), then an HTTP date', () => {
   assert.equal(retryAfterMs(h({ 'retry-after-ms': '250', 'retry-after': '9' })), 250);

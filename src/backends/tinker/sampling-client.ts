@@ -4,7 +4,7 @@
 // depends on which other prompts were sampled with it (resume needs that); the backend's Limiter keeps
 // at most `maxInFlight` of them on the server at once.
 import { join } from 'node:path';
-import { CheckpointError, ConfigError, DataError } from '../../errors.js';
+import { CheckpointError, ConfigError } from '../../errors.js';
 import type { ChatMessage } from '../../domain/index.js';
 import type { LogprobsResult, Renderer, SampleBatchResult, SamplePrompt, SampleResult, SamplingClient, SamplingParams, WeightsRef } from '../types.js';
 import { awaitFuture, submit } from './futures.js';
@@ -12,8 +12,7 @@ import type { Limiter } from '../http/index.js';
 import { readRemoteWeights, REMOTE_WEIGHTS_FILE } from './remote-files.js';
 import { hasRenderer, rendererFor } from './renderer.js';
 import type { TinkerSession, Warn } from './session.js';
-import { checkParams, checkSeed } from '../sampling-params.js';
-import { answerOf, continuationToScore } from '../remote-answers.js';
+import { answerOf, continuationToScore, renderedPrompts } from '../remote-answers.js';
 import { probeTokenizerId } from './training-client.js';
 import { modelInput, readPromptLogprobs, readSequence, readString } from './wire.js';
 
@@ -81,15 +80,7 @@ export class TinkerSampler implements SamplingClient {
 
   async sample(prompts: readonly SamplePrompt[], params: SamplingParams): Promise<SampleBatchResult> {
     const t0 = performance.now();
-    const n = this.renderer.contextLength;
-    checkParams(params, n);
-    // Every prompt is checked before the first request goes out.
-    const rendered = prompts.map((p, i) => {
-      const tokens = this.renderer.renderPrompt(p.messages);
-      if (tokens.length >= n) throw new DataError(`prompt of ${tokens.length} tokens leaves no room for an answer in the context length ${n}`, `prompts[${i}].messages`);
-      const seed = p.seed !== undefined ? checkSeed(p.seed, `prompts[${i}].seed`) : checkSeed(params.seed + i, 'sampling.seed');
-      return { tokens, seed };
-    });
+    const rendered = renderedPrompts(this.renderer, prompts, params);
     const endpoint = '/api/v1/asample';
     const stop = [...this.renderer.stopTokens];
     const replies = await Promise.all(

@@ -3,6 +3,8 @@
 // connections). It records every request it got, headers and parsed body included.
 import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import assert from 'node:assert/strict';
+import { BackendError } from '../../errors.js';
 import type { TinkerTiming } from './config.js';
 
 export interface ScriptedRequest {
@@ -82,3 +84,15 @@ export const FAST_TIMING: TinkerTiming = {
   futureDeadlineMs: 20_000,
   heartbeatMs: 10_000,
 };
+
+/** Asserts that `p` rejects with a BackendError whose message never mentions `key`, and returns it. */
+export async function rejectsWithoutKey(p: Promise<unknown>, key: string): Promise<BackendError> {
+  try {
+    await p;
+  } catch (e) {
+    assert.ok(e instanceof BackendError, `expected a BackendError, got ${String(e)}`);
+    assert.ok(!e.message.includes(key), `the key leaks into: ${e.message}`);
+    return e;
+  }
+  assert.fail('expected a rejection');
+}
