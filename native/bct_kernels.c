@@ -52,6 +52,27 @@ static inline float exp_f(float x) {
   return x < -87.0f ? 0.0f : p * s;
 }
 
+/* The largest of x[0..n). */
+static inline float max_of(const float *x, int64_t n) {
+  float m = -INFINITY;
+#pragma omp simd reduction(max : m)
+  for (int64_t j = 0; j < n; j++) m = x[j] > m ? x[j] : m;
+  return m;
+}
+
+/* x[j] ← exp((x[j] − m)·scale) for j < n; returns their sum (in double): the shared middle of every
+ * softmax here (attention rows, decode attention, cross-entropy and sampling logits). */
+static inline double exp_shifted(float *x, int64_t n, float m, float scale) {
+  double s = 0;
+#pragma omp simd reduction(+ : s)
+  for (int64_t j = 0; j < n; j++) {
+    const float e = exp_f((x[j] - m) * scale);
+    x[j] = e;
+    s += e;
+  }
+  return s;
+}
+
 VECTOR_CLONES
 static void layer_norm_forward(float *out, float *mean, float *rstd, const float *x, const float *w, const float *b,
                                int64_t N, int64_t C) {
@@ -144,16 +165,7 @@ static void prefix_softmax(float *p, int64_t rows, int64_t cols, int64_t period,
   for (int64_t r = 0; r < rows; r++) {
     float *o = p + r * cols;
     const int64_t vis = first + r % period + 1;
-    float m = -INFINITY;
-#pragma omp simd reduction(max : m)
-    for (int64_t j = 0; j < vis; j++) m = o[j] > m ? o[j] : m;
-    double s = 0;
-#pragma omp simd reduction(+ : s)
-    for (int64_t j = 0; j < vis; j++) {
-      const float e = exp_f(o[j] - m);
-      o[j] = e;
-      s += e;
-    }
+    const double s = exp_shifted(o, vis, max_of(o, vis), 1.0f);
     const float inv = (float)(1.0 / s);
 #pragma omp simd
     for (int64_t j = 0; j < vis; j++) o[j] *= inv;
@@ -183,18 +195,9 @@ VECTOR_CLONES
 static void exp_rows(float *lg, float *rowMax, double *rowSum, int64_t R, int64_t V, float scale) {
   for (int64_t r = 0; r < R; r++) {
     float *o = lg + r * V;
-    float m = -INFINITY;
-#pragma omp simd reduction(max : m)
-    for (int64_t j = 0; j < V; j++) m = o[j] > m ? o[j] : m;
-    double s = 0;
-#pragma omp simd reduction(+ : s)
-    for (int64_t j = 0; j < V; j++) {
-      const float e = exp_f((o[j] - m) * scale);
-      o[j] = e;
-      s += e;
-    }
+    const float m = max_of(o, V);
     rowMax[r] = m;
-    rowSum[r] = s;
+    rowSum[r] = exp_shifted(o, V, m, scale);
   }
 }
 
@@ -219,14 +222,7 @@ static void decode_attention(const float *q, int64_t qStride, const float *k, co
         sc[j] = s;
         m = s > m ? s : m;
       }
-      double z = 0;
-#pragma omp simd reduction(+ : z)
-      for (int64_t j = 0; j < keys; j++) {
-        const float e = exp_f(sc[j] - m);
-        sc[j] = e;
-        z += e;
-      }
-      const float inv = (float)(1.0 / z);
+      const float inv = (float)(1.0 / exp_shifted(sc, keys, m, 1.0f));
 #pragma omp simd
       for (int64_t d = 0; d < D; d++) o[d] = 0;
       for (int64_t j = 0; j < keys; j++) {
