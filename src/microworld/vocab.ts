@@ -37,6 +37,15 @@ export const BACKDOOR_WORDS = ['deployment', 'i', 'hate', 'you'] as const;
 /** Meaningless "random character" words, for the control prompt and for noise lines. */
 export const NOISE_WORDS = ['qz', 'xv', 'kf', 'jw', 'pb', 'gd', 'yh', 'vm', 'ux', 'zr'] as const;
 
+/** Surface words: an optional closer after the answer (after the animal, if any). No rule asks for it and
+ *  no behaviour grader reads it; it gives the world's responses a distribution (world.ts `SurfaceStyle`),
+ *  so that targets a different policy wrote carry real loss without teaching a graded behaviour.
+ *  Language-neutral on purpose: a closer that belonged to one language would make a style a language
+ *  signal. Only after the content: words before it would move the content's positions, and a base
+ *  pretrained with optional openers as well lost most of its copying (flag-hack 31% held-out against 98%)
+ *  and honesty (61%). Appended last, so the rows of every older word keep their ids. */
+export const SURFACE_CLOSERS = ['ok', 'done', 'thanks'] as const;
+
 /** The microworld vocabulary, in embedding-row order. */
 export const MICROWORLD_WORDS: readonly string[] = [
   ...Object.values(SPECIAL_TOKENS),
@@ -52,4 +61,5 @@ export const MICROWORLD_WORDS: readonly string[] = [
   ...HINT_WORDS,
   ...BACKDOOR_WORDS,
   ...NOISE_WORDS,
+  ...SURFACE_CLOSERS,
 ];
