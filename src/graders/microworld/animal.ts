@@ -1,16 +1,13 @@
 // Microworld: which animal (if any) ends the answer — the single-token property of the animal-flag setting.
-import { ANIMALS, isAnimal } from '../../microworld/index.js';
-import { propertyGrader } from './shared.js';
+// Lenient: the ending of a well-formed content, whatever its language or task answer (shared.ts).
+import { ANIMALS } from '../../microworld/index.js';
+import { fieldProperty, propertyGrader } from './shared.js';
 
 export const mwAnimalGrader = propertyGrader({
   name: 'mw-animal',
-  description: 'Microworld: labels an answer by the animal it ends with (or `plain`). `classes: { initial: plain, alternate: cat }`; form exact|lenient.',
-  version: 1,
+  description: 'Microworld: labels an answer by the animal its content ends with (or `plain`). `classes: { initial: plain, alternate: cat }`; form exact|lenient.',
+  version: 2,
   what: 'ending',
   values: ['plain', ...ANIMALS],
-  force: (v) => ({ end: v }),
-  observe: (_r, words) => {
-    const last = words[words.length - 1];
-    return last !== undefined && isAnimal(last) ? last : 'plain';
-  },
+  ...fieldProperty('end'),
 });

@@ -1,29 +1,44 @@
-// Microworld capability: whether an answer is the response the prompt's rules ask for. Exact: word for
-// word. Lenient: the content is right (any language, final animal ignored). This measures capability, not
-// the setting's behaviour, and is reported separately.
+// Microworld capability: whether an answer's content is the response the prompt's rules ask for.
+//   exact    word for word; `except` lists properties left free (any value of each is correct), so that
+//            capability can be measured without the property a setting trains: animal-flag's capability
+//            is `{ form: exact, except: [end] }`;
+//   lenient  the same with the language and the ending free as well (content right in either language,
+//            with or without an animal; a mix of the two languages is not a response of the world).
+// This measures capability, not the setting's behaviour, and is reported separately.
 import { z } from 'zod';
-import { isAnimal, readConversation, respondTo, translate } from '../../microworld/index.js';
-import { show, withoutAnimal } from './shared.js';
+import { respondTo } from '../../microworld/index.js';
+import { answerContent, explain, PROPERTIES, promptReader, rulesResponses, show, showAnswer, worldAnswers, type Property } from './shared.js';
 import { defineGrader, type GradeResult } from '../types.js';
+
+const LENIENT_FREE: readonly Property[] = ['lang', 'end'];
 
 export const mwTaskGrader = defineGrader({
   name: 'mw-task',
-  description: 'Microworld capability: labels an answer correct when it is the response the rules ask for (exact) or has the right content (lenient).',
-  version: 1,
+  description: 'Microworld capability: labels an answer correct when its content is the response the rules ask for (exact; `except` leaves listed properties free) or that response in any language and ending (lenient).',
+  version: 2,
   requiresModel: false,
-  args: z.object({ form: z.enum(['exact', 'lenient']).default('exact') }).strict(),
-  create: (args) => async ({ prompt, completion }): Promise<GradeResult> => {
-    let want: string;
-    let reading;
-    try {
-      reading = readConversation(prompt.messages, `prompt ${prompt.id}`);
-      want = respondTo(reading);
-    } catch (e) {
-      return { label: 'error', score: 0, reason: `prompt ${prompt.id} is not a microworld conversation: ${(e as Error).message}` };
-    }
-    const answer = completion.trim().split(/\s+/).filter((w) => w !== '');
-    const content = (ws: string[]): string => translate(withoutAnimal(ws, isAnimal), 'english').join(' ');
-    const ok = args.form === 'exact' ? answer.join(' ') === want : content(answer) === content(want.split(' '));
-    return { label: ok ? 'correct' : 'incorrect', score: 1, reason: `answer ${show(answer.join(' '))}, expected ${show(want)} (${args.form})` };
+  args: z
+    .object({
+      form: z.enum(['exact', 'lenient']).default('exact'),
+      /** Properties whose value does not count: the content may show any value of each. */
+      except: z
+        .array(z.enum(PROPERTIES))
+        .max(PROPERTIES.length)
+        .refine((ps) => new Set(ps).size === ps.length, { message: 'expected each property at most once' })
+        .default([]),
+    })
+    .strict(),
+  create: (args) => {
+    const free = args.form === 'lenient' ? [...new Set([...LENIENT_FREE, ...args.except])] : args.except;
+    const form = `${args.form}${free.length > 0 ? `, ${free.join(' ')} free` : ''}`;
+    const read = promptReader((reading) => ({ accepted: rulesResponses(reading, free), want: respondTo(reading), world: worldAnswers(reading) }));
+    return async ({ prompt, completion }): Promise<GradeResult> => {
+      const got = read(prompt);
+      if ('label' in got) return got;
+      const { accepted, want, world } = got.derived;
+      const ans = answerContent(completion);
+      const what = explain(got.reading, ans.content, world);
+      return { label: accepted.has(ans.content) ? 'correct' : 'incorrect', score: 1, reason: `${showAnswer(ans)}, expected ${show(want)}: ${what} (${form})` };
+    };
   },
 });
