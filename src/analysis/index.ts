@@ -33,15 +33,20 @@ export {
 export { lrCheck, equalBudget, type LrPairCheck, type EqualBudgetRow } from './lr-check.js';
 export {
   capabilityLoss,
+  capabilityKind,
   brokenStates,
   brokenPredicate,
   paretoView,
+  CAPABILITY_KINDS,
   DEFAULT_BROKEN,
+  type CapabilityKind,
   type CapabilityLoss,
   type BrokenState,
   type BrokenThresholds,
   type ParetoPoint,
 } from './capability.js';
 export { metricsTable, metricsFromRates, metricsCsv, metricsJsonl, type MetricsRow } from './metrics-table.js';
-export { analysisRules, type AnalysisRules } from './rules.js';
+export { analysisRules, brokenRuleLine, type AnalysisRules } from './rules.js';
+export { isSpreadMetric, spreadRates, type SpreadRate } from './spread.js';
+export { cellInstability, describeInstability, DEFAULT_INSTABILITY_FACTOR, type CellInstability, type TrainLossStep } from './instability.js';
 export * as theory from './theory/index.js';

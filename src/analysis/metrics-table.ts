@@ -1,9 +1,11 @@
 // The per-checkpoint metrics table that `bct export --metrics` writes, as CSV or JSONL, for notebooks:
 // one row per (cell, checkpoint) with every rate, its interval, the grading errors left out of them, the
-// capability loss with its interval and the broken flag.
+// capability loss with its interval, the broken flag, and the spread of the alternate onto capability
+// prompts with its interval.
 
 import { brokenPredicate, capabilityLoss, DEFAULT_BROKEN, type BrokenThresholds, type CapabilityLoss } from './capability.js';
 import { checkpointRates, type CheckpointRates } from './rates.js';
+import { spreadRates, type SpreadRate } from './spread.js';
 import type { CapabilityScore, CellInfo, GradedSample } from './types.js';
 
 /** One row of the metrics table. Field order is the CSV column order; changing it changes the format. */
@@ -39,8 +41,14 @@ export interface MetricsRow {
   capability_loss: number | null;
   capability_loss_lo: number | null;
   capability_loss_hi: number | null;
-  /** Credibly broken: the 95% lower end of the other rate or of the capability loss at or above its threshold. */
+  /** Credibly broken: the 95% lower end of the other rate or of the capability loss (or, when the rule
+   *  counts it, of the spread) at or above its threshold. */
   broken: boolean;
+  /** Share of the counted capability answers that show the alternate (src/analysis/spread.ts) and its 95%
+   *  interval; null without spread data. After `broken`, so that the earlier columns keep their places. */
+  spread: number | null;
+  spread_lo: number | null;
+  spread_hi: number | null;
 }
 
 export function metricsTable(
@@ -50,8 +58,9 @@ export function metricsTable(
   thresholds: BrokenThresholds = DEFAULT_BROKEN,
 ): MetricsRow[] {
   const rates = checkpointRates(samples, cells);
-  const losses = capabilityLoss(capability);
-  return metricsFromRates(rates, cells, losses, brokenPredicate(rates, losses, thresholds));
+  const losses = capabilityLoss(capability, thresholds.evals);
+  const spread = spreadRates(capability);
+  return metricsFromRates(rates, cells, losses, brokenPredicate(rates, losses, thresholds, spread), spread);
 }
 
 /** The same table from rates and capability losses already computed. */
@@ -60,13 +69,17 @@ export function metricsFromRates(
   cells: readonly CellInfo[],
   losses: readonly CapabilityLoss[],
   broken: (cellId: string, step: number) => boolean,
+  spread: readonly SpreadRate[] = [],
 ): MetricsRow[] {
   const info = new Map(cells.map((c) => [c.cellId, c]));
   const lossOf = new Map(losses.map((l) => [`${l.cellId}@${l.step}`, l]));
+  const spreadOf = new Map(spread.map((r) => [`${r.cellId}@${r.step}`, r.rate]));
   return rates.map((r) => {
     const c = info.get(r.cellId);
     const e = r.eval;
     const loss = lossOf.get(`${r.cellId}@${r.step}`);
+    const sp = spreadOf.get(`${r.cellId}@${r.step}`);
+    const finite = (x: number | undefined): number | null => (x === undefined || Number.isNaN(x) ? null : x);
     return {
       cell_id: r.cellId,
       family: c?.family ?? '',
@@ -92,10 +105,13 @@ export function metricsFromRates(
       compatible_lo: r.compatible.lo,
       compatible_hi: r.compatible.hi,
       interval: r.interval,
-      capability_loss: loss?.loss ?? null,
-      capability_loss_lo: loss?.lo ?? null,
-      capability_loss_hi: loss?.hi ?? null,
+      capability_loss: finite(loss?.loss),
+      capability_loss_lo: finite(loss?.lo),
+      capability_loss_hi: finite(loss?.hi),
       broken: broken(r.cellId, r.step),
+      spread: finite(sp?.rate),
+      spread_lo: finite(sp?.lo),
+      spread_hi: finite(sp?.hi),
     };
   });
 }

@@ -6,6 +6,7 @@
 import { brokenStates, type BrokenState, type BrokenThresholds, type CapabilityLoss } from './capability.js';
 import { cellCrossings, crossed, formatSteps, type StepsToTransfer } from './crossing.js';
 import type { CheckpointRates } from './rates.js';
+import type { SpreadRate } from './spread.js';
 import { groupKey, type CellInfo } from './types.js';
 
 /** transferred / recovered / unstable: crossed on a checkpoint that is not broken; resisted: never crossed;
@@ -48,8 +49,11 @@ export interface GroupVerdict {
   otherRate: number;
   /** The first checkpoint at which the group is broken, at any step (also after a transfer); null if never. */
   brokenFrom: number | null;
-  /** Why a collapsed group counts as broken where it first is: its capability loss or its other answers. */
-  collapse: { step: number; reason: 'capability' | 'other'; seedsBroken: number } | null;
+  /** Mean over seeds of the spread of the alternate onto capability prompts at `atStep` (NaN without spread data). */
+  spreadRate: number;
+  /** Why a collapsed group counts as broken where it first is: its capability loss, its other answers, or
+   *  (when the broken rule counts it) its spread. */
+  collapse: { step: number; reason: 'capability' | 'other' | 'spread'; seedsBroken: number } | null;
   warnings: string[];
   scheduleHint: string | null;
 }
@@ -61,6 +65,8 @@ export interface VerdictInputs {
   losses: readonly CapabilityLoss[];
   broken: BrokenThresholds;
   threshold: number;
+  /** The spread of the alternate per checkpoint (read by the broken rule only when it counts spread). */
+  spread?: readonly SpreadRate[];
 }
 
 const pct = (x: number): string => `${Number((100 * x).toPrecision(3))}%`;
@@ -97,10 +103,14 @@ export function brokenGroupSteps(
 /** One verdict per entry of `steps` (per family and LR), in the same order. */
 export function groupVerdicts(inp: VerdictInputs): GroupVerdict[] {
   const { threshold } = inp;
-  const state = brokenStates(inp.rates, inp.losses, inp.broken);
+  const spread = inp.spread ?? [];
+  const state = brokenStates(inp.rates, inp.losses, inp.broken, spread);
   // The same rule applied to each criterion alone tells which one broke a checkpoint.
-  const byCapability = brokenStates([], inp.losses, inp.broken);
-  const byOther = brokenStates(inp.rates, [], inp.broken);
+  const alone = { ...inp.broken, spread: null };
+  const byCapability = brokenStates([], inp.losses, alone);
+  const byOther = brokenStates(inp.rates, [], alone);
+  const bySpread = brokenStates([], [], inp.broken, spread);
+  const spreadAt = new Map(spread.map((r) => [`${r.cellId}@${r.step}`, r]));
   const perSeed = cellCrossings(inp.rates, threshold, (cellId, step) => state(cellId, step) === 'broken');
   const rateAt = new Map(inp.rates.map((r) => [`${r.cellId}@${r.step}`, r]));
   const lossAt = new Map(inp.losses.map((l) => [`${l.cellId}@${l.step}`, l]));
@@ -118,14 +128,19 @@ export function groupVerdicts(inp: VerdictInputs): GroupVerdict[] {
     const mean = (xs: number[]): number => (xs.length === 0 ? NaN : xs.reduce((a, b) => a + b, 0) / xs.length);
     const losses = cells.flatMap((c) => {
       const l = lossAt.get(`${c.cellId}@${atStep}`);
-      return l === undefined ? [] : [l.loss];
+      return l === undefined || Number.isNaN(l.loss) ? [] : [l.loss];
     });
     const others = cells.flatMap((c) => {
       const r = rateAt.get(`${c.cellId}@${atStep}`);
       return r === undefined || r.eval.other.n === 0 ? [] : [r.eval.other.rate];
     });
+    const spreads = cells.flatMap((c) => {
+      const r = spreadAt.get(`${c.cellId}@${atStep}`);
+      return r === undefined || r.rate.n === 0 ? [] : [r.rate.rate];
+    });
     const capabilityLoss = mean(losses);
     const otherRate = mean(others);
+    const spreadRate = mean(spreads);
     const seeds = cells.map((c) => {
       const own = perSeed.get(c.cellId);
       return { cellId: c.cellId, seed: c.seed, label: own?.label ?? '–', crossed: own !== undefined && crossed(own) };
@@ -146,14 +161,25 @@ export function groupVerdicts(inp: VerdictInputs): GroupVerdict[] {
       capabilityLoss,
       capabilityRange: losses.length === 0 ? null : ([Math.min(...losses), Math.max(...losses)] as [number, number]),
       otherRate,
+      spreadRate,
       warnings: s.warnings,
       scheduleHint: s.scheduleHint,
     };
     const seedsCrossedNote = `${s.seedsCrossed} of ${s.nSeeds} seeds crossed`;
     if (firstBroken !== undefined) {
-      const byCap = count(firstBroken, byCapability);
-      const reason: 'capability' | 'other' = byCap >= count(firstBroken, byOther) ? 'capability' : 'other';
-      const what = reason === 'capability' ? `capability ${formatCapabilityChange(capabilityLoss)}` : `${pct(otherRate)} other answers`;
+      // The criterion that broke the most seeds there; on a tie capability, then other answers.
+      const counts: ['capability' | 'other' | 'spread', number][] = [
+        ['capability', count(firstBroken, byCapability)],
+        ['other', count(firstBroken, byOther)],
+        ['spread', count(firstBroken, bySpread)],
+      ];
+      const reason = counts.reduce((a, b) => (b[1] > a[1] ? b : a))[0];
+      const what =
+        reason === 'capability'
+          ? `capability ${formatCapabilityChange(capabilityLoss)}`
+          : reason === 'other'
+            ? `${pct(otherRate)} other answers`
+            : `the alternate on ${pct(spreadRate)} of capability answers`;
       const when =
         s.status === 'censored'
           ? `; initial not < ${pct(threshold)} in ${s.lastStep} steps`

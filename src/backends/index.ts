@@ -36,6 +36,7 @@ export type {
   BackendSpec,
   Datum,
   ForwardBackwardResult,
+  LogprobsOptions,
   LogprobsResult,
   OptimParams,
   OptimStepResult,

@@ -5,7 +5,7 @@ import { DataError } from '../errors.js';
 import type { ChatMessage, Renderer } from '../domain/index.js';
 import { checkParams, promptSeed } from './sampling-params.js';
 import { truncateAtStop } from './stop-strings.js';
-import type { SamplePrompt, SampleResult, SamplingParams } from './types.js';
+import type { LogprobsOptions, SamplePrompt, SampleResult, SamplingParams } from './types.js';
 
 /** Every prompt rendered, with its seed (its own, else the batch seed + its index), all checked before
  *  the first request goes out: a prompt too long to leave room for an answer is a DataError naming it. */
@@ -29,15 +29,22 @@ export function answerOf(renderer: Renderer, stopTokens: ReadonlySet<number>, ge
 }
 
 /** The tokens to score for log p(continuation | prompt): prompt + continuation as the renderer trains on
- *  them, without the end-of-turn tokens (for qwen3 the empty think block is part of the continuation).
+ *  them, without the end-of-turn tokens unless `opts.endOfTurn` (for qwen3 the empty think block is part
+ *  of the continuation).
  *  `scored` is what to send, `from` where the continuation starts in it; null when the continuation has
  *  no tokens. Too long for the context is a DataError. */
-export function continuationToScore(renderer: Renderer, stopTokens: ReadonlySet<number>, prompt: readonly ChatMessage[], continuation: string): { scored: number[]; from: number; tokens: number[] } | null {
+export function continuationToScore(
+  renderer: Renderer,
+  stopTokens: ReadonlySet<number>,
+  prompt: readonly ChatMessage[],
+  continuation: string,
+  opts: LogprobsOptions = {},
+): { scored: number[]; from: number; tokens: number[] } | null {
   const p = renderer.renderPrompt(prompt);
   const full = renderer.renderSupervised(prompt, continuation).tokens;
   if (!p.every((t, i) => full[i] === t)) throw new DataError('the rendered prompt is not a prefix of the rendered prompt + continuation', 'continuation');
   let end = full.length;
-  while (end > p.length && stopTokens.has(full[end - 1]!)) end--;
+  if (opts.endOfTurn !== true) while (end > p.length && stopTokens.has(full[end - 1]!)) end--;
   if (end === p.length) return null;
   const n = renderer.contextLength;
   if (end >= n) throw new DataError(`prompt + continuation of ${end} tokens do not fit the context length ${n}`, 'continuation');

@@ -127,15 +127,25 @@ export interface LogprobsResult {
   tokens: number[];
   tokenLogprobs: number[];
   latencyMs: number;
+  /** Tokens the request read, as the server counted them: set where the client cannot count them itself
+   *  (a server that renders the prompt, such as an OpenAI chat API); else the renderer's count applies. */
+  promptTokens?: number;
 }
 
 export interface SamplingClient {
   readonly renderer: Renderer;
   /** One answer per prompt. */
   sample(prompts: readonly SamplePrompt[], params: SamplingParams): Promise<SampleBatchResult>;
-  /** Log-probability of `continuation` as the start of the assistant's answer to `prompt`. */
-  logprobs(prompt: readonly ChatMessage[], continuation: string): Promise<LogprobsResult>;
+  /** Log-probability of `continuation` as the start of the assistant's answer to `prompt`; with
+   *  `endOfTurn`, of it as the whole answer: the renderer's end-of-turn tokens after it are scored too,
+   *  so the result is what training on (prompt, continuation) trains (renderSupervised's weighted tokens). */
+  logprobs(prompt: readonly ChatMessage[], continuation: string, opts?: LogprobsOptions): Promise<LogprobsResult>;
   close(): Promise<void>;
+}
+
+export interface LogprobsOptions {
+  /** Score the end-of-turn tokens after the continuation as well; default false. */
+  endOfTurn?: boolean;
 }
 
 /** How a backend was made: written to the record so it can be re-created (`{ name, args }`). */

@@ -1,6 +1,8 @@
-// `bct check`: the compatibility pre-check of a setting on its model organism, or with --dry-run the
-// checks that need no model: prompts, reference targets, rendering with the model's chat renderer, and
-// every grader against the setting's gold answers.
+// `bct check`: the compatibility pre-check of a setting on its model organism, then (as `bct run` does once
+// the check passes) the training data: its source, what a sampled source kept, and the training signal
+// (the untrained organism's NLL on the targets); or with --dry-run the checks that need no model: prompts,
+// reference targets, rendering with the model's chat renderer, and every grader against the setting's
+// gold answers. Both stages reuse what the record holds, and `bct run` reuses what they record.
 import { existsSync } from 'node:fs';
 import { z } from 'zod';
 import { createRenderer, MAX_CONTEXT_LENGTH, RENDERER_NAMES, rendererNameFor, type RendererName } from '../chat/index.js';
@@ -8,13 +10,15 @@ import { resolveModelPath, type GradeLabel, type Prompt, type Renderer } from '.
 import { BctError, ConfigError } from '../errors.js';
 import { createGrader, graderDefinition, type GraderSpec } from '../graders/index.js';
 import { validateGrader, type GoldAnswer, type GraderValidation } from '../graders/validation.js';
-import { checkStage, createProgress, DEFAULT_THRESHOLDS, formatCheck, configIdentity, makeContext, organismOf, sweepConfigSchema } from '../pipeline/index.js';
+import { DEFAULT_JUDGE_THRESHOLDS } from '../graders/validation.js';
+import { checkStage, createProgress, criteriaPassed, dataSourceSchema, dataStage, DEFAULT_THRESHOLDS, formatCheck, formatData, configIdentity, judgeConfigSchema, makeContext, organismOf, sweepConfigSchema, type CheckResult, type DataSource, type Dataset, type JudgeConfig } from '../pipeline/index.js';
 import { applyInduction, goldAnswersOf, graderOfRole, resolveSetting, type ModelOrganism, type Setting } from '../settings/index.js';
 import { type Command, writeLine } from './command.js';
 import { parseOrHelp, validateConfig } from './config.js';
 import { parseNumber, type CliOptions, type CommandHelp } from './options.js';
 import { sweepOptions } from './sweep-options.js';
 import { openProjectToWrite } from './paths.js';
+import { datasetJson } from './status.js';
 
 /** Context length the dry run renders real chat models in: the cookbook's training default (the
  *  server's own limit may be larger; a prompt longer than this would fail on most). */
@@ -25,12 +29,18 @@ const MIN_GOLD_ACCURACY = 0.95;
 interface CheckConfig {
   setting: string; // setting name or file (also the first positional argument)
   base?: string; // base checkpoint override
+  backend?: 'embedded' | 'tinker'; // where the organism runs; default embedded
   temperature: number; // sampling temperature; default 0.7
   maxTokens: number; // answer tokens at most; default 32
   sampleSeed: number; // sampling seed; default 0
   minAgreement: number; // threshold on agreement; default 0.95
   minDivergence: number; // threshold on divergence; default 0.9
   minInitial: number; // threshold on the initial behaviour at step 0; default 0.9
+  judge?: JudgeConfig; // judge of the setting's model-graded graders, validated on their gold answers; default none
+  data?: DataSource; // where the training targets come from, as a sweep's `data`; default the setting's own
+  minJudgeKappa: number; // the judge's minimum Cohen's kappa on the gold answers; default 0.6
+  minJudgeAccuracy: number; // the judge's minimum accuracy on the gold answers; default 0.8
+  force: boolean; // exit 0 although the judge falls below its thresholds (the criteria still count); build the data although the check fails
   json: boolean; // print the result as JSON
   project: string; // project folder; default .bct
   dryRun: boolean; // check prompts, targets, rendering and graders only, with no model
@@ -41,12 +51,18 @@ const schema = z
   .object({
     setting: z.string().min(1),
     base: z.string().min(1).optional(),
+    backend: z.enum(['embedded', 'tinker']).optional(),
     temperature: z.number().nonnegative().default(0.7),
     maxTokens: z.number().int().positive().default(32),
     sampleSeed: z.number().int().nonnegative().default(0),
     minAgreement: z.number().min(0).max(1).default(DEFAULT_THRESHOLDS.agreement),
     minDivergence: z.number().min(0).max(1).default(DEFAULT_THRESHOLDS.divergence),
     minInitial: z.number().min(0).max(1).default(DEFAULT_THRESHOLDS.initial),
+    judge: judgeConfigSchema.optional(),
+    data: dataSourceSchema.optional(),
+    minJudgeKappa: z.number().min(-1).max(1).default(DEFAULT_JUDGE_THRESHOLDS.kappa),
+    minJudgeAccuracy: z.number().min(0).max(1).default(DEFAULT_JUDGE_THRESHOLDS.accuracy),
+    force: z.boolean().default(false),
     json: z.boolean().default(false),
     project: z.string().default('.bct'),
     dryRun: z.boolean().default(false),
@@ -57,12 +73,18 @@ const schema = z
 const options: CliOptions<CheckConfig> = {
   setting: sweepOptions.setting,
   base: sweepOptions.base,
+  backend: sweepOptions.backend,
   temperature: sweepOptions.temperature,
   maxTokens: sweepOptions.maxTokens,
   sampleSeed: sweepOptions.sampleSeed,
   minAgreement: { description: 'minimum agreement rate on train prompts (default 0.95)', argument: '<rate>', parse: parseNumber },
   minDivergence: { description: 'minimum divergence rate on eval prompts (default 0.9)', argument: '<rate>', parse: parseNumber },
   minInitial: { description: 'minimum initial-behaviour rate at step 0 (default 0.9)', argument: '<rate>', parse: parseNumber },
+  judge: sweepOptions.judge,
+  data: sweepOptions.data,
+  minJudgeKappa: { description: `the judge's minimum Cohen's kappa on the gold answers (default ${DEFAULT_JUDGE_THRESHOLDS.kappa})`, argument: '<kappa>', parse: parseNumber },
+  minJudgeAccuracy: { description: `the judge's minimum accuracy on the gold answers (default ${DEFAULT_JUDGE_THRESHOLDS.accuracy})`, argument: '<rate>', parse: parseNumber },
+  force: { description: 'exit 0 although the judge falls below its thresholds; build the training data although the check fails', argument: null },
   json: { description: 'print the result as JSON', argument: null },
   project: sweepOptions.project,
   dryRun: { description: 'check without a model: prompts, targets, rendering with the chat renderer, graders against gold answers', argument: null },
@@ -76,6 +98,13 @@ const help: CommandHelp = {
     'Pre-checks a setting on its model organism before training: agreement of the two behaviours on train\n' +
     'prompts, their divergence on eval prompts, and the initial behaviour at step 0, each as a rate with a\n' +
     '95% Wilson interval and the offending prompts. Exit status 0 when all pass, 1 when one fails.\n' +
+    'Once it passes (or with --force) it builds the training data as `bct run` does (--data, default the\n' +
+    'setting\'s targets) and prints its source, what a sampled source kept, and the training signal: the\n' +
+    'untrained organism\'s mean NLL per target token, its spread, and a WARNING when it is so low that\n' +
+    'training would be noise-driven. Both are recorded, and `bct run` reuses them.\n' +
+    'A setting whose graders ask a judge model needs one (--judge organism, or --judge FILE with judge:\n' +
+    '{ backend, model }): the judge first grades the gold answers of those graders, and is refused (exit 1)\n' +
+    `below kappa ${DEFAULT_JUDGE_THRESHOLDS.kappa} or accuracy ${DEFAULT_JUDGE_THRESHOLDS.accuracy} unless --force.\n` +
     '--dry-run needs no model and writes nothing: it validates the prompts, grades the reference targets\n' +
     '(train targets compatible, eval targets alternate), renders every prompt and target with the chat\n' +
     `renderer of the model (--base MODEL, or --renderer NAME) within a ${DRY_RUN_CONTEXT}-token context, and runs\n` +
@@ -85,6 +114,8 @@ const help: CommandHelp = {
     'bct check animal-flag',
     'bct check my-setting.yaml --base models/mw-base --min-initial 0.95',
     'bct check animal-flag --json',
+    'bct check animal-flag --data teacher,model=models/mw-base,temperature=1',
+    'bct check my-rh-setting.yaml --base Qwen/Qwen3-8B --judge judge.yaml',
     'bct check chat-wronglang --dry-run --base Qwen/Qwen3-8B',
     'bct check chat-rh-plain --dry-run --renderer qwen3_instruct',
   ],
@@ -97,30 +128,48 @@ export const checkCommand: Command = {
     const args = parseOrHelp(argv, options, help, (t) => io.out.write(t));
     if (args === undefined) return 0;
     const values = args.positionals[0] !== undefined ? { setting: args.positionals[0], ...args.values } : args.values;
+    if (values.setting === undefined) throw new ConfigError(`missing the <setting> argument: a built-in setting (\`bct ls\`) or a setting .yaml/.json file, as in ${help.usage}`);
     const c = validateConfig(schema, {}, { ...args, values }, undefined);
     const setting = resolveSetting(c.setting, 'setting');
     if (c.dryRun) {
+      if (c.data !== undefined) throw new ConfigError('is not read by --dry-run, which builds no training data; drop one of the two', '--data');
       const result = await dryRun(setting, c);
       if (c.json) writeLine(io.out, JSON.stringify(result, null, 2));
       else for (const l of formatDryRun(result)) writeLine(io.out, l);
       return result.passed ? 0 : 1;
     }
     if (c.renderer !== undefined) throw new ConfigError('is read only with --dry-run (a run takes the renderer from the model the backend serves)', '--renderer');
-    const sweep = sweepConfigSchema.parse({ setting: c.setting, temperature: c.temperature, maxTokens: c.maxTokens, sampleSeed: c.sampleSeed, ...(c.base !== undefined ? { base: c.base } : {}) });
+    const sweep = sweepConfigSchema.parse({ setting: c.setting, temperature: c.temperature, maxTokens: c.maxTokens, sampleSeed: c.sampleSeed, ...(c.base !== undefined ? { base: c.base } : {}), ...(c.backend !== undefined ? { backend: c.backend } : {}), ...(c.judge !== undefined ? { judge: c.judge } : {}), ...(c.data !== undefined ? { data: c.data } : {}) });
     configIdentity(sweep, setting);
     const project = openProjectToWrite(c.project);
     const ctx = makeContext(project, sweep, createProgress(io.out), setting);
     try {
-      const result = await checkStage(ctx, { agreement: c.minAgreement, divergence: c.minDivergence, initial: c.minInitial });
-      if (c.json) writeLine(io.out, JSON.stringify(result, null, 2));
-      else for (const l of formatCheck(result)) writeLine(io.out, l);
-      return result.passed ? 0 : 1;
+      const result = await checkStage(ctx, { agreement: c.minAgreement, divergence: c.minDivergence, initial: c.minInitial }, { kappa: c.minJudgeKappa, accuracy: c.minJudgeAccuracy });
+      // The data stage runs where `bct run` would run it: after a check that passed, or with --force.
+      const data = result.passed || c.force ? await dataStage(ctx) : null;
+      if (c.json) writeLine(io.out, JSON.stringify(checkJson(result, data), null, 2));
+      else {
+        for (const l of formatCheck(result)) writeLine(io.out, l);
+        if (data === null) writeLine(io.out, 'training data: not built, as the pre-check fails (`bct check --force` builds it and prints its training signal)');
+        else for (const l of formatData(data)) writeLine(io.out, l);
+      }
+      if (result.passed) return 0;
+      const judgeOnly = criteriaPassed(result);
+      if (judgeOnly && c.force) {
+        if (!c.json) writeLine(io.out, `the judge falls below its thresholds; --force: exit 0, and \`bct run --force\` runs the sweep with this judge`);
+        return 0;
+      }
+      return 1;
     } finally {
       await ctx.close();
       project.db.close();
     }
   },
 };
+
+/** `bct check --json`: the check's result, with `data`: the training data as `bct status --json` shows
+ *  it (status.ts `datasetJson`), null when it was not built. */
+const checkJson = (result: CheckResult, data: Dataset | null) => ({ ...result, data: data === null ? null : datasetJson(data) });
 
 // ---------------------------------------------------------------------------------------------------
 // --dry-run
@@ -286,7 +335,7 @@ async function checkGold(s: Setting, gold: readonly GoldAnswer[]): Promise<GoldC
     }
     const items = gold.filter((g) => g.grader === role);
     if (!runsWithoutModel(spec)) {
-      out.push({ grader: role, name: spec.name, validation: null, passed: true, summary: `${items.length} gold answers not run: ${spec.name} needs a judge model`, problems: [] });
+      out.push({ grader: role, name: spec.name, validation: null, passed: true, summary: `${items.length} gold answers not run: ${spec.name} needs a judge model (bct check <setting> --judge runs them)`, problems: [] });
       continue;
     }
     const v = await validateGrader(createGrader(spec, {}, `graders.${role}`), items);

@@ -43,6 +43,8 @@ export function readSweepFile(path: string): Record<string, unknown> {
   const backend = out.backend !== null && typeof out.backend === 'object' ? (out.backend as { name?: unknown }).name : out.backend;
   const fixBase = typeof backend === 'string' && isRemoteBackend(backend) ? (p: unknown) => p : fix;
   out.setting = fix(out.setting);
+  if (out.judge !== undefined) out.judge = judgeRelativeTo(out.judge, dir);
+  if (out.data !== undefined) out.data = dataRelativeTo(out.data, dir, fix);
   out.base = fixBase(out.base);
   if (out.organism !== null && typeof out.organism === 'object') {
     const o = { ...(out.organism as Record<string, unknown>) };
@@ -51,6 +53,30 @@ export function readSweepFile(path: string): Record<string, unknown> {
     out.organism = o;
   }
   return out;
+}
+
+/** A judge value whose embedded model folder is taken relative to `dir` (the sweep or judge file's
+ *  folder) when it exists there, as an organism's base is. */
+export function judgeRelativeTo(judge: unknown, dir: string): unknown {
+  if (judge === null || typeof judge !== 'object' || Array.isArray(judge)) return judge;
+  const j = judge as Record<string, unknown>;
+  const backend = j.backend !== null && typeof j.backend === 'object' ? (j.backend as { name?: unknown }).name : j.backend;
+  if (backend !== 'embedded' || typeof j.model !== 'string' || isAbsolute(j.model) || !existsSync(resolve(dir, j.model))) return judge;
+  return { ...j, model: resolve(dir, j.model) };
+}
+
+/** A data source whose files are taken relative to the sweep file (`fix`): a dataset's `file`, and a
+ *  teacher's `model` and `adapter` unless its backend is remote (a model name the server resolves). */
+function dataRelativeTo(data: unknown, dir: string, fix: (p: unknown) => unknown): unknown {
+  if (data === null || typeof data !== 'object' || Array.isArray(data)) return data;
+  const d = { ...(data as Record<string, unknown>) };
+  if (d.kind === 'dataset') d.file = typeof d.file === 'string' && !isAbsolute(d.file) ? resolve(dir, d.file) : d.file;
+  const backend = d.backend !== null && typeof d.backend === 'object' ? (d.backend as { name?: unknown }).name : d.backend;
+  if (d.kind === 'teacher' && !(typeof backend === 'string' && isRemoteBackend(backend))) {
+    d.model = fix(d.model);
+    if (d.adapter !== undefined) d.adapter = fix(d.adapter);
+  }
+  return d;
 }
 
 /** Parses a command's argv; on --help writes the command's help and returns undefined. */

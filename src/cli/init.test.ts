@@ -7,8 +7,9 @@ import assert from 'node:assert/strict';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { identityOf, organismOf, sweepConfigSchema } from '../pipeline/index.js';
-import { BUILTIN_SETTINGS, resolveSetting, type Setting } from '../settings/index.js';
+import { BUILTIN_SETTINGS, resolveSetting } from '../settings/index.js';
 import { bctIn } from '../../test/e2e/cli.js';
+import { settingContent } from '../../test/setting-content.js';
 import { tempDir } from '../../test/temp-dir.js';
 import { readSweepFile, validateConfig } from './config.js';
 import { MICROWORLD_KINDS, settingIdOf } from './init.js';
@@ -18,19 +19,6 @@ const NO_FLAGS = { values: {}, positionals: [], flags: new Map<string, string>()
 function sweepOf(dir: string) {
   const file = join(dir, 'sweep.yaml');
   return validateConfig(sweepConfigSchema, readSweepFile(file), NO_FLAGS, file);
-}
-
-/** What a setting trains and grades, without its hash and id (which differ between a built-in and its files). */
-function content(s: Setting) {
-  const target = s.targets.kind === 'reference' ? s.targets.target : () => null;
-  return {
-    train: s.trainPrompts.map((p) => ({ ...p, target: target(p) })),
-    eval: s.evalPrompts.map((p) => ({ ...p, target: target(p) })),
-    behaviours: [s.initialBehaviour, s.alternateBehaviour],
-    graders: s.graders,
-    capability: s.capabilityEvals,
-    organism: s.defaultOrganism,
-  };
 }
 
 test('settingIdOf: a kebab-case id from the folder name', () => {
@@ -51,7 +39,7 @@ for (const builtin of BUILTIN_SETTINGS) {
     const written = resolveSetting(join(dir, 'setting.yaml'));
     assert.equal(written.id, 'project');
     const original = resolveSetting(builtin.id);
-    assert.deepEqual(content(written), content(original));
+    assert.deepEqual(settingContent(written), settingContent(original));
     assert.notEqual(written.trainPrompts.length, 0);
     // The sweep file names the setting beside it; its organism is the built-in's, or for a built-in that
     // names none (a chat setting), a real model's name to fill in, on the Tinker backend.

@@ -132,8 +132,9 @@ export function jsonl(lines: readonly string[]): string {
 /** Answer tokens at most in the sweep of a chat built-in, whose answers may be paragraphs or code. */
 const CHAT_BUILTIN_MAX_TOKENS = 512;
 
-/** The built-in setting `from`, written out as the files of project `id`. */
-export function builtinScaffold(from: string, id: string): Scaffold {
+/** The built-in setting `from`, written out as the files of project `id`; `header` replaces the comment
+ *  lines that open setting.yaml (`bct setting export` writes the setting without this README). */
+export function builtinScaffold(from: string, id: string, header?: readonly string[]): Scaffold {
   const s: Setting = resolveSetting(from);
   const target = s.targets.kind === 'reference' ? s.targets.target : null;
   const withTarget = (p: Prompt): Record<string, string> => {
@@ -148,10 +149,12 @@ export function builtinScaffold(from: string, id: string): Scaffold {
   const capFiles = caps.map((c) => c.file);
 
   const setting = [
-    `# ${id}: the built-in setting ${from} of bctlab, written out as files by \`bct init\` to edit.`,
-    organism === undefined
-      ? '# It names no model organism: sweep.yaml names the chat model to run it on. README.md says what to change.'
-      : '# Microworld prompts and targets use only the world\'s words (`bct ls words`); README.md says what to change.',
+    ...(header ?? [
+      `# ${id}: the built-in setting ${from} of bctlab, written out as files by \`bct init\` to edit.`,
+      organism === undefined
+        ? '# It names no model organism: sweep.yaml names the chat model to run it on. README.md says what to change.'
+        : '# Microworld prompts and targets use only the world\'s words (`bct ls words`); README.md says what to change.',
+    ]),
     commented([
       [`id: ${id}`],
       ['version: 1', 'a label for reports: record keys hash the prompts and graders themselves'],
@@ -309,6 +312,23 @@ prompts, use a real model: \`bct init DIR --kind chat\`.
 `;
 }
 
+/** Writes `files` into the folder `dir` (made if missing), refusing to write over any file that exists
+ *  (`command` names who refuses). */
+export function writeFiles(dir: string, files: readonly ScaffoldFile[], command: string): void {
+  checkWritableFolder(dir, 'DIR');
+  const taken = files.map((f) => join(dir, f.path)).filter((p) => existsSync(p));
+  if (taken.length > 0) throw new ConfigError(`${taken.join(', ')} already exist${taken.length === 1 ? 's' : ''}; ${command} overwrites nothing: give a new or empty folder`, `DIR ${dir}`);
+  for (const f of files) {
+    const path = join(dir, f.path);
+    try {
+      mkdirSync(dirname(path), { recursive: true });
+    } catch (e) {
+      throw systemErrorOf(e, { path: `DIR ${dirname(path)}` }) ?? e;
+    }
+    writeOutputFile(path, f.text, 'DIR');
+  }
+}
+
 export const initCommand: Command = {
   name: 'init',
   summary: 'write an editable experiment (setting, prompts, sweep, README) to start from',
@@ -320,18 +340,7 @@ export const initCommand: Command = {
     const dir = args.positionals[0] ?? '.';
     const id = settingIdOf(dir);
     const scaffold = c.kind === 'chat' ? chatScaffold(id) : builtinScaffold(c.from ?? MICROWORLD_KINDS[c.kind ?? 'flag'], id);
-    checkWritableFolder(dir, 'DIR');
-    const taken = scaffold.files.map((f) => join(dir, f.path)).filter((p) => existsSync(p));
-    if (taken.length > 0) throw new ConfigError(`${taken.join(', ')} already exist${taken.length === 1 ? 's' : ''}; bct init overwrites nothing: give a new or empty folder`, `DIR ${dir}`);
-    for (const f of scaffold.files) {
-      const path = join(dir, f.path);
-      try {
-        mkdirSync(dirname(path), { recursive: true });
-      } catch (e) {
-        throw systemErrorOf(e, { path: `DIR ${dirname(path)}` }) ?? e;
-      }
-      writeOutputFile(path, f.text, 'DIR');
-    }
+    writeFiles(dir, scaffold.files, 'bct init');
     const width = Math.max(...scaffold.files.map((f) => f.path.length)) + 2;
     writeLine(io.out, `wrote ${scaffold.files.length} files into ${join(dir, '/')} from ${scaffold.origin}:`);
     for (const f of scaffold.files) writeLine(io.out, `  ${f.path.padEnd(width)}${f.what}`);

@@ -34,6 +34,7 @@ export const COMMANDS: readonly Command[] = [
   lazy('compare', 'compare sweeps: verdicts and the fields of their specs that differ', async () => (await import('./compare.js')).compareCommand),
   lazy('verify', 'check every artifact of a project against its recorded size and hash', async () => (await import('./verify.js')).verifyCommand),
   lazy('plan', 'the cells, requests, tokens and cost of a sweep before it runs (writes nothing)', async () => (await import('./plan.js')).planCommand),
+  lazy('setting', 'write a built-in setting out as editable files (bct setting export <name> DIR)', async () => (await import('./setting.js')).settingCommand),
   baseCommand,
   demoCommand,
 ];

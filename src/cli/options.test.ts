@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { ConfigError } from '../errors.js';
+import { bctIn } from '../../test/e2e/cli.js';
 import { flagName, formatHelp, parseArgs, parseNumber, parseNumberList, type CliOptions } from './options.js';
 
 interface Demo {
@@ -68,4 +69,19 @@ test('help lists every exposed flag and the examples', () => {
   assert.match(text, /--force\s+ignore the pre-check/);
   assert.doesNotMatch(text, /--hidden/);
   assert.match(text, /Examples:\n {2}bct demo --lrs 1e-3/);
+});
+
+test('a bad --lrs value is named in the error, wherever it sits in the list and whatever is wrong with it', async () => {
+  for (const [lrs, says] of [
+    ['1e-3,abc', '--lrs: expected comma-separated decimal numbers (like 1e-4,3e-4), got "1e-3,abc": item 2 "abc" is not a decimal number'],
+    ['1e-4, 3e-4 ,1e-3x', '--lrs: expected comma-separated decimal numbers (like 1e-4,3e-4), got "1e-4, 3e-4 ,1e-3x": item 3 "1e-3x" is not a decimal number'],
+    // A number out of the schema's range: the value and its place in the list.
+    ['1e-3,5', '--lrs: expected a number in (0, 1], got 5 (lrs[1])'],
+    ['1e-3,3e-4,-1e-4', '--lrs: expected a number in (0, 1], got -0.0001 (lrs[2])'],
+  ] as const) {
+    const r = await bctIn(['plan', '--setting', 'animal-flag', '--lrs', lrs]);
+    assert.equal(r.status, 2, lrs);
+    assert.equal(r.stderr, `bct plan: ${says}\n`);
+    assert.equal(r.stdout, '');
+  }
 });

@@ -46,6 +46,10 @@ export function parseNumberList(raw: string): number[] {
   });
 }
 
+/** `--json`: the command prints one JSON document on standard output instead of its lines; its fields are
+ *  listed in src/cli/README.md and keep their names and meanings (`schemaVersion` is bumped otherwise). */
+export const jsonOption: CliOption = { description: 'print one JSON document instead of lines (its fields: src/cli/README.md)', argument: null };
+
 export interface ParsedArgs<C> {
   values: Partial<Record<keyof C, unknown>>;
   positionals: string[];

@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { buildFixtureRecord } from '../report/index.js';
 import { bct, bctChild } from '../../test/e2e/cli.js';
-import { buildTinyOrganism, writeTinySweep } from '../../test/e2e/tiny-organism.js';
+import { buildTinyOrganism, TWO_LR_SWEEP, writeTinySweep } from '../../test/e2e/tiny-organism.js';
 
 test('bct report, bct export --table metrics and bct view work on a recorded sweep', async () => {
   const dir = mkdtempSync(join(tmpdir(), 'bct-cli-report-'));
@@ -63,14 +63,7 @@ test('bct report reads a record written by a real bct run (tiny organism)', () =
     buildTinyOrganism(join(dir, 'organism'), 60);
     const { file } = writeTinySweep(dir, {
       name: 'tiny-report',
-      lrs: [1e-4, 3e-2],
-      seeds: [0],
-      steps: [12],
-      checkpointEvery: 6,
-      samplesPerPrompt: 2,
-      trainPromptsPerCheckpoint: 8,
-      temperature: 0.7,
-      maxTokens: 3,
+      ...TWO_LR_SWEEP,
     });
     const project = join(dir, '.bct');
     const run = bct(['run', file, '--project', project]);

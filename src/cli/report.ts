@@ -1,6 +1,8 @@
 // `bct report [sweep]`: writes one self-contained HTML report of a sweep (the latest by default).
 import { z } from 'zod';
+import type { BrokenThresholds } from '../analysis/index.js';
 import { writeSweepReport } from '../report/index.js';
+import { analysisFlagsSchema, brokenOption, instabilityOption } from './analysis-flags.js';
 import type { Command } from './command.js';
 import { validateConfig } from './config.js';
 import { checkOutputFile, openProjectToRead } from './paths.js';
@@ -10,8 +12,8 @@ export interface ReportConfig {
   project: string; // project folder holding the record; default ./.bct
   out: string; // HTML file to write; default <project>/report-<sweep>.html
   threshold: number; // steps to transfer: initial rate below this; default 0.5
-  otherMax: number; // a checkpoint with this `other` rate or more is broken; default 0.2
-  capabilityMax: number; // a checkpoint with this relative capability loss or more is broken; default 0.1
+  broken: BrokenThresholds; // which checkpoints are broken (analysis-flags.ts); default capability 0.1, other 0.2
+  instability: number; // a cell whose training loss rises this many times above its early value is unstable; default 10
   resamples: number; // bootstrap resamples for steps to transfer; default 500
 }
 
@@ -20,8 +22,7 @@ const schema = z
     project: z.string().min(1).default('.bct'),
     out: z.string().min(1).optional(),
     threshold: z.number().gt(0).lt(1).default(0.5),
-    otherMax: z.number().gt(0).max(1).default(0.2),
-    capabilityMax: z.number().gt(0).default(0.1),
+    ...analysisFlagsSchema,
     resamples: z.number().int().min(10).max(100000).default(500),
   })
   .strict();
@@ -30,8 +31,8 @@ export const reportOptions: CliOptions<ReportConfig> = {
   project: { description: 'project folder with the record (default .bct)', argument: '<dir>' },
   out: { description: 'output HTML file (default <project>/report-<sweep>.html)', argument: '<file>' },
   threshold: { description: 'steps to transfer: initial rate below this (default 0.5)', argument: '<rate>', parse: parseNumber },
-  otherMax: { description: 'other-rate at which a checkpoint counts as broken (default 0.2)', argument: '<rate>', parse: parseNumber },
-  capabilityMax: { description: 'relative capability loss at which a checkpoint is broken (default 0.1)', argument: '<loss>', parse: parseNumber },
+  broken: brokenOption,
+  instability: instabilityOption,
   resamples: { description: 'bootstrap resamples (default 500)', argument: '<n>', parse: parseNumber },
 };
 
@@ -39,7 +40,7 @@ export const reportHelp: CommandHelp = {
   usage: 'bct report [sweep] [options]',
   arguments: ['sweep'],
   summary: 'Write one self-contained, offline HTML report of a sweep (by id or name; the latest by default).',
-  examples: ['bct report', 'bct report animal-flag-1a2b3c4d --out report.html', 'bct report 3 --threshold 0.25'],
+  examples: ['bct report', 'bct report animal-flag-1a2b3c4d --out report.html', 'bct report 3 --threshold 0.25', 'bct report --broken capability=0.05,other=0.5,spread=0.3'],
 };
 
 /** Parses the report flags. */
@@ -57,7 +58,7 @@ export async function runReport(argv: readonly string[], out: (line: string) => 
   if (c.out !== undefined) checkOutputFile(c.out, '--out');
   const project = openProjectToRead(c.project);
   try {
-    const opts = { threshold: c.threshold, broken: { otherRate: c.otherMax, capabilityLoss: c.capabilityMax }, resamples: c.resamples, out: c.out };
+    const opts = { threshold: c.threshold, broken: c.broken, instabilityFactor: c.instability, resamples: c.resamples, out: c.out };
     const { path, table } = await writeSweepReport(project, positionals[0], opts);
     out(table);
     out('');

@@ -1,11 +1,11 @@
 // Per-cell rates of a sweep as table lines (for `bct run` and `bct status`): initial / alternate / other
 // on eval prompts and compatible on train prompts at the first and last recorded checkpoints, each with
-// its count and 95% interval; and what the sweep's record took in tokens and money (`costLines`). The rates come from src/analysis (checkpointRates), the same numbers and
-// intervals as the report, the metrics export and the viewer; grading errors are in no n and are counted
-// in their own column.
+// its count and 95% interval; and what the sweep's record took in tokens and money (`costLines`). The
+// rates come from src/analysis (checkpointRates), the same numbers and intervals as the report, the
+// metrics export and the viewer; grading errors are in no n and are counted in their own column.
 import { checkpointRates, type CheckpointRates, type EvalClass, type Rate } from '../analysis/index.js';
 import { formatUsd, priceSources, sweepCosts, type Cost } from '../pipeline/index.js';
-import { sweepCells, sweepSamples } from '../report/index.js';
+import { sweepCells, sweepSamples, type CellRow } from '../report/index.js';
 import { totalTokens, type Db, type TokenUsage } from '../store/index.js';
 
 export interface CellRates {
@@ -21,12 +21,23 @@ export interface CellRates {
 
 /** Rates of every cell at each recorded checkpoint, ordered by cell id, then step. */
 export function sweepRates(db: Db, sweepId: number): CellRates[] {
-  const cells = sweepCells(db, sweepId).sort((a, b) => a.id - b.id);
+  const cells = sweepCells(db, sweepId);
+  return cellRates(cells, checkpointRates(sweepSamples(db, sweepId), cells));
+}
+
+/** The checkpoint rates of an analysis (`SweepAnalysis.rates`) by cell, ordered by cell id, then step. */
+export function cellRates(cells: readonly CellRow[], rates: readonly CheckpointRates[]): CellRates[] {
   const byCell = new Map<string, CheckpointRates[]>();
-  for (const r of checkpointRates(sweepSamples(db, sweepId), cells)) byCell.set(r.cellId, [...(byCell.get(r.cellId) ?? []), r]);
-  return cells.flatMap((c) =>
-    (byCell.get(c.cellId) ?? []).map((r) => ({ cellId: c.id, name: c.name, status: c.status, step: r.step, eval: r.eval, compatible: r.compatible, errors: r.errors })),
-  );
+  for (const r of rates) {
+    const own = byCell.get(r.cellId);
+    if (own === undefined) byCell.set(r.cellId, [r]);
+    else own.push(r);
+  }
+  return [...cells]
+    .sort((a, b) => a.id - b.id)
+    .flatMap((c) =>
+      (byCell.get(c.cellId) ?? []).map((r) => ({ cellId: c.id, name: c.name, status: c.status, step: r.step, eval: r.eval, compatible: r.compatible, errors: r.errors })),
+    );
 }
 
 /** `62.5% [31–86]`: the rate and its 95% interval, in percent. */
@@ -34,7 +45,11 @@ const withCi = (r: Rate): string =>
   r.n === 0 ? '-'.padStart(16) : `${(100 * r.rate).toFixed(1)}% [${Math.round(100 * r.lo)}–${Math.round(100 * r.hi)}]`.padStart(16);
 
 export function summaryLines(db: Db, sweepId: number): string[] {
-  const rates = sweepRates(db, sweepId);
+  return rateLines(sweepRates(db, sweepId));
+}
+
+/** The table of `summaryLines`: per cell its first and last recorded checkpoints. */
+export function rateLines(rates: readonly CellRates[]): string[] {
   const names = [...new Set(rates.map((r) => r.name))];
   const width = Math.max(4, ...names.map((n) => n.length));
   const head = ['initial', 'alternate', 'other', 'compatible (train)'].map((h) => h.padStart(16)).join(' ');

@@ -14,6 +14,7 @@ import { chatAnswerGrader } from './chat/answer.js';
 import { chatHardcodeGrader } from './chat/hardcode.js';
 import { chatLanguageGrader } from './chat/language.js';
 import type { GraderContext, GraderDefinition, GradeFn } from './types.js';
+import type { GoldAnswer } from './validation.js';
 import { ConfigError } from '../errors.js';
 import type { Json } from '../domain/index.js';
 
@@ -60,10 +61,26 @@ export function createGrader(spec: GraderSpec, context: GraderContext = {}, wher
   return def.create(parseGraderArgs(spec, where), context);
 }
 
+/** What a model-graded grader asks its judge (GraderDefinition.promptTemplate), for grade keys; null for
+ *  a grader that asks no model. Throws ConfigError for bad args. */
+export function graderTemplate(spec: GraderSpec, where = 'grader'): Json {
+  const def = graderDefinition(spec.name, `${where}.name`);
+  return def.promptTemplate === undefined ? null : def.promptTemplate(parseGraderArgs(spec, where));
+}
+
+/** The gold answers a model-graded grader ships to validate its judge on, as gold answers of the
+ *  setting's grader `role` (GraderDefinition.judgeGold); undefined when it ships none. */
+export function judgeGoldOf(spec: GraderSpec, role: string, where = 'grader'): GoldAnswer[] | undefined {
+  const def = graderDefinition(spec.name, `${where}.name`);
+  return def.judgeGold?.(parseGraderArgs(spec, where), role);
+}
+
 /** Version of a grader's logic, part of grade keys. */
 export function graderVersion(name: GraderName): number {
   return graderDefinition(name).version;
 }
 
 export { defineGrader } from './types.js';
+export { firstVerdictWord, MAX_VERDICT_TOKENS, type LlmJudgeArgs } from './llm-judge.js';
+export { JUDGE_RUBRICS, RUBRIC_NAMES, rubricGold, type JudgeRubric, type RubricName } from './judge-rubrics.js';
 export type { GradeFn, GradeResult, GradeSample, GraderContext, GraderDefinition } from './types.js';

@@ -1,9 +1,11 @@
 // The grader contract. A grader is one file exporting one definition (metadata + factory); index.ts lists
 // them in one table. A created grader classifies one answer; it never throws: a failure to grade is a
-// result with label 'error' and a reason.
+// result with label 'error' and a reason. (A judge model that cannot be reached is the one exception: its
+// BackendError says nothing about the answer, so it is thrown, not recorded as a grade.)
 import type { z } from 'zod';
 import type { SamplingClient } from '../backends/index.js';
-import type { GradeLabel, Prompt } from '../domain/index.js';
+import type { GradeLabel, Json, Prompt } from '../domain/index.js';
+import type { GoldAnswer } from './validation.js';
 
 /** What a grader looks at: the prompt (with its `meta`) and the model's answer. */
 export interface GradeSample {
@@ -35,6 +37,13 @@ export interface GraderDefinition<N extends string = string, A = unknown> {
   version: number;
   /** True when `create` needs `context.judge`. */
   requiresModel: boolean;
+  /** A model-graded grader: what its judge is asked, whatever the answer (question, Yes/No texts, form),
+   *  resolved from its args (a named rubric becomes its text). Part of the grade key, so a rubric edited
+   *  in code re-judges as an edited question does. */
+  promptTemplate?: (args: A) => Json;
+  /** A model-graded grader: the gold answers it ships to validate a judge on (a rubric's), as gold
+   *  answers of the setting's grader `role`; undefined when its args ship none. */
+  judgeGold?: (args: A, role: string) => GoldAnswer[] | undefined;
   /** Validates `GraderSpec.args`; its error paths become `graders.eval.args.<path>` in messages. */
   args: z.ZodType<A>;
   create(args: A, context: GraderContext): GradeFn;

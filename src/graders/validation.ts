@@ -108,3 +108,31 @@ export async function validateGrader(grade: GradeFn, gold: readonly GoldAnswer[]
   });
   return { agreement: agreement(results.map((r, i) => ({ gold: gold[i]!.label, predicted: r.label }))), misses };
 }
+
+/** What a judge must reach on its gold set before a sweep trusts it (`bct check`, the pre-check of
+ *  `bct run`), on the point estimates; the intervals are reported beside them. Kappa 0.6 is where
+ *  Landis and Koch's "substantial" agreement begins, and the usual floor for a rater whose labels are
+ *  analysed (McHugh 2012): below it, a third or more of the agreement beyond chance is missing, and
+ *  rates read off the judge's labels move by more than the transfer they are meant to show. Accuracy 0.8
+ *  catches a judge that agrees beyond chance on a lopsided gold set but still mislabels one answer in
+ *  five. With gold sets of 20 to 40 answers the point estimate, not the lower bound, is what is held to
+ *  the threshold: on 24 balanced answers the kappa interval of a judge that agrees on 23 has its lower
+ *  bound at 0.595 (24 of 24: 0.724), so a lower-bound rule at 0.6 would refuse every judge that makes a
+ *  single mistake. */
+export interface JudgeThresholds {
+  kappa: number; // minimum Cohen's kappa; default 0.6
+  accuracy: number; // minimum accuracy; default 0.8
+}
+
+export const DEFAULT_JUDGE_THRESHOLDS: JudgeThresholds = { kappa: 0.6, accuracy: 0.8 };
+
+/** Why an agreement falls below the thresholds (one sentence per figure below its minimum), or an empty
+ *  list when it reaches them. An undefined kappa (every gold and predicted label the same) is below. */
+export function belowThresholds(a: Agreement, t: JudgeThresholds): string[] {
+  const out: string[] = [];
+  const f = (x: number): string => x.toFixed(3);
+  if (Number.isNaN(a.kappa.value)) out.push(`kappa is undefined (every gold and every predicted label is ${a.labels[0]}), so agreement beyond chance cannot be shown; expected kappa ${t.kappa} or more`);
+  else if (a.kappa.value < t.kappa) out.push(`kappa ${f(a.kappa.value)} [${f(a.kappa.lo)}, ${f(a.kappa.hi)}] is below the minimum ${t.kappa}`);
+  if (a.accuracy.rate < t.accuracy) out.push(`accuracy ${f(a.accuracy.rate)} (${a.accuracy.k}/${a.n}) [${f(a.accuracy.lo)}, ${f(a.accuracy.hi)}] is below the minimum ${t.accuracy}`);
+  return out;
+}

@@ -8,8 +8,9 @@ import { BctError, CheckpointError, ConfigError } from '../errors.js';
 import { applyInduction, resolveSetting, trainingHash, type ModelOrganism, type Setting } from '../settings/index.js';
 import { resolveModelPath, type Prompt } from '../domain/index.js';
 import { artifactPath, contentHash, hashPath, type CheckpointRow, type Project } from '../store/index.js';
+import { judgeLabel, openJudge, requireJudge } from './judge.js';
 import type { Progress } from './progress.js';
-import { backendSpecOf, type SweepConfig } from './sweep-spec.js';
+import { backendSpecOf, type JudgeConfig, type SweepConfig } from './sweep-spec.js';
 
 export interface RunContext {
   project: Project;
@@ -25,10 +26,25 @@ export interface RunContext {
    *  (that backend checks its own limits). */
   model: GptConfig | null;
   progress: Progress;
-  /** The untrained organism's sampler (judge for model-graded graders, on-policy targets). */
+  /** The untrained organism's sampler (pre-check answers, on-policy targets). */
   baseSampler(): Promise<SamplingClient>;
+  /** The sweep's judge (`judge` of the config): what keys and the record know of it, and how lines name
+   *  it; undefined when the sweep names none (then no grader of the setting asks one: makeContext
+   *  refuses that). */
+  judge: { config: JudgeConfig; identity: JudgeIdentity; label: string } | undefined;
+  /** The judge's sampler, for graders that ask a model (`context.judge` of src/graders): grading, the
+   *  pre-check and its judge validation, targets kept by a model-graded train grader. A ConfigError
+   *  naming `judge` when the sweep names none. */
+  judgeSampler(): Promise<SamplingClient>;
   close(): Promise<void>;
 }
+
+/** A judge as keys know it: which model answers (by content hash or served name, as organisms are),
+ *  on which backend and how it is read (an openai server's API mode, the renderer); never where it runs.
+ *  `organism`: the untrained organism's base and adapter, on the sweep's backend. */
+export type JudgeIdentity =
+  | { organism: { base: string; adapter: string | null }; backend: string }
+  | { backend: string; api?: string; model: string; renderer: string | null };
 
 export interface OrganismIdentity {
   id: string;
@@ -94,6 +110,14 @@ export function localModelConfig(o: ModelOrganism): GptConfig | null {
   }
 }
 
+export function judgeIdentity(judge: JudgeConfig, organism: OrganismIdentity, backend: string): JudgeIdentity {
+  if (judge === 'organism') return { organism: { base: organism.base, adapter: organism.adapter }, backend };
+  const spec = backendSpecOf(judge.backend);
+  const model = isRemoteBackend(spec.name) ? `name:${judge.model}` : fileIdentity(judge.model, 'judge.model');
+  const api = spec.name === 'openai' ? { api: String(spec.args.api ?? 'completions') } : {};
+  return { backend: spec.name, ...api, model, renderer: judge.renderer ?? null };
+}
+
 /** LoRA ranks above the model's width add parameters that cannot raise the update's rank (every adapted
  *  projection has d_model on one side) and only cost memory: refused, naming the rank. */
 export function checkLoraRanks(config: SweepConfig, organism: ModelOrganism, model: GptConfig | null): void {
@@ -113,7 +137,9 @@ export function configIdentity(config: SweepConfig, setting: Setting): OrganismI
 
 /** Builds a run context; nothing is written to the record here. */
 export function makeContext(project: Project, config: SweepConfig, progress: Progress, setting?: Setting): RunContext {
-  const s = setting ?? resolveSetting(config.setting, 'setting');
+  // A setting the caller resolved is used as given unless the config has setting parameters, which it
+  // was resolved without (the CLI resolves a setting to check its organism before anything runs).
+  const s = setting !== undefined && config.settingParams === undefined ? setting : resolveSetting(config.setting, 'setting', config.settingParams);
   const organism = organismOf(config, s);
   const spec = backendSpecOf(config.backend);
   const remote = isRemoteBackend(spec.name);
@@ -123,8 +149,12 @@ export function makeContext(project: Project, config: SweepConfig, progress: Pro
   const organismIdentity = identityOf(organism, remote);
   const model = remote ? null : localModelConfig(organism);
   checkLoraRanks(config, organism, model);
+  requireJudge(s, config.judge);
+  const judge = config.judge === undefined ? undefined : { config: config.judge, identity: judgeIdentity(config.judge, organismIdentity, spec.name), label: judgeLabel(config.judge, organism.id, spec.name) };
   const backend = createBackend(spec);
   let base: Promise<SamplingClient> | undefined;
+  const baseSampler = (): Promise<SamplingClient> => (base ??= backend.createSamplingClient(baseRef(organism)));
+  const judged = config.judge === undefined ? undefined : openJudge(config.judge, backend, baseSampler);
   return {
     project,
     backend,
@@ -135,8 +165,14 @@ export function makeContext(project: Project, config: SweepConfig, progress: Pro
     config,
     model,
     progress,
-    baseSampler: () => (base ??= backend.createSamplingClient(baseRef(organism))),
+    baseSampler,
+    judge,
+    judgeSampler: async () => {
+      if (judged === undefined) throw new ConfigError('a grader asks a judge model and the sweep names none; set judge: { backend, model } in the sweep file, or judge: organism', 'judge');
+      return judged.sampler();
+    },
     close: async () => {
+      await judged?.close();
       if (base !== undefined) await (await base).close();
       await backend.close();
     },

@@ -8,7 +8,8 @@ import { boundedNumber as bounded, boundedText as text, type ModelOrganism } fro
 import { StoreError } from '../errors.js';
 import { getSweep, sweepUsage, type Db, type RoleTokens, type TokenUsage } from '../store/index.js';
 import type { Budget } from './budget.js';
-import type { BackendConfig, SweepConfig } from './sweep-spec.js';
+// Types only: sweep-spec.ts imports this file's price schema, so a value import here would be a cycle.
+import type { BackendConfig, JudgeConfig, SweepConfig } from './sweep-spec.js';
 
 /** One row of a price table: USD per million tokens of each kind, for one model on one backend. */
 export interface PriceEntry {
@@ -44,16 +45,15 @@ export interface ModelRef {
 }
 
 /** Who is called for what: the organism is trained and sampled; the judge of model-graded graders is the
- *  untrained organism today (src/graders llm-judge), priced as its own role so that a judge on another
- *  model only changes this function. */
+ *  sweep's `judge` (the organism's own model for `judge: organism`), priced by its backend and model. */
 export interface SweepRoles {
   organism: ModelRef;
   judge: ModelRef;
 }
 
-export function sweepRoles(backend: BackendConfig, organism: Pick<ModelOrganism, 'base'>): SweepRoles {
+export function sweepRoles(backend: BackendConfig, organism: Pick<ModelOrganism, 'base'>, judge?: JudgeConfig): SweepRoles {
   const ref = { backend: typeof backend === 'string' ? backend : backend.name, model: organism.base };
-  return { organism: ref, judge: ref };
+  return { organism: ref, judge: judge === undefined || judge === 'organism' ? ref : { backend: typeof judge.backend === 'string' ? judge.backend : judge.backend.name, model: judge.model } };
 }
 
 /** The entry for a model: exact name first, then its file name (a local checkpoint folder), then `*`. */
@@ -131,7 +131,7 @@ export function sweepCosts(db: Db, sweepId: number): SweepCosts {
   const row = getSweep(db, sweepId);
   if (row === undefined) throw new StoreError(`sweep ${sweepId} is not in the record`);
   const spec = JSON.parse(row.spec_json) as Partial<SweepConfig>;
-  const roles = sweepRoles(spec.backend ?? 'embedded', JSON.parse(row.organism_json) as ModelOrganism);
+  const roles = sweepRoles(spec.backend ?? 'embedded', JSON.parse(row.organism_json) as ModelOrganism, spec.judge);
   // The recorded spec was validated when it ran; one from before prices and budgets has neither.
   const prices = spec.prices ?? [];
   const budget = spec.budget;

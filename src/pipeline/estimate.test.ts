@@ -79,6 +79,8 @@ for (const [name, settingFile] of [
       temperature: 1,
       maxTokens: 4,
       force: true,
+      // The judge of the llm-judge case: the untrained organism, named as the research's judge.
+      judge: 'organism',
     });
     const setting = loadSettingFile(settingFile);
     const ctx = makeContext(project, config, silentProgress, setting);

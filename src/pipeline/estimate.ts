@@ -4,28 +4,30 @@
 // `batchIndices`), prompt tokens of every answer, and the tokens of every log-probability request. Only
 // the length of the answers a model will give is a guess: the length of the setting's own targets
 // (the answers the organism is trained to give), at most maxTokens; `maxSampled` bounds it.
-import type { Renderer, SamplingClient } from '../backends/index.js';
+import type { LogprobsOptions, Renderer, SamplingClient } from '../backends/index.js';
 import type { ChatMessage, Prompt } from '../domain/index.js';
-import { MODEL_GRADED, type GraderSpec } from '../graders/index.js';
+import { MODEL_GRADED, type GradeSample, type GraderSpec } from '../graders/index.js';
 import { addTokens, addUsage, getCheck, getDataset, zeroUsage, type CellRow, type CheckpointRow, type NewCell, type RoleTokens, type TokenUsage } from '../store/index.js';
 import { checkSubset, DEFAULT_THRESHOLDS } from './check.js';
 import { organismPrompt, type RunContext } from './context.js';
-import type { Dataset } from './data.js';
+import { signalExamples, sizingExamples, standInDataset, type Dataset } from './data.js';
+import { dataSourceOf } from './data-source.js';
 import { splitGraders } from './grade.js';
-import { checkKey, dataKey } from './keys.js';
+import { judgedGraders, judgeGoldSet } from './judge.js';
+import { checkKey, dataKey, sweepGraderKey } from './keys.js';
 import { meteredGrader } from './metered.js';
 import { SAMPLE_BATCH, sampleJobs } from './sample.js';
-import { trainedTokens } from './train.js';
+import { trainedTokens, trainingBatches } from './train.js';
 
 /** The prompt's tokens and those of `text` after it, as a log-probability request reads and scores them:
  *  what the renderer trains on after the prompt, without the end-of-turn tokens it ends with (how both
  *  backends score a continuation). */
-export function continuationTokens(renderer: Renderer, messages: readonly ChatMessage[], text: string): { prompt: number; continuation: number } {
+export function continuationTokens(renderer: Renderer, messages: readonly ChatMessage[], text: string, opts: LogprobsOptions = {}): { prompt: number; continuation: number } {
   const prompt = renderer.renderPrompt(messages).length;
   const full = renderer.renderSupervised(messages, text).tokens;
   const stops = new Set(renderer.stopTokens);
   let end = full.length;
-  while (end > prompt && stops.has(full[end - 1]!)) end--;
+  if (opts.endOfTurn !== true) while (end > prompt && stops.has(full[end - 1]!)) end--;
   return { prompt, continuation: end - prompt };
 }
 
@@ -39,9 +41,9 @@ function countingJudge(renderer: Renderer, calls: { n: number }): SamplingClient
       const samples = prompts.map(() => ({ text: '', tokens: new Array<number>(params.maxTokens).fill(0), finishReason: 'length' as const }));
       return { samples, promptTokens: prompts.reduce((s, p) => s + renderer.renderPrompt(p.messages).length, 0), completionTokens: prompts.length * params.maxTokens, latencyMs: 0 };
     },
-    async logprobs(prompt, continuation) {
+    async logprobs(prompt, continuation, opts) {
       calls.n++;
-      const tokens = new Array<number>(continuationTokens(renderer, prompt, continuation).continuation).fill(0);
+      const tokens = new Array<number>(continuationTokens(renderer, prompt, continuation, opts).continuation).fill(0);
       return { logprob: 0, tokens, tokenLogprobs: tokens, latencyMs: 0 };
     },
     close: async () => {},
@@ -51,17 +53,24 @@ function countingJudge(renderer: Renderer, calls: { n: number }): SamplingClient
 /** Answers a judge is asked about, per split, are estimated from this many of them. */
 const JUDGE_PROBES = 16;
 
-/** What one answer's label costs its judge (tokens and requests), averaged over a few of the split's
- *  prompts with the answer the setting expects of them; nothing for a grader that calls no model. */
-async function judgePerAnswer(spec: GraderSpec, renderer: Renderer, prompts: readonly Prompt[], answerOf: (p: Prompt) => string, where: string): Promise<{ tokens: RoleTokens; calls: number }> {
+/** What the labels of `answers` cost their judge (tokens and requests), with the judge's renderer;
+ *  nothing for a grader that calls no model. */
+async function judgeOfAnswers(spec: GraderSpec, renderer: Renderer, answers: readonly GradeSample[], where: string): Promise<{ tokens: RoleTokens; calls: number }> {
   const none = { tokens: { trained: 0, prefill: 0, sampled: 0 }, calls: 0 };
-  if (!MODEL_GRADED.has(spec.name) || prompts.length === 0) return none;
+  if (!MODEL_GRADED.has(spec.name) || answers.length === 0) return none;
   const calls = { n: 0 };
   const grade = meteredGrader(spec, countingJudge(renderer, calls), where);
-  const probes = prompts.slice(0, JUDGE_PROBES);
   let sum = none.tokens;
-  for (const p of probes) sum = addTokens(sum, (await grade({ prompt: p, completion: answerOf(p) })).judge);
-  return { tokens: times(sum, 1 / probes.length), calls: calls.n / probes.length };
+  for (const a of answers) sum = addTokens(sum, (await grade(a)).judge);
+  return { tokens: sum, calls: calls.n };
+}
+
+/** What one answer's label costs its judge, averaged over a few of the split's prompts with the answer
+ *  the setting expects of them. */
+async function judgePerAnswer(spec: GraderSpec, renderer: Renderer, prompts: readonly Prompt[], answerOf: (p: Prompt) => string, where: string): Promise<{ tokens: RoleTokens; calls: number }> {
+  const probes = prompts.slice(0, JUDGE_PROBES);
+  const all = await judgeOfAnswers(spec, renderer, probes.map((p) => ({ prompt: p, completion: answerOf(p) })), where);
+  return probes.length === 0 ? all : { tokens: times(all.tokens, 1 / probes.length), calls: all.calls / probes.length };
 }
 
 const times = (t: RoleTokens, k: number): RoleTokens => ({ trained: t.trained * k, prefill: t.prefill * k, sampled: t.sampled * k });
@@ -86,7 +95,8 @@ export interface CallCounts {
   answers: number;
   /** `sample` calls of the embedded backend: batches of at most SAMPLE_BATCH answers, per parameter set. */
   sampleCalls: number;
-  /** Log-likelihoods of the capability NLL sets. */
+  /** Log-likelihoods: the capability NLL sets' at every checkpoint, and the training signal's (one per
+   *  example it scores, data.ts `signalExamples`). */
   logprobCalls: number;
   /** Requests of model-graded graders to their judge. */
   judgeCalls: number;
@@ -100,6 +110,7 @@ interface StageEstimate {
   usage: TokenUsage;
   answers: number;
   sampleCalls: number;
+  logprobCalls: number;
   judgeCalls: number;
 }
 
@@ -108,9 +119,11 @@ export interface SweepEstimate {
   /** The pre-check (null: skipped) and the training data. */
   check: TokenUsage | null;
   data: TokenUsage;
-  /** How the data's tokens are known: `reference` (no model calls), `recorded` (the record's count), or
-   *  `on-policy` (one attempt per train prompt of maxTokens: fewer attempts, longer answers than may be). */
-  dataSource: 'reference' | 'recorded' | 'on-policy';
+  /** How the data's tokens are known: `reference`, `dataset`, `stream` (no model calls but the training
+   *  signal's: exact), `recorded` (the record's count), or `on-policy` / `teacher` (one attempt per train
+   *  prompt of maxTokens: fewer attempts, longer answers than may be; a teacher's own tokens are not
+   *  counted). */
+  dataSource: 'reference' | 'dataset' | 'stream' | 'recorded' | 'on-policy' | 'teacher';
   total: TokenUsage;
   /** The organism's sampled tokens if every answer ran to maxTokens: the bound on the one guess. */
   maxSampled: number;
@@ -127,12 +140,15 @@ export async function estimateSweep(ctx: RunContext, cells: readonly NewCell[], 
   const s = ctx.setting;
   const target = s.targets.kind === 'reference' ? s.targets.target : null;
   const answerOf = (p: Prompt): string => target?.(p) ?? '';
+  // The judge's tokens are counted with the judge's own renderer (another model's, unless judge: organism).
+  const judgeRenderer = judgedGraders(s).length > 0 ? (await ctx.judgeSampler()).renderer : renderer;
 
   // Training datums, and the length of the answers they teach. Targets not sampled yet: the prompt and
-  // the longest answer.
-  const examples = data?.examples ?? s.trainPrompts.map((p) => ({ messages: organismPrompt(ctx, p).messages, completion: '' }));
+  // the longest answer. A stream's cells are counted prompt by prompt (`trainingBatches`).
+  const stream = data !== null && data.summary.source.kind === 'stream';
+  const examples = data === null ? standInDataset(ctx).examples : sizingExamples(ctx, data);
   const lengths = examples.map((e) => renderer.renderSupervised(e.messages, e.completion).tokens.length + (data === null ? c.maxTokens : 0));
-  const taught = data === null ? [] : data.examples.map((e) => continuationTokens(renderer, e.messages, e.completion).continuation);
+  const taught = data === null ? [] : examples.map((e) => continuationTokens(renderer, e.messages, e.completion).continuation);
   const answerTokens = taught.length === 0 ? c.maxTokens : Math.min(c.maxTokens, Math.max(1, taught.reduce((a, b) => a + b, 0) / taught.length));
 
   // One checkpoint's work, the same at every checkpoint of every cell: the answers (sampleJobs lays them
@@ -158,7 +174,7 @@ export async function estimateSweep(ctx: RunContext, cells: readonly NewCell[], 
   let judgeCallsPerCheckpoint = 0;
   for (const g of splitGraders(ctx)) {
     const answered = jobs.filter((j) => j.split === g.split).map((j) => j.prompt);
-    const per = await judgePerAnswer(g.spec, renderer, answered, answerOf, g.where);
+    const per = await judgePerAnswer(g.spec, judgeRenderer, answered, answerOf, g.where);
     perCheckpoint.judge = addTokens(perCheckpoint.judge, times(per.tokens, answered.length));
     judgeCallsPerCheckpoint += per.calls * answered.length;
   }
@@ -166,14 +182,17 @@ export async function estimateSweep(ctx: RunContext, cells: readonly NewCell[], 
   const planned: CellEstimate[] = cells.map((cell) => {
     const checkpoints = (JSON.parse(cell.schedule_json) as { steps: number[] }).steps.length;
     const usage: TokenUsage = {
-      organism: { ...times(perCheckpoint.organism, checkpoints), trained: trainedTokens(lengths, cell.batch_size, cell.steps, cell.seed) },
+      organism: {
+        ...times(perCheckpoint.organism, checkpoints),
+        trained: stream ? trainingBatches(ctx, data, renderer, cell.batch_size, cell.seed).tokens(1, cell.steps) : trainedTokens(lengths, cell.batch_size, cell.steps, cell.seed),
+      },
       judge: times(perCheckpoint.judge, checkpoints),
     };
     return { name: cell.name, steps: cell.steps, checkpoints, answers: jobs.length * checkpoints, usage };
   });
 
-  const check = ctx.config.skipCheck ? null : await estimateCheck(ctx, renderer, answerTokens, answerOf);
-  const built = await estimateData(ctx, data, renderer, answerOf);
+  const check = ctx.config.skipCheck ? null : await estimateCheck(ctx, renderer, judgeRenderer, answerTokens, answerOf);
+  const built = await estimateData(ctx, data, renderer, judgeRenderer, answerOf);
   const stages = [check, built.stage].filter((x): x is StageEstimate => x !== null);
   const total = [...stages.map((x) => x.usage), ...planned.map((p) => p.usage)].reduce(addUsage, zeroUsage());
   const checkpoints = planned.reduce((n, p) => n + p.checkpoints, 0);
@@ -196,7 +215,7 @@ export async function estimateSweep(ctx: RunContext, cells: readonly NewCell[], 
       samplers: checkpoints + 1,
       answers: planned.reduce((n, p) => n + p.answers, 0) + stages.reduce((n, x) => n + x.answers, 0),
       sampleCalls: sampleCallsPerCheckpoint * checkpoints + stages.reduce((n, x) => n + x.sampleCalls, 0),
-      logprobCalls: logprobsPerCheckpoint * checkpoints,
+      logprobCalls: logprobsPerCheckpoint * checkpoints + stages.reduce((n, x) => n + x.logprobCalls, 0),
       judgeCalls: Math.round(judgeCallsPerCheckpoint * checkpoints + stages.reduce((n, x) => n + x.judgeCalls, 0)),
       forwardBackwards: cells.reduce((n, x) => n + x.steps * requestsPerStep(x.batch_size), 0),
     },
@@ -206,8 +225,9 @@ export async function estimateSweep(ctx: RunContext, cells: readonly NewCell[], 
 const recordedUsage = (json: string | null): TokenUsage => (json === null ? zeroUsage() : (JSON.parse(json) as TokenUsage));
 
 /** The pre-check: the untrained organism's answers on the checked train and eval prompts (batches of
- *  32), and their labels (a reference target is labelled too). Once recorded, its recorded tokens. */
-async function estimateCheck(ctx: RunContext, renderer: Renderer, answerTokens: number, answerOf: (p: Prompt) => string): Promise<StageEstimate> {
+ *  32), their labels (a reference target is labelled too), and the judge's labels of the gold answers
+ *  it is validated on (exact: the gold answers are known). Once recorded, its recorded tokens. */
+async function estimateCheck(ctx: RunContext, renderer: Renderer, judgeRenderer: Renderer, answerTokens: number, answerOf: (p: Prompt) => string): Promise<StageEstimate> {
   const s = ctx.setting;
   const target = s.targets.kind === 'reference' ? s.targets.target : null;
   const train = checkSubset(s.trainPrompts).map((p) => organismPrompt(ctx, p));
@@ -217,27 +237,71 @@ async function estimateCheck(ctx: RunContext, renderer: Renderer, answerTokens: 
   for (const [prompts, spec, where] of [[train, s.graders.train, 'graders.train'], [evals, s.graders.eval, 'graders.eval']] as const) {
     usage.organism.prefill += prompts.reduce((n, p) => n + renderer.renderPrompt(p.messages).length, 0);
     usage.organism.sampled += prompts.length * answerTokens;
-    const per = await judgePerAnswer(spec, renderer, prompts, answerOf, where);
+    const per = await judgePerAnswer(spec, judgeRenderer, prompts, answerOf, where);
     const labels = prompts.length + prompts.filter((p) => target?.(p) != null).length;
     usage.judge = addTokens(usage.judge, times(per.tokens, labels));
     judgeCalls += per.calls * labels;
   }
+  for (const g of judgedGraders(s)) {
+    const gold = await judgeOfAnswers(g.spec, judgeRenderer, judgeGoldSet(s, g)?.gold ?? [], g.where);
+    usage.judge = addTokens(usage.judge, gold.tokens);
+    judgeCalls += gold.calls;
+  }
   const recorded = getCheck(ctx.project.db, checkKey(ctx, DEFAULT_THRESHOLDS));
-  return { usage: recorded === undefined ? usage : recordedUsage(recorded.usage_json), answers: train.length + evals.length, sampleCalls: Math.ceil(train.length / 32) + Math.ceil(evals.length / 32), judgeCalls };
+  return { usage: recorded === undefined ? usage : recordedUsage(recorded.usage_json), answers: train.length + evals.length, sampleCalls: Math.ceil(train.length / 32) + Math.ceil(evals.length / 32), logprobCalls: 0, judgeCalls };
 }
 
-/** The training data: free for reference targets, the record's count once sampled, else one attempt of
- *  maxTokens per train prompt (all in one sampling call) and its labels. */
-async function estimateData(ctx: RunContext, data: Dataset | null, renderer: Renderer, answerOf: (p: Prompt) => string): Promise<{ stage: StageEstimate; source: SweepEstimate['dataSource'] }> {
-  const none = { usage: zeroUsage(), answers: 0, sampleCalls: 0, judgeCalls: 0 };
-  if (ctx.setting.targets.kind === 'reference') return { stage: none, source: 'reference' };
-  const recorded = getDataset(ctx.project.db, dataKey(ctx));
-  if (data !== null && recorded !== undefined) return { stage: { ...none, usage: recordedUsage(recorded.usage_json) }, source: 'recorded' };
-  const prompts = ctx.setting.trainPrompts.map((p) => organismPrompt(ctx, p));
+/** The training signal's requests and tokens (data.ts `measuredSignal`): one log-probability request
+ *  per example it scores, and for a source no grader kept (reference, dataset, stream) the train
+ *  grader's labels of those targets. `data` null: sampled targets not drawn yet, each at maxTokens. */
+async function estimateSignal(ctx: RunContext, data: Dataset | null, sampled: boolean, renderer: Renderer, judgeRenderer: Renderer): Promise<{ usage: TokenUsage; logprobCalls: number; judgeCalls: number }> {
   const usage = zeroUsage();
-  usage.organism.prefill = prompts.reduce((n, p) => n + renderer.renderPrompt(p.messages).length, 0);
-  usage.organism.sampled = prompts.length * ctx.config.maxTokens;
-  const per = await judgePerAnswer(ctx.setting.graders.train, renderer, prompts, answerOf, 'graders.train');
+  const scored = signalExamples(ctx, data ?? standInDataset(ctx));
+  for (const e of scored) {
+    // Scored with the end of turn, as signalCheck asks (check.ts).
+    const t = continuationTokens(renderer, e.messages, e.completion, { endOfTurn: true });
+    usage.organism.prefill += t.prompt + (data === null ? ctx.config.maxTokens : t.continuation);
+  }
+  if (sampled) return { usage, logprobCalls: scored.length, judgeCalls: 0 };
+  // The targets' labels: the grader reads each example's own completion.
+  const byPrompt = new Map(scored.map((e) => [e.promptId, e.completion]));
+  const per = await judgePerAnswer(ctx.setting.graders.train, judgeRenderer, scored.map((e) => ({ id: e.promptId, messages: e.messages })), (p) => byPrompt.get(p.id) ?? '', 'graders.train');
+  usage.judge = times(per.tokens, scored.length);
+  return { usage, logprobCalls: scored.length, judgeCalls: per.calls * scored.length };
+}
+
+/** Whether the run measures a recorded dataset's signal again (data.ts `withSignal`): the record has
+ *  none (a dataset recorded before bctlab measured it), or one by another train grader. Those requests
+ *  add no tokens to the record (the signal's tokens are recorded only with a dataset it builds). */
+function signalMeasuredAgain(ctx: RunContext, data: Dataset): boolean {
+  const signal = data.summary.signal;
+  return signal === undefined || signal.compatible.graderKey !== sweepGraderKey(ctx, ctx.setting.graders.train);
+}
+
+/** The training data: the record's count once built (and the requests of a signal measured again);
+ *  else the training signal's and, for sampled targets, one attempt of maxTokens per train prompt (all
+ *  in one sampling call; a teacher's are its own tokens, not counted here) and its labels. */
+async function estimateData(ctx: RunContext, data: Dataset | null, renderer: Renderer, judgeRenderer: Renderer, answerOf: (p: Prompt) => string): Promise<{ stage: StageEstimate; source: SweepEstimate['dataSource'] }> {
+  const kind = dataSourceOf(ctx.config.data, ctx.setting).kind;
+  const sampled = kind === 'on-policy' || kind === 'teacher';
+  const recorded = getDataset(ctx.project.db, dataKey(ctx));
+  if (data !== null && recorded !== undefined) {
+    const again = signalMeasuredAgain(ctx, data) ? await estimateSignal(ctx, data, sampled, renderer, judgeRenderer) : { logprobCalls: 0, judgeCalls: 0 };
+    return { stage: { usage: recordedUsage(recorded.usage_json), answers: 0, sampleCalls: 0, logprobCalls: again.logprobCalls, judgeCalls: again.judgeCalls }, source: 'recorded' };
+  }
+  const signal = await estimateSignal(ctx, data, sampled, renderer, judgeRenderer);
+  const usage = signal.usage;
+  const stage: StageEstimate = { usage, answers: 0, sampleCalls: 0, logprobCalls: signal.logprobCalls, judgeCalls: signal.judgeCalls };
+  if (!sampled) return { stage, source: kind as 'reference' | 'dataset' | 'stream' };
+  const prompts = ctx.setting.trainPrompts.map((p) => organismPrompt(ctx, p));
+  if (kind === 'on-policy') {
+    usage.organism.prefill += prompts.reduce((n, p) => n + renderer.renderPrompt(p.messages).length, 0);
+    usage.organism.sampled += prompts.length * ctx.config.maxTokens;
+  }
+  const per = await judgePerAnswer(ctx.setting.graders.train, judgeRenderer, prompts, answerOf, 'graders.train');
   usage.judge = times(per.tokens, prompts.length);
-  return { stage: { usage, answers: prompts.length, sampleCalls: 1, judgeCalls: per.calls * prompts.length }, source: 'on-policy' };
+  return {
+    stage: { usage, answers: kind === 'on-policy' ? prompts.length : 0, sampleCalls: kind === 'on-policy' ? 1 : 0, logprobCalls: signal.logprobCalls, judgeCalls: per.calls * prompts.length },
+    source: kind,
+  };
 }

@@ -5,7 +5,7 @@ import { graderVersion, MODEL_GRADED, type GraderSpec } from '../graders/index.j
 import type { Prompt } from '../domain/index.js';
 import { existingKeys, insertGrades, samplesOf, type CellRow, type CheckpointRow, type NewGrade } from '../store/index.js';
 import { organismPrompt, yieldToEventLoop, type RunContext } from './context.js';
-import { gradeKey, graderKey } from './keys.js';
+import { gradeKey, sweepGraderKey } from './keys.js';
 import { meteredGrader } from './metered.js';
 
 export const GRADE_BATCH = 64;
@@ -26,15 +26,16 @@ export async function gradeStage(ctx: RunContext, cell: CellRow, checkpoint: Che
   let graded = 0;
   for (const g of splitGraders(ctx)) {
     const version = graderVersion(g.spec.name);
-    const gKey = graderKey(g.spec);
+    const gKey = sweepGraderKey(ctx, g.spec);
     const samples = samplesOf(db, { cellId: cell.id, checkpointId: checkpoint.id }, g.split);
     const keyed = samples.map((s) => ({ s, key: gradeKey(s.key, gKey) }));
     const have = existingKeys(db, 'grades', keyed.map((k) => k.key));
     const todo = keyed.filter((k) => !have.has(k.key));
     onBatch(keyed.length - todo.length);
     if (todo.length === 0) continue;
-    const judge = MODEL_GRADED.has(g.spec.name) ? await ctx.baseSampler() : undefined;
-    // Each label records the tokens its judge read and sampled (store/usage.ts).
+    // The sweep's judge (never the organism unless the sweep names it). Each label records the tokens
+    // its judge read and sampled (store/usage.ts); a batch's verdicts are asked at once.
+    const judge = MODEL_GRADED.has(g.spec.name) ? await ctx.judgeSampler() : undefined;
     const grade = meteredGrader(g.spec, judge, g.where);
     const prompts = new Map(g.prompts.map((p) => [p.id, organismPrompt(ctx, p)]));
     for (let i = 0; i < todo.length; i += GRADE_BATCH) {

@@ -1,6 +1,6 @@
 // Content keys are the record's identity: a refactoring that changes one silently orphans every recorded
 // result under it (a re-run recomputes instead of resuming). The keys of every built-in setting on its
-// own organism, as bctlab 0.1 made them, are pinned here (test/fixtures/golden-keys.json). A change of
+// own organism are pinned here (test/fixtures/golden-keys.json). A change of
 // what a stage computes must bump its KEY_VERSIONS entry and regenerate the file on purpose.
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';

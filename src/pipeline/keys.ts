@@ -3,15 +3,33 @@
 // output is reused exactly when all of these inputs are equal, so an input missing here is a stale-cache
 // bug and an extra input is only wasted work. Keys never hold credentials or machine-specific paths:
 // files enter by content hash (organism identity), settings by content hash.
-import { graderVersion, type GraderSpec } from '../graders/index.js';
+import { ConfigError } from '../errors.js';
+import { graderTemplate, graderVersion, MODEL_GRADED, type GraderSpec } from '../graders/index.js';
+import { DEFAULT_JUDGE_THRESHOLDS, type JudgeThresholds } from '../graders/validation.js';
 import type { ChatMessage } from '../domain/index.js';
 import { contentHash, stageKey } from '../store/index.js';
-import type { RunContext } from './context.js';
+import { isRemoteBackend } from '../backends/index.js';
+import { fileIdentity, type JudgeIdentity, type RunContext } from './context.js';
+import { judgedGraders, judgeGoldSet } from './judge.js';
 import type { CheckThresholds } from './check.js';
+import { dataSourceOf, streamIdentity, teacherBackendSpec, teacherIdentity, type DataSource, type TeacherSource } from './data-source.js';
+import { fileHash } from './dataset-file.js';
 
-/** A grader as the record knows it: spec + logic version (`grades.grader_key`). */
-export function graderKey(spec: GraderSpec): string {
-  return contentHash({ name: spec.name, args: spec.args, version: graderVersion(spec.name) });
+/** A grader as the record knows it (`grades.grader_key`): spec + logic version. A grader that asks a
+ *  judge model adds its judge (context.ts `judgeIdentity`: who answers, never where it runs) and its
+ *  prompt template (what is asked, a named rubric resolved to its text), so a grade is reused exactly when
+ *  the same judge was asked the same question about the same answer (the sample key). Graders that ask no
+ *  model keep the keys they always had. */
+export function graderKey(spec: GraderSpec, judge?: JudgeIdentity): string {
+  const own = { name: spec.name, args: spec.args, version: graderVersion(spec.name) };
+  if (!MODEL_GRADED.has(spec.name)) return contentHash(own);
+  if (judge === undefined) throw new ConfigError(`grader "${spec.name}" asks a judge model and none is named; set judge: { backend, model } in the sweep`, 'judge');
+  return contentHash({ ...own, judge, template: graderTemplate(spec) });
+}
+
+/** The key of one of this sweep's graders (with the sweep's judge, for a grader that asks one). */
+export function sweepGraderKey(ctx: RunContext, spec: GraderSpec): string {
+  return graderKey(spec, ctx.judge?.identity);
 }
 
 /** The sampling parameters of a sweep (`cells.sampling_key` is their hash). */
@@ -38,30 +56,59 @@ function backendIdentity(ctx: RunContext): { name: string; args: Record<string, 
 export function sweepKey(ctx: RunContext): string {
   const spec = Object.fromEntries(Object.entries(ctx.config).filter(([k]) => !EXECUTION_FIELDS.includes(k)));
   if (typeof ctx.config.backend !== 'string') spec.backend = ctx.config.backend.name;
+  // As for the backend: which judge, not where it runs.
+  if (ctx.judge !== undefined) spec.judge = ctx.judge.identity;
   return stageKey('sweep', { spec, setting: ctx.setting.hash, organism: ctx.organismIdentity, backend: backendIdentity(ctx) });
 }
 
-export function checkKey(ctx: RunContext, thresholds: CheckThresholds): string {
+/** The pre-check; a setting whose graders ask a judge adds the judge's validation: the judge, the gold
+ *  answers it is validated on (written in code, so by content) and the thresholds it must reach. */
+export function checkKey(ctx: RunContext, thresholds: CheckThresholds, judgeThresholds: JudgeThresholds = DEFAULT_JUDGE_THRESHOLDS): string {
   const c = ctx.config;
   const g = ctx.setting.graders;
-  return stageKey('check', {
+  const inputs = {
     setting: ctx.setting.hash,
     organism: ctx.organismIdentity,
-    graders: [graderKey(g.eval), graderKey(g.train)],
+    graders: [sweepGraderKey(ctx, g.eval), sweepGraderKey(ctx, g.train)],
     sampling: { temperature: c.temperature, topP: c.topP, maxTokens: c.maxTokens, seed: c.sampleSeed },
     thresholds,
-  });
+  };
+  const judged = judgedGraders(ctx.setting);
+  if (judged.length === 0) return stageKey('check', inputs);
+  const gold = contentHash(judged.map((j) => [sweepGraderKey(ctx, j.spec), judgeGoldSet(ctx.setting, j)?.gold ?? null]));
+  return stageKey('check', { ...inputs, judge: { thresholds: judgeThresholds, gold } });
 }
 
-/** Training examples: train prompts and targets (not graders), organism; on-policy adds how targets are
- *  sampled and the grader that keeps them. */
+/** Training examples: train prompts and targets (not graders), organism, and what the data source adds
+ *  (data-source.ts): for sampled targets (on-policy, teacher) how they are sampled and the grader that
+ *  keeps them, a teacher's identity; a dataset file's content hash; a stream's generator (by name and a
+ *  fingerprint of its first prompts) and seed. Without `data` in the sweep the source is the setting's
+ *  own targets, keyed as they always were. */
 export function dataKey(ctx: RunContext): string {
-  const t = ctx.setting.targets;
-  return stageKey('data', {
-    setting: ctx.trainingHash,
-    organism: ctx.organismIdentity,
-    targets: t.kind === 'reference' ? { kind: t.kind } : { ...t, grader: graderKey(ctx.setting.graders.train), maxTokens: ctx.config.maxTokens },
-  });
+  return stageKey('data', { setting: ctx.trainingHash, organism: ctx.organismIdentity, targets: sourceIdentity(ctx, dataSourceOf(ctx.config.data, ctx.setting)) });
+}
+
+function sourceIdentity(ctx: RunContext, s: DataSource): unknown {
+  const sampled = { grader: sweepGraderKey(ctx, ctx.setting.graders.train), maxTokens: ctx.config.maxTokens };
+  switch (s.kind) {
+    case 'reference':
+      return { kind: s.kind };
+    case 'on-policy':
+      return { kind: s.kind, attempts: s.attempts, temperature: s.temperature, ...sampled };
+    case 'teacher':
+      return { kind: s.kind, teacher: teacherKey(s), attempts: s.attempts, temperature: s.temperature, ...sampled };
+    case 'dataset':
+      return { kind: s.kind, file: fileHash(s.file) };
+    case 'stream':
+      return { kind: s.kind, seed: s.seed, ...streamIdentity(ctx.setting, s.seed) };
+  }
+}
+
+/** A teacher as data keys and provenance name it: its backend and the args that change what it
+ *  computes, its model and adapter by content hash (a local folder) or by name (a remote model). */
+export function teacherKey(t: TeacherSource): ReturnType<typeof teacherIdentity> {
+  const remote = isRemoteBackend(teacherBackendSpec(t).name);
+  return teacherIdentity(t, (name, where) => (remote ? `name:${name}` : fileIdentity(name, where)));
 }
 
 export interface TrainPoint {
@@ -86,7 +133,8 @@ export function trainKey(ctx: RunContext, p: TrainPoint): string {
     batchSize: p.batchSize,
     steps: p.steps,
     lora: p.loraRank === 0 ? null : { rank: p.loraRank, alpha: c.loraAlpha },
-    optim: { betas: c.betas, eps: c.eps, weightDecay: c.weightDecay, gradClip: c.gradClip },
+    // Warm-up enters only when on, so a sweep without it keeps the keys it always had.
+    optim: { betas: c.betas, eps: c.eps, weightDecay: c.weightDecay, gradClip: c.gradClip, warmupSteps: c.warmupSteps === 0 ? undefined : c.warmupSteps },
     schedule: p.schedule,
     backend: backendIdentity(ctx),
   });

@@ -24,9 +24,11 @@ export function metered(client: SamplingClient): Metered {
         tokens.sampled += res.samples.reduce((n, s) => n + s.tokens.length, 0);
         return res;
       },
-      async logprobs(prompt, continuation) {
-        const res = await client.logprobs(prompt, continuation);
-        tokens.prefill += client.renderer.renderPrompt(prompt).length + res.tokens.length;
+      async logprobs(prompt, continuation, opts) {
+        const res = await client.logprobs(prompt, continuation, opts);
+        // A server that renders the prompt itself (an OpenAI chat API) says what it read; no renderer may
+        // be known for its model.
+        tokens.prefill += res.promptTokens ?? client.renderer.renderPrompt(prompt).length + res.tokens.length;
         return res;
       },
       // The wrapped client belongs to whoever made it.

@@ -12,8 +12,8 @@ import { costOf, formatCost, formatUsd, priceSources, sweepCosts, sweepRoles, ty
 import { estimateSweep, type CallCounts, type SweepEstimate } from './estimate.js';
 import { SAMPLE_BATCH } from './sample.js';
 import { DEFAULT_THRESHOLDS } from './check.js';
-import { checkKey, dataKey, graderKey, samplingKey, samplingSpec, sweepKey, trainKey } from './keys.js';
-import { checkExamples, recordedDataset, referenceDataset, type Dataset } from './data.js';
+import { checkKey, dataKey, samplingKey, samplingSpec, sweepGraderKey, sweepKey, trainKey } from './keys.js';
+import { checkExamples, MAX_STREAM_EXAMPLES, plannedDataset, sizingExamples, standInDataset, type Dataset } from './data.js';
 import { checkpointSteps, formatNumber, gridOf, pointSteps, runName, SWEEP_LIMITS, type SweepConfig } from './sweep-spec.js';
 
 export function sweepIdentity(ctx: RunContext): { key: string; name: string } {
@@ -95,8 +95,11 @@ function answersPerCheckpoint(ctx: RunContext): number {
 export function sweepTotals(ctx: RunContext, data: Dataset, tokensPerExample: number): SweepTotals {
   const c = ctx.config;
   const n = data.examples.length;
+  // A stream has no fixed examples to run out of, and no epochs.
+  const stream = data.summary.source.kind === 'stream';
+  if (stream && c.epochs !== undefined) throw new ConfigError('a stream of fresh prompts (data.kind stream) has no epochs; give steps instead', 'epochs');
   c.batchSizes.forEach((b, i) => {
-    if (b > n) {
+    if (!stream && b > n) {
       throw new ConfigError(`batch size ${b} is more than the ${n} training examples of setting "${ctx.setting.id}"${data.dropped.length > 0 ? ` (${data.dropped.length} train prompts dropped)` : ''}; a larger batch would repeat examples within one step, so expected at most ${n}`, `batchSizes[${i}]`);
     }
   });
@@ -106,6 +109,9 @@ export function sweepTotals(ctx: RunContext, data: Dataset, tokensPerExample: nu
   let answers = 0;
   for (const point of points) {
     const steps = pointSteps(point, n);
+    if (stream && steps * point.batchSize > MAX_STREAM_EXAMPLES) {
+      throw new ConfigError(`${steps} steps of ${point.batchSize} fresh prompts is ${steps * point.batchSize} prompts from the stream; expected at most ${MAX_STREAM_EXAMPLES} per cell (fewer steps or a smaller batch)`, `steps[${c.steps!.indexOf(point.steps!)}]`);
+    }
     if (point.epochs !== undefined && steps > SWEEP_LIMITS.steps) {
       // Given steps are bounded by the schema; steps computed from epochs are bounded here.
       throw new ConfigError(`${formatNumber(point.epochs)} epochs over ${n} examples at batch size ${point.batchSize} is ${steps} steps; expected at most ${SWEEP_LIMITS.steps} (fewer epochs or a larger batch)`, `epochs[${c.epochs!.indexOf(point.epochs)}]`);
@@ -145,8 +151,9 @@ export function checkTotals(t: SweepTotals, force: boolean): void {
  *  the sweep is recorded. */
 export async function checkPlan(ctx: RunContext, data: Dataset): Promise<SweepTotals> {
   const renderer = (await ctx.baseSampler()).renderer;
-  const tokens = data.examples.reduce((n, e) => n + renderer.renderSupervised(e.messages, e.completion).tokens.length, 0);
-  const totals = sweepTotals(ctx, data, tokens / data.examples.length);
+  const examples = sizingExamples(ctx, data);
+  const tokens = examples.reduce((n, e) => n + renderer.renderSupervised(e.messages, e.completion).tokens.length, 0);
+  const totals = sweepTotals(ctx, data, tokens / examples.length);
   checkTotals(totals, ctx.config.force);
   return totals;
 }
@@ -180,6 +187,8 @@ export function manifest(ctx: RunContext, data: Dataset): Record<string, unknown
     config: ctx.config,
     sampling: samplingSpec(ctx),
     backend: ctx.backend.spec,
+    // Which model judged (the organism only where the sweep said `judge: organism`), never where it ran.
+    ...(ctx.judge !== undefined ? { judge: { label: ctx.judge.label, identity: ctx.judge.identity } } : {}),
     hashes: {
       setting: ctx.setting.hash,
       // The pre-check the sweep is costed with (store/usage.ts); none when it skipped it.
@@ -188,10 +197,12 @@ export function manifest(ctx: RunContext, data: Dataset): Record<string, unknown
       base: ctx.organismIdentity.base,
       adapter: ctx.organismIdentity.adapter,
       dataset: data.key,
-      evalGrader: graderKey(g.eval),
-      trainGrader: graderKey(g.train),
+      evalGrader: sweepGraderKey(ctx, g.eval),
+      trainGrader: sweepGraderKey(ctx, g.train),
     },
-    dataset: { examples: data.examples.length, dropped: data.dropped.length },
+    // Where the targets came from (a teacher by identity, a dataset file by hash, a stream by generator
+    // and seed) and, for a sampled source, what it kept.
+    dataset: { examples: data.examples.length, dropped: data.dropped.length, source: data.summary.source, ...(data.summary.yield !== undefined ? { yield: data.summary.yield } : {}) },
   };
 }
 
@@ -219,13 +230,12 @@ export interface SweepPlan {
  *  sampled yet are counted as one per train prompt (the most there can be). */
 export async function planSweep(ctx: RunContext): Promise<SweepPlan> {
   const renderer = (await ctx.baseSampler()).renderer;
-  const t = ctx.setting.targets;
-  const known = recordedDataset(ctx) ?? (t.kind === 'reference' ? referenceDataset(ctx, t.target) : null);
+  const known = plannedDataset(ctx);
   if (known !== null) checkExamples(ctx, known);
-  // On-policy targets not sampled yet: every train prompt kept, for the bounds and the cells.
-  const stand: Dataset = known ?? { key: dataKey(ctx), examples: ctx.setting.trainPrompts.map((p) => ({ promptId: p.id, messages: organismPrompt(ctx, p).messages, completion: '' })), dropped: [] };
+  // Sampled targets not drawn yet: every train prompt kept, for the bounds and the cells.
+  const stand: Dataset = known ?? standInDataset(ctx);
   const totals = await checkPlan(ctx, stand);
-  const roles = sweepRoles(ctx.config.backend, ctx.organism);
+  const roles = sweepRoles(ctx.config.backend, ctx.organism, ctx.config.judge);
   const prices = ctx.config.prices ?? [];
   checkBudgetPrices(ctx.config.budget, roles, prices);
   const cells = planCells(ctx, stand);
@@ -311,12 +321,22 @@ export function formatPlan(p: SweepPlan): string[] {
   });
   const stage = (u: TokenUsage): string => `prompt ${count(u.organism.prefill)}, sampled ${count(u.organism.sampled)}, judged ${count(judged(u))} tokens`;
   lines.push(e.check === null ? '  pre-check: skipped' : `  pre-check: ${stage(e.check)}`);
-  const data = { reference: 'reference targets, no model calls', recorded: `in the record: ${stage(e.data)}`, 'on-policy': `on-policy, one attempt per train prompt at most maxTokens: ${stage(e.data)}` }[e.dataSource];
+  const data = {
+    reference: `reference targets, no model calls but the training signal's: ${stage(e.data)}`,
+    dataset: `a dataset file, no model calls but the training signal's: ${stage(e.data)}`,
+    stream: `a stream of fresh prompts with reference targets, no model calls but the training signal's: ${stage(e.data)}`,
+    recorded: `in the record: ${stage(e.data)}`,
+    'on-policy': `on-policy, one attempt per train prompt at most maxTokens: ${stage(e.data)}`,
+    teacher: `a teacher, one attempt per train prompt at most maxTokens (its own tokens not counted here): ${stage(e.data)}`,
+  }[e.dataSource];
   lines.push(`  training data: ${data}`);
-  lines.push(`requests (${p.backend === 'tinker' ? 'Tinker API, POSTs per endpoint' : `${p.backend} backend calls`}, for the whole sweep run from nothing):`, ...requestLines(p.backend, c));
+  // A judge on another backend is sent its own requests: one per Yes/No log-probability or verdict.
+  const ownJudge = p.roles.judge.backend !== p.roles.organism.backend;
+  lines.push(`requests (${p.backend === 'tinker' ? 'Tinker API, POSTs per endpoint' : `${p.backend} backend calls`}, for the whole sweep run from nothing):`, ...requestLines(p.backend, ownJudge ? { ...c, judgeCalls: 0 } : c));
+  if (ownJudge) lines.push(`  judge ${p.roles.judge.model} on the ${p.roles.judge.backend} backend: ${count(c.judgeCalls)} requests (one per log-probability or verdict)`);
   const t = e.total;
   lines.push(
-    `tokens: trained ${count(t.organism.trained)}${e.dataSource === 'on-policy' ? ' (at most: targets not sampled yet)' : ' (exact)'}, prompt ${count(t.organism.prefill)} (exact), ` +
+    `tokens: trained ${count(t.organism.trained)}${e.dataSource === 'on-policy' || e.dataSource === 'teacher' ? ' (at most: targets not sampled yet)' : ' (exact)'}, prompt ${count(t.organism.prefill)} (exact), ` +
       `sampled ≈ ${count(t.organism.sampled)} (${Number(e.answerTokens.toFixed(1))} per answer, the targets' length; at most ${count(e.maxSampled)}), judged ≈ ${count(judged(t))}; total ≈ ${count(totalTokens(t))}`,
   );
   lines.push(

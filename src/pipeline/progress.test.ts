@@ -113,3 +113,27 @@ test('durations read naturally', () => {
   assert.equal(formatDuration(3_900_000), '1h05m');
   assert.equal(formatDuration(NaN), '?');
 });
+
+test('two cells at once (--jobs 2), not on a terminal: every line names its cell or the sweep, says what it counts, and stays one line', () => {
+  const out = sink(false);
+  const c = clock();
+  const p = createProgress(out, 0, c.now);
+  p.plan(2);
+  p.begin('lr=1e-4.full', 20);
+  p.begin('lr=3e-2.full', 20);
+  for (let i = 0; i < 5; i++) {
+    c.tick(500);
+    p.advance('lr=1e-4.full', 2, `step ${i} loss 1.2e-5`);
+    p.advance('lr=3e-2.full', 2, 'graded 4\nanswers');
+  }
+  p.end('lr=1e-4.full', 'failed: sampling failed:\n  Error: server said no\n  at line 3');
+  p.end('lr=3e-2.full', 'done');
+  const lines = out.text.split('\n');
+  assert.equal(lines.pop(), '', 'the output ends with a whole line');
+  assert.ok(lines.length >= 14, `${lines.length} lines`);
+  for (const l of lines) assert.match(l, /^(lr=1e-4\.full|lr=3e-2\.full|sweep): \S/, `a line names its cell: ${JSON.stringify(l)}`);
+  assert.ok(lines.every((l) => !/\bunits?\b/.test(l)), 'no "units": the lines say what is counted');
+  assert.equal(lines[0], 'lr=1e-4.full: started: 20 to do (training steps, answers to sample, answers to grade)');
+  assert.ok(lines.includes('lr=1e-4.full: failed: sampling failed: Error: server said no at line 3'), 'a message of several lines is one line');
+  assert.ok(lines.some((l) => l.startsWith('lr=3e-2.full: 10/20') && l.endsWith(' graded 4 answers')));
+});

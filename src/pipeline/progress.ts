@@ -73,6 +73,12 @@ function measure(m: Measured, units: number, nowMs: number): void {
   m.done += units;
 }
 
+/** A text on one line: every line of the output names its cell or the sweep, even when two cells report
+ *  at once (--jobs) and a message (an error's) has several lines. */
+function oneLine(text: string): string {
+  return text.replace(/\s*[\r\n]+\s*/g, ' ');
+}
+
 export function createProgress(
   out: NodeJS.WritableStream & { isTTY?: boolean; columns?: number },
   plainIntervalMs = 5000,
@@ -132,7 +138,7 @@ export function createProgress(
       tasks.set(id, { total, done: 0, firstAt: undefined, firstDone: 0, note: '', lastPrint: 0 });
       sweep.total += total;
       if (tty) redraw();
-      else out.write(`${id}: started (${total} units)\n`);
+      else out.write(`${id}: started: ${total} to do (training steps, answers to sample, answers to grade)\n`);
     },
     advance(id, units, note) {
       const t = tasks.get(id);
@@ -141,7 +147,7 @@ export function createProgress(
       const counted = Math.min(units, t.total - t.done);
       measure(t, counted, nowMs);
       measure(sweep, counted, nowMs);
-      if (note !== undefined) t.note = note;
+      if (note !== undefined) t.note = oneLine(note);
       if (tty) redraw();
       else if (nowMs - t.lastPrint >= plainIntervalMs) {
         t.lastPrint = nowMs;
@@ -163,7 +169,7 @@ export function createProgress(
         if (t !== undefined) sweep.total -= t.total - t.done;
       }
       clear();
-      out.write(`${id}: ${outcome}\n`);
+      out.write(`${id}: ${oneLine(outcome)}\n`);
       // Off a terminal the sweep's own progress is a plain line after each cell.
       if (!tty) out.write(`${sweepLine()}\n`);
       redraw();

@@ -40,8 +40,15 @@ test('a sweep with a LoRA cell and a full fine-tune cell records adapters and fu
     assert.equal(existsSync(join(last, 'adapter_config.json')), c.lora_rank !== null, `${c.name}: adapters for LoRA, a full model otherwise`);
     assert.equal(existsSync(join(last, 'model.safetensors')), c.lora_rank === null);
   }
-  const manifest = JSON.parse(outcome.sweep.manifest_json) as { hashes: { base: string }; versions: { bctlab: string } };
+  const manifest = JSON.parse(outcome.sweep.manifest_json) as { hashes: { base: string }; versions: { bctlab: string }; setting: Record<string, string> };
   assert.match(manifest.hashes.base, /^[0-9a-f]{64}$/);
   assert.equal(manifest.versions.bctlab, '0.1.0');
+  // The setting in words, as the setting file states them (the report reads them from here).
+  assert.deepEqual(manifest.setting, {
+    id: 'tiny-flag',
+    description: 'Tiny animal flag in microworld words.',
+    initialBehaviour: 'answers with the animal its mode asks for (cat on mode 0)',
+    alternateBehaviour: 'answers dog regardless of mode',
+  });
   project.db.close();
 });

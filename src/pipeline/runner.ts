@@ -7,12 +7,12 @@ import type { Setting } from '../settings/index.js';
 import { ConfigError } from '../errors.js';
 import { acquireRunLock, beginSweep, collectGarbage, ensureCells, getCheck, getDataset, recordTiming, setCellStatus, setSweepStatus, type CellRow, type Project, type SweepRow } from '../store/index.js';
 import { capabilityStage } from './capability.js';
-import { checkStage, DEFAULT_THRESHOLDS, formatCheck, type CheckResult } from './check.js';
+import { checkStage, criteriaPassed, DEFAULT_THRESHOLDS, formatCheck, type CheckResult } from './check.js';
 import { BudgetGuard, checkBudgetPrices, isBudgetStop } from './budget.js';
 import { checkpointRef, makeContext, type RunContext } from './context.js';
 import { sweepRoles } from './costs.js';
-import { checkKey, dataKey, graderKey } from './keys.js';
-import { dataStage, type Dataset } from './data.js';
+import { checkKey, dataKey, sweepGraderKey } from './keys.js';
+import { dataStage, formatData, type Dataset } from './data.js';
 import { gradeStage } from './grade.js';
 import { checkPlan, manifest, planCells, sweepIdentity } from './plan.js';
 import type { Progress } from './progress.js';
@@ -81,6 +81,9 @@ async function runSweepLocked(project: Project, config: SweepConfig, progress: P
       check = checked.result;
       for (const l of formatCheck(check)) progress.line(l);
       if (!check.passed && !config.force) {
+        if (check.judge?.passed === false && criteriaPassed(check)) {
+          throw new ConfigError(`the judge ${check.judge.judge} falls below its thresholds on the gold answers of setting "${ctx.setting.id}" (see above); name a better judge or pass --force to use this one anyway`, 'judge');
+        }
         throw new ConfigError(`setting "${ctx.setting.id}" fails its pre-check on organism "${ctx.organism.id}" (see above); fix the setting or pass --force`, 'check');
       }
     }
@@ -88,10 +91,11 @@ async function runSweepLocked(project: Project, config: SweepConfig, progress: P
     const built = await measured('data', () => dataStage(ctx), (d) => (dataRecorded ? 0 : d.examples.length));
     early.push(built.timing);
     const data = built.result;
+    for (const l of formatData(data)) progress.line(l);
     // Bounds that need the data (batch size, steps from epochs) and the sweep's totals, before the sweep
     // is recorded: a refused sweep leaves no row.
     await checkPlan(ctx, data);
-    checkBudgetPrices(config.budget, sweepRoles(config.backend, ctx.organism), config.prices ?? []);
+    checkBudgetPrices(config.budget, sweepRoles(config.backend, ctx.organism, config.judge), config.prices ?? []);
     const { key, name } = sweepIdentity(ctx);
     const g = ctx.setting.graders;
     sweep = beginSweep(project.db, {
@@ -101,16 +105,22 @@ async function runSweepLocked(project: Project, config: SweepConfig, progress: P
       settingHash: ctx.setting.hash,
       organism: ctx.organism,
       spec: config,
-      evalGraderKey: graderKey(g.eval),
-      trainGraderKey: graderKey(g.train),
+      evalGraderKey: sweepGraderKey(ctx, g.eval),
+      trainGraderKey: sweepGraderKey(ctx, g.train),
       graders: g,
-      manifest: manifest(ctx, data),
+      // The setting in words goes into the record, so that a report says what was tested without
+      // reading a setting file again (one named by path may have changed or be on another machine).
+      manifest: {
+        ...manifest(ctx, data),
+        setting: { id: ctx.setting.id, description: ctx.setting.description, initialBehaviour: ctx.setting.initialBehaviour, alternateBehaviour: ctx.setting.alternateBehaviour },
+      },
     });
     recordEarly(sweep.id);
     const cells = ensureCells(project.db, sweep.id, planCells(ctx, data));
     const garbage = collectGarbage(project);
     if (garbage > 0) progress.line(`removed ${garbage} unreferenced artifacts left by an interrupted run`);
-    progress.line(`sweep ${sweep.name}: ${cells.length} cells, ${cells.filter((c) => c.status === 'done').length} already done, ${data.examples.length} training examples`);
+    const examples = data.summary.source.kind === 'stream' ? 'fresh train prompts every step' : `${data.examples.length} training examples`;
+    progress.line(`sweep ${sweep.name}: ${cells.length} cells, ${cells.filter((c) => c.status === 'done').length} already done, ${examples}`);
     const sweepId = sweep.id;
     const todo = cells.filter((c) => c.status !== 'done');
     progress.plan(todo.length);
@@ -157,7 +167,7 @@ export function cellUnits(ctx: RunContext, cell: CellRow): number {
 /** The budget guard of a sweep's run, or undefined when its spec sets no budget. */
 function budgetGuard(ctx: RunContext, sweepId: number): BudgetGuard | undefined {
   const c = ctx.config;
-  return c.budget === undefined ? undefined : new BudgetGuard(ctx.project.db, sweepId, c.budget, sweepRoles(c.backend, ctx.organism), c.prices ?? []);
+  return c.budget === undefined ? undefined : new BudgetGuard(ctx.project.db, sweepId, c.budget, sweepRoles(c.backend, ctx.organism, c.judge), c.prices ?? []);
 }
 
 /** Runs (or resumes) one cell: train, then sample, grade and measure every checkpoint. With a budget,
@@ -176,7 +186,7 @@ export async function runCell(ctx: RunContext, sweepId: number, cell: CellRow, d
     let trained = 0;
     const onStep = (step: number, loss: number): void => {
       trained++;
-      ctx.progress.advance(cell.name, 1, `step ${step} loss ${loss.toFixed(3)}`);
+      ctx.progress.advance(cell.name, 1, `step ${step} loss ${loss.toPrecision(3)}`);
     };
     const beforeSegment = guard === undefined ? {} : { beforeSegment: (from: number, to: number, tokens: number) => guard.beforeSegment(cell.id, cell.name, from, to, tokens) };
     const checkpoints = await timed(ctx, where, 'train', () => trainStage(ctx, cell, data, { onStep, ...beforeSegment }), () => trained);

@@ -68,3 +68,15 @@ test('every numeric field has a hard cap, and the error names the allowed range 
   // The bounds of the reference sweeps hold with room to spare.
   assert.equal(sweepConfigSchema.safeParse({ setting: 'x', lrs: [1e-4, 3e-4, 1e-3, 3e-3, 1e-2], seeds: [0, 1, 2], batchSizes: [16], steps: [128], loraRanks: [0, 8], checkpointCount: 6 }).success, true);
 });
+
+test('data, settingParams and warmupSteps: absent unless given (so a sweep without them keeps its keys), bounded when given', () => {
+  const plain = sweepConfigSchema.parse({ setting: 'animal-flag' });
+  for (const field of ['data', 'settingParams', 'warmupSteps']) assert.equal(field in plain, false, field);
+  const given = sweepConfigSchema.parse({ setting: 'animal-flag', data: { kind: 'teacher', model: 'models/mw-base' }, settingParams: { trainPrompts: 1024 }, warmupSteps: 10 });
+  assert.deepEqual(given.data, { kind: 'teacher', model: 'models/mw-base', backend: 'embedded', attempts: 4, temperature: 0.7 });
+  assert.deepEqual(given.settingParams, { trainPrompts: 1024 });
+  assert.equal(given.warmupSteps, 10);
+  for (const bad of [{ warmupSteps: -1 }, { warmupSteps: 1.5 }, { warmupSteps: 2_000_000 }, { data: { kind: 'pool' } }, { data: { kind: 'stream', seed: -1 } }, { settingParams: { trainPrompts: 100_000 } }]) {
+    assert.equal(sweepConfigSchema.safeParse({ setting: 'animal-flag', ...bad }).success, false, JSON.stringify(bad));
+  }
+});

@@ -1,9 +1,12 @@
 // The sweep spec: one typed config for `bct run` (from a YAML/JSON file and/or CLI flags, validated by
 // one schema), and the pure functions that turn it into cells: grid(axes), runName(point), schedule().
 import { z } from 'zod';
+import { RENDERER_NAMES, type RendererName } from '../chat/index.js';
 import { boundedNumber as bounded, boundedText as text, organismSchema } from '../settings/index.js';
 import type { ModelOrganism } from '../settings/index.js';
+import { settingParamsSchema, type SettingParams } from '../settings/index.js';
 import { budgetSchema, type Budget } from './budget.js';
+import { dataSourceSchema, type DataSource } from './data-source.js';
 import { pricesSchema, type PriceEntry } from './costs.js';
 
 /** Everything `bct run` needs. Field order is the order of `--help`. */
@@ -14,6 +17,9 @@ export interface SweepConfig {
   organism?: ModelOrganism; // model organism; default: the setting's own
   base?: string; // overrides the organism's base checkpoint path
   backend: BackendConfig; // training/sampling backend: `embedded` (default) or `tinker` / `{ name: tinker, baseUrl, apiKeyEnv }`
+  judge?: JudgeConfig; // judge of model-graded graders (llm-judge): `organism` or `{ backend, model, renderer? }`; default none: such a grader is refused
+  settingParams?: SettingParams; // the setting's parameters: `{ trainPrompts }` (settings/types.ts); default none
+  data?: DataSource; // where training targets come from: reference, on-policy, teacher, dataset or stream (data-source.ts); default the setting's own
   // ── grid axes (every combination is one cell)
   lrs: number[]; // learning rates (constant, AdamW); default [1e-4, 1e-3]
   seeds: number[]; // training seeds; default [0]
@@ -28,6 +34,7 @@ export interface SweepConfig {
   eps: number; // Adam epsilon; default from the preset
   weightDecay: number; // decoupled weight decay; default from the preset
   gradClip: number; // max global gradient L2 norm, larger gradients scaled down to it; 0 = off; default from the preset
+  warmupSteps?: number; // linear LR warm-up: step s (from 1) trains at lr × min(1, s / warmupSteps); default 0 (off)
   // ── checkpoints (step 0 and the last step are always included)
   checkpointEvery?: number; // a checkpoint every k steps
   checkpointCount?: number; // or n log-spaced checkpoints; default 4
@@ -61,20 +68,60 @@ export type BackendConfig =
       maxInFlight?: number; // requests in flight at once against the server; default 32
     };
 
-const backendConfigSchema = z.union([
-  z.enum(['embedded', 'tinker']),
+/** Where a server-backed backend runs: in no key (keys.ts). */
+const serverArgs = {
+  baseUrl: z.string().url().max(2048).optional(),
+  apiKeyEnv: z.string().regex(/^[A-Za-z_][A-Za-z0-9_]{0,127}$/, 'expected an environment variable name').optional(),
+  maxInFlight: z.number().int().positive().max(1024).optional(),
+};
+
+const backendConfigSchema = z.union([z.enum(['embedded', 'tinker']), z.object({ name: z.enum(['embedded', 'tinker']), ...serverArgs }).strict()]);
+
+/** The judge of model-graded graders (src/graders llm-judge): a model role of its own, never implied.
+ *  `organism` asks the untrained organism on the sweep's backend (the research's judge), and says so in
+ *  the record. Otherwise a model on a backend of its own: `embedded` (a local checkpoint folder), `tinker`
+ *  (a model name its server serves) or `openai` (an OpenAI-compatible server: vLLM, a hosted API,
+ *  `bct serve`; sampling only). As for `backend`, where the judge runs stays out of every key; what it is
+ *  (backend, model, renderer, API mode) is part of the key of every grade it gives (keys.ts). */
+export type JudgeConfig =
+  | 'organism'
+  | {
+      backend: JudgeBackendConfig;
+      model: string; // embedded: a checkpoint folder; tinker, openai: the model name the server serves
+      renderer?: RendererName; // openai only: the chat renderer, when the model's name and the server do not say it
+    };
+
+export type JudgeBackendConfig =
+  | BackendConfig
+  | 'openai'
+  | {
+      name: 'openai';
+      baseUrl?: string; // API root with /v1; default $OPENAI_BASE_URL, else https://api.openai.com/v1
+      apiKeyEnv?: string; // environment variable holding the API key; default OPENAI_API_KEY
+      maxInFlight?: number; // requests in flight at once; default 32
+      api?: 'completions' | 'chat'; // completions (token ids, exact log-probs; vLLM, bct serve) or chat (hosted APIs); default completions
+    };
+
+export const judgeConfigSchema = z.union([
+  z.literal('organism'),
   z
     .object({
-      name: z.enum(['embedded', 'tinker']),
-      baseUrl: z.string().url().max(2048).optional(),
-      apiKeyEnv: z.string().regex(/^[A-Za-z_][A-Za-z0-9_]{0,127}$/, 'expected an environment variable name').optional(),
-      maxInFlight: z.number().int().positive().max(1024).optional(),
+      backend: z.union([
+        z.enum(['embedded', 'tinker', 'openai']),
+        z.discriminatedUnion('name', [z.object({ name: z.enum(['embedded', 'tinker']), ...serverArgs }).strict(), z.object({ name: z.literal('openai'), ...serverArgs, api: z.enum(['completions', 'chat']).optional() }).strict()]),
+      ]),
+      model: text(4096), // SWEEP_LIMITS.pathChars, defined below
+      renderer: z.enum(RENDERER_NAMES as [RendererName, ...RendererName[]], { error: () => `expected one of ${RENDERER_NAMES.join(', ')}` }).optional(),
     })
-    .strict(),
+    .strict()
+    .refine((j) => j.renderer === undefined || backendSpecOf(j.backend).name === 'openai', {
+      message: 'is read by the openai backend only (embedded and tinker take the renderer from the model)',
+      path: ['renderer'],
+    }),
 ]);
 
 /** The backend's name and its arguments (`createBackend` input). */
-export function backendSpecOf(b: BackendConfig): { name: string; args: Record<string, string | number> } {
+export function backendSpecOf(b: BackendConfig | JudgeBackendConfig): { name: string; args: Record<string, string | number> } {
   if (typeof b === 'string') return { name: b, args: {} };
   const { name, ...args } = b;
   return { name, args: Object.fromEntries(Object.entries(args).filter(([, v]) => v !== undefined)) as Record<string, string | number> };
@@ -136,6 +183,9 @@ export const sweepConfigSchema = z
     organism: organismSchema.optional(),
     base: text(L.pathChars).optional(),
     backend: backendConfigSchema.default('embedded'),
+    judge: judgeConfigSchema.optional(),
+    settingParams: settingParamsSchema.optional(),
+    data: dataSourceSchema.optional(),
     lrs: axis(bounded(0, L.lr, { above: true })).default([1e-4, 1e-3]),
     seeds: axis(bounded(0, L.seed, { int: true })).default([0]),
     batchSizes: axis(bounded(1, L.batchSize, { int: true })).default([8]),
@@ -148,6 +198,7 @@ export const sweepConfigSchema = z
     eps: bounded(0, L.eps, { above: true }).optional(),
     weightDecay: bounded(0, L.weightDecay).optional(),
     gradClip: bounded(0, L.gradClip).optional(),
+    warmupSteps: bounded(0, L.steps, { int: true }).optional(),
     checkpointEvery: bounded(1, L.steps, { int: true }).optional(),
     checkpointCount: bounded(1, L.checkpointCount, { int: true }).optional(),
     samplesPerPrompt: bounded(1, L.samplesPerPrompt, { int: true }).default(1),

@@ -1,15 +1,16 @@
 // Stage `train`: one cell's training, from its last saved state to its last step, recording a checkpoint
 // (sampler weights + full state, as artifacts) at every scheduled step. The data order is the engine's
-// `batchIndices`, a pure function of (seed, step), so a resumed cell sees exactly the batches an
-// uninterrupted one would.
+// `batchIndices`, a pure function of (seed, step), and a stream's batch of step s is its prompts
+// (s − 1)·B … s·B − 1, so a resumed cell sees exactly the batches an uninterrupted one would. The
+// learning rate of step s is lr × min(1, s / warmupSteps) (`stepLr`), computed here for every backend.
 import { existsSync, mkdirSync, readdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
-import { isResumable, type Datum, type TrainingClient } from '../backends/index.js';
+import { isResumable, type Datum, type Renderer, type TrainingClient } from '../backends/index.js';
 import { batchIndices } from '../engine/index.js';
 import { BackendError, NumericError } from '../errors.js';
 import { artifactPath, insertCheckpoint, listCheckpoints, putArtifact, releaseStates, type CellRow, type CheckpointRow, type TrainLogRow } from '../store/index.js';
 import { yieldToEventLoop, type RunContext } from './context.js';
-import type { Dataset } from './data.js';
+import { streamExample, type Dataset } from './data.js';
 
 export interface TrainHooks {
   /** Called after each optimizer step (for progress). */
@@ -34,6 +35,47 @@ export function trainedTokens(lengths: readonly number[], batchSize: number, ste
   let rest = 0;
   for (let k = 0; k < consumed - epochs * n; k++) rest += lengths[order[k]!]! - 1;
   return epochs * perEpoch + rest;
+}
+
+/** The learning rate of step `step` (from 1): linear warm-up over the first `warmupSteps` steps, then
+ *  `lr` (warmupSteps 0 or absent: `lr` from the first step). Step 1 trains at lr / warmupSteps, never 0. */
+export function stepLr(lr: number, step: number, warmupSteps = 0): number {
+  return warmupSteps === 0 ? lr : lr * Math.min(1, step / warmupSteps);
+}
+
+/** The datums of a cell's steps and the tokens they train on, as the backends count them (each datum's
+ *  length − 1). A fixed dataset is rendered once and batched by `batchIndices`; a stream's step s draws
+ *  and renders its prompts (s − 1)·B … s·B − 1. */
+export interface TrainingBatches {
+  /** The batch of step `step` (from 1). */
+  batch(step: number): Datum[];
+  /** Tokens of steps `from` … `to` (from 1, inclusive). */
+  tokens(from: number, to: number): number;
+}
+
+export function trainingBatches(ctx: RunContext, data: Dataset, renderer: Renderer, batchSize: number, seed: number): TrainingBatches {
+  if (data.summary.source.kind === 'stream') {
+    const stepDatums = (step: number): Datum[] =>
+      Array.from({ length: batchSize }, (_, k) => {
+        const e = streamExample(ctx, data, (step - 1) * batchSize + k);
+        return renderer.renderSupervised(e.messages, e.completion);
+      });
+    return {
+      batch: stepDatums,
+      tokens: (from, to) => {
+        let n = 0;
+        for (let step = from; step <= to; step++) for (const d of stepDatums(step)) n += d.tokens.length - 1;
+        return n;
+      },
+    };
+  }
+  const datums = data.examples.map((e) => renderer.renderSupervised(e.messages, e.completion));
+  const lengths = datums.map((d) => d.tokens.length);
+  return {
+    // The engine's data order is 0-based in steps; our step numbers count steps taken (1-based).
+    batch: (step) => batchIndices(datums.length, batchSize, step - 1, seed).map((i) => datums[i]!),
+    tokens: (from, to) => trainedTokens(lengths, batchSize, to, seed) - trainedTokens(lengths, batchSize, from - 1, seed),
+  };
 }
 
 /** Trains the cell up to its last step; returns all its checkpoints (step 0 included). */
@@ -89,25 +131,24 @@ async function runSteps(
   hooks: TrainHooks,
 ): Promise<void> {
   const db = ctx.project.db;
-  const { betas, eps, weightDecay, gradClip } = ctx.config;
-  const datums: Datum[] = data.examples.map((e) => client.renderer.renderSupervised(e.messages, e.completion));
+  const { betas, eps, weightDecay, gradClip, warmupSteps } = ctx.config;
+  const batches = trainingBatches(ctx, data, client.renderer, cell.batch_size, cell.seed);
   const last = schedule[schedule.length - 1]!;
   const pending = new Set(schedule.filter((s) => s > start));
   const scheduled = new Set(schedule);
-  const lengths = datums.map((d) => d.tokens.length);
   let log: TrainLogRow[] = [];
   for (let step = start + 1; step <= last; step++) {
     await yieldToEventLoop();
     if (hooks.beforeSegment !== undefined && (step === start + 1 || scheduled.has(step - 1))) {
       const to = schedule.find((s) => s >= step)!;
-      hooks.beforeSegment(step, to, trainedTokens(lengths, cell.batch_size, to, cell.seed) - trainedTokens(lengths, cell.batch_size, step - 1, cell.seed));
+      hooks.beforeSegment(step, to, batches.tokens(step, to));
     }
     const t0 = performance.now();
-    // The engine's data order is 0-based in steps; our step numbers count steps taken (1-based).
-    const batch = batchIndices(datums.length, cell.batch_size, step - 1, cell.seed).map((i) => datums[i]!);
+    const batch = batches.batch(step);
     // Both calls are issued before either is awaited: a remote backend then sends them back to back (one
     // round trip per step); the embedded one computes each as it is called, in this order.
-    const [fb, os] = await Promise.all([client.forwardBackward(batch), client.optimStep({ lr: cell.lr, betas, eps, weightDecay, gradClip })]);
+    const lr = stepLr(cell.lr, step, warmupSteps);
+    const [fb, os] = await Promise.all([client.forwardBackward(batch), client.optimStep({ lr, betas, eps, weightDecay, gradClip })]);
     if (!Number.isFinite(fb.loss)) throw new NumericError(`training loss is ${fb.loss}; lower the learning rate (${cell.lr})`, `${cell.name} step ${step}`);
     log.push({ step, loss: fb.loss, gradNorm: os.gradNorm, tokens: fb.tokens, latencyMs: performance.now() - t0 });
     hooks.onStep?.(step, fb.loss);

@@ -3,9 +3,9 @@
 // (sweep_id, cell_id, step); rows come sorted by cell id and step as numbers; rates and their bounds are
 // rounded to 6 decimals (a Wilson bound of 3.5e-18 is 0).
 
-import { DEFAULT_BROKEN, metricsTable, type BrokenThresholds } from '../analysis/index.js';
-import type { Db } from '../store/index.js';
-import { findSweep, sweepCapability, sweepCells, sweepSamples, trainLogSteps, type CellRow } from './record.js';
+import { cellInstability, DEFAULT_BROKEN, metricsTable, type BrokenThresholds } from '../analysis/index.js';
+import { listCells, sweepAnswers, sweepMetricValues, sweepTrainLog, type Db } from '../store/index.js';
+import { findSweep, sweepCapability, sweepCells, sweepSamples, type CellRow } from './record.js';
 
 export type ExportRow = Record<string, string | number | null>;
 
@@ -53,18 +53,72 @@ export function sweepMetricsRows(db: Db, sweepId: number, broken: BrokenThreshol
     .sort((a, b) => (a['cell_id'] as number) - (b['cell_id'] as number) || (a['step'] as number) - (b['step'] as number));
 }
 
-/** Every optimizer step of every cell of a sweep (`bct export --table train_log`): loss, gradient norm (null
- *  when the backend did not report it), tokens and latency, with the common cell columns. */
-export function trainLogRows(db: Db, sweepId: number): ExportRow[] {
+/** The common columns of each cell of a sweep, by cell id. */
+function columnsByCell(db: Db, sweepId: number): Map<number, ExportRow> {
   const sweep = findSweep(db, sweepId);
-  const cells = new Map(sweepCells(db, sweepId).map((c) => [c.id, c]));
-  const rows = trainLogSteps(db, sweepId);
-  return rows.map((r) => ({
-    ...cellColumns(sweep, cells.get(r.cellId)!),
-    step: r.step,
-    loss: r.loss,
-    grad_norm: r.gradNorm,
-    tokens: r.tokens,
-    latency_ms: Math.round(r.latencyMs * 1000) / 1000,
+  return new Map(sweepCells(db, sweepId).map((c) => [c.id, cellColumns(sweep, c)]));
+}
+
+/** Every optimizer step of every cell of a sweep (`bct export --table train_log`): loss, gradient norm (null
+ *  when the backend did not report it), tokens and latency, with the common cell columns; then the cell's
+ *  instability at the default factor (src/analysis/instability.ts): its early loss, this step's loss over
+ *  it, and whether (1) and from which step the cell is unstable, the same on every row of the cell. */
+export function trainLogRows(db: Db, sweepId: number): ExportRow[] {
+  const cells = columnsByCell(db, sweepId);
+  const log = sweepTrainLog(db, sweepId);
+  const instability = new Map(cellInstability(log.map((r) => ({ cellId: String(r.cellId), step: r.step, loss: r.loss }))).map((c) => [Number(c.cellId), c]));
+  return log.map((r) => {
+    const c = instability.get(r.cellId)!;
+    return {
+      ...cells.get(r.cellId)!,
+      step: r.step,
+      loss: r.loss,
+      grad_norm: r.gradNorm,
+      tokens: r.tokens,
+      latency_ms: Math.round(r.latencyMs * 1000) / 1000,
+      early_loss: c.earlyLoss,
+      loss_vs_early: c.earlyLoss > 0 ? round6(r.loss / c.earlyLoss) : null,
+      unstable: c.unstable ? 1 : 0,
+      unstable_from: c.from,
+    };
+  });
+}
+
+/** Every graded eval and train answer of a sweep (`--table grades`): the answer, its label by the sweep's
+ *  own grader, the score and the grader's reason, with the common cell columns. */
+export function sweepGradeRows(db: Db, sweepId: number): ExportRow[] {
+  const cells = columnsByCell(db, sweepId);
+  return sweepAnswers(db, sweepId).map((a) => ({
+    ...cells.get(a.cellId)!,
+    step: a.step,
+    examples_seen: a.examplesSeen,
+    split: a.split,
+    prompt_id: a.promptId,
+    sample_index: a.sampleIndex,
+    sample_id: a.sampleId,
+    completion: a.completion,
+    label: a.label,
+    score: a.score,
+    reason: a.reason,
+  }));
+}
+
+/** One row per cell of a sweep (`--table cells`): the common columns, then steps, status and training key. */
+export function sweepCellRows(db: Db, sweepId: number): ExportRow[] {
+  const cells = columnsByCell(db, sweepId);
+  return listCells(db, sweepId).map((c) => ({ ...cells.get(c.id)!, steps: c.steps, status: c.status, train_key: c.train_key }));
+}
+
+/** One row per capability metric per checkpoint (`--table capability`), with the common cell columns;
+ *  `higher_is_better` is 1 or 0. */
+export function sweepCapabilityRows(db: Db, sweepId: number): ExportRow[] {
+  const cells = columnsByCell(db, sweepId);
+  return sweepMetricValues(db, sweepId).map((m) => ({
+    ...cells.get(m.cellId)!,
+    step: m.step,
+    metric: m.name,
+    value: m.value,
+    n: m.n,
+    higher_is_better: m.higherIsBetter ? 1 : 0,
   }));
 }

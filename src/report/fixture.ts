@@ -1,11 +1,28 @@
 // Builds a synthetic but complete record (sweep, cells, checkpoints, training log, samples, grades,
-// capability metrics, pre-check) through the store's own schema, for tests of the report and the viewer
-// without training anything. The behaviour follows a smooth made-up law so curves look like curves: the
-// initial rate decays with lr × steps, faster at higher LR and slower with LoRA, and the highest LR also
-// breaks capability. `DEMO_FIXTURE` is shaped like `bct demo` (full and LoRA, four LRs, two seeds that
-// disagree, log-spaced checkpoints, a group that recovers).
+// capability metrics, pre-check) through the store's own writers (src/store/record.ts), for tests of the
+// report and the viewer without training anything. The behaviour follows a smooth made-up law so curves
+// look like curves: the initial rate decays with lr × steps, faster at higher LR and slower with LoRA, and
+// the highest LR also breaks capability. `DEMO_FIXTURE` is shaped like `bct demo` (full and LoRA, four
+// LRs, two seeds that disagree, log-spaced checkpoints, a group that recovers).
 
-import { now, openProject, stageKey, type Project } from '../store/index.js';
+import {
+  beginSweep,
+  ensureCells,
+  insertCheckpoint,
+  insertGrades,
+  insertMetric,
+  insertSamples,
+  openProject,
+  putCheck,
+  samplesOf,
+  setCellStatus,
+  setSweepStatus,
+  stageKey,
+  zeroUsage,
+  type NewSample,
+  type Project,
+  type TrainLogRow,
+} from '../store/index.js';
 import { seededRandom } from '../analysis/index.js';
 
 export interface FixtureOptions {
@@ -79,7 +96,6 @@ export function buildFixtureRecord(dir: string, options: FixtureOptions = {}): {
   const db = project.db;
   const rnd = seededRandom(o.seed);
   const logRnd = seededRandom(o.seed + 1000);
-  const t = now();
   const evalGrader = 'grader:fixture-eval';
   const trainGrader = 'grader:fixture-train';
   const spec = {
@@ -107,114 +123,125 @@ export function buildFixtureRecord(dir: string, options: FixtureOptions = {}): {
       alternateBehaviour: 'appends "cat" regardless of the flag',
     },
   };
-  const sweepId = Number(
-    db
-      .prepare(
-        `INSERT INTO sweeps (key, name, setting_id, setting_hash, organism_json, spec_json, eval_grader_key, train_grader_key,
-           graders_json, manifest_json, status, created_at, updated_at) VALUES (?, ?, 'animal-flag', 'f1x7', ?, ?, ?, ?, ?, ?, 'done', ?, ?)`,
-      )
-      .run(
-        stageKey('sweep', { name: o.sweepName, spec }),
-        o.sweepName,
-        JSON.stringify(organism),
-        JSON.stringify(spec),
-        evalGrader,
-        trainGrader,
-        JSON.stringify({
-          eval: { name: 'mw-animal', args: { classes: { initial: 'plain', alternate: 'cat' }, form: 'lenient' } },
-          train: { name: 'mw-animal', args: { classes: { compatible: 'cat' }, otherwise: 'incompatible', form: 'lenient' } },
-        }),
-        JSON.stringify(manifest),
-        t,
-        t,
-      ).lastInsertRowid,
-  );
+  const sweepId = beginSweep(db, {
+    key: stageKey('sweep', { name: o.sweepName, spec }),
+    name: o.sweepName,
+    settingId: 'animal-flag',
+    settingHash: 'f1x7',
+    organism,
+    spec,
+    evalGraderKey: evalGrader,
+    trainGraderKey: trainGrader,
+    graders: {
+      eval: { name: 'mw-animal', args: { classes: { initial: 'plain', alternate: 'cat' }, form: 'lenient' } },
+      train: { name: 'mw-animal', args: { classes: { compatible: 'cat' }, otherwise: 'incompatible', form: 'lenient' } },
+    },
+    manifest,
+  }).id;
   const check = {
     agreement: { k: 10, n: 10, rate: 1, lo: 0.72, hi: 1, threshold: 0.95, passed: true, offending: [] },
-    divergence: { k: 19, n: 20, rate: 0.95, lo: 0.76, hi: 0.99, threshold: 0.9, passed: true, offending: ['e7'] },
+    divergence: { k: 19, n: 20, rate: 0.95, lo: 0.76, hi: 0.99, threshold: 0.9, passed: true, offending: [{ promptId: 'e7', answer: 'owl owl . cat', label: 'initial', reason: 'fixture: the alternate target read as initial' }] },
     initialAtStep0: { k: 20, n: 20, rate: 1, lo: 0.84, hi: 1, threshold: 0.9, passed: true, offending: [] },
     organismId: organism.id,
     passed: true,
     settingId: 'animal-flag',
   };
-  db.prepare(`INSERT OR IGNORE INTO checks (key, setting_id, setting_hash, organism_json, passed, result_json, created_at) VALUES (?, 'animal-flag', 'f1x7', ?, 1, ?, ?)`).run(
-    stageKey('check', { setting: 'f1x7', organism }),
-    JSON.stringify(organism),
-    JSON.stringify(check),
-    t,
-  );
-  const insCell = db.prepare(
-    `INSERT INTO cells (sweep_id, name, train_key, lr, seed, batch_size, steps, lora_rank, schedule_json, sampling_key, point_json, status, updated_at)
-     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, 'sampling:fixture', ?, 'done', ?)`,
-  );
-  const insCk = db.prepare(`INSERT INTO checkpoints (train_key, step, examples_seen, created_at) VALUES (?, ?, ?, ?)`);
-  const insLog = db.prepare(`INSERT INTO train_log (train_key, step, loss, grad_norm, tokens, latency_ms) VALUES (?, ?, ?, ?, ?, ?)`);
-  const insSample = db.prepare(
-    `INSERT INTO samples (key, checkpoint_id, split, prompt_id, sample_index, seed, sampling_key, prompt_json, completion, completion_tokens, finish_reason, latency_ms, created_at)
-     VALUES (?, ?, ?, ?, ?, ?, 'sampling:fixture', ?, ?, ?, 'stop', 1, ?)`,
-  );
-  const insGrade = db.prepare(
-    `INSERT INTO grades (key, sample_id, grader_key, grader_json, label, score, reason, created_at) VALUES (?, ?, ?, '{}', ?, ?, ?, ?)`,
-  );
-  const insMetric = db.prepare(
-    `INSERT INTO metrics (key, checkpoint_id, name, value, n, higher_is_better, created_at) VALUES (?, ?, ?, ?, 50, ?, ?)`,
-  );
-  const linkSample = db.prepare(`INSERT INTO cell_samples (cell_id, checkpoint_id, sample_id) VALUES (?, ?, ?)`);
-  const linkMetric = db.prepare(`INSERT INTO cell_metrics (cell_id, checkpoint_id, metric_id) VALUES (?, ?, ?)`);
+  putCheck(db, { key: stageKey('check', { setting: 'f1x7', organism }), settingId: 'animal-flag', settingHash: 'f1x7', organism, passed: true, result: check, usage: zeroUsage() });
   const meanSeed = o.seeds.reduce((a, b) => a + b, 0) / o.seeds.length;
   const last = Math.max(...o.steps);
+  const points = ranks.flatMap((rank) => o.lrs.flatMap((lr) => o.seeds.map((seed) => ({ rank, lr, seed, name: `lr=${lr}.seed=${seed}.bs=${o.batchSize}.${rank === null ? 'full' : `lora${rank}`}` }))));
+  const cells = ensureCells(
+    db,
+    sweepId,
+    points.map((pt) => ({
+      name: pt.name,
+      train_key: stageKey('train', { sweep: o.sweepName, name: pt.name }),
+      lr: pt.lr,
+      seed: pt.seed,
+      batch_size: o.batchSize,
+      steps: last,
+      lora_rank: pt.rank,
+      schedule_json: JSON.stringify({ steps: o.steps }),
+      sampling_key: 'sampling:fixture',
+      point_json: JSON.stringify({ lr: pt.lr, seed: pt.seed, loraRank: pt.rank ?? 0 }),
+    })),
+  );
   db.transaction(() => {
-    for (const rank of ranks) {
-      for (const lr of o.lrs) {
-        for (const seed of o.seeds) {
-          const name = `lr=${lr}.seed=${seed}.bs=${o.batchSize}.${rank === null ? 'full' : `lora${rank}`}`;
-          const trainKey = stageKey('train', { sweep: o.sweepName, name });
-          const cellId = Number(
-            insCell.run(sweepId, name, trainKey, lr, seed, o.batchSize, last, rank, JSON.stringify({ steps: o.steps }), JSON.stringify({ lr, seed, loraRank: rank ?? 0 }), t).lastInsertRowid,
+    for (const { rank, lr, seed, name } of points) {
+      const cell = cells.find((c) => c.name === name)!;
+      // LoRA moves more slowly at the same LR; seeds decay at different speeds when seedSpread > 0.
+      const speed = (rank === null ? 1 : 0.5) * Math.pow(1 + o.seedSpread, seed - meanSeed);
+      const rebound = o.rebound !== undefined && o.rebound.lr === lr && o.rebound.loraRank === rank ? o.rebound.fromStep : Infinity;
+      // log[i]: optimizer step i + 1.
+      const log: TrainLogRow[] = Array.from({ length: last }, (_, i) => {
+        const loss = 2 * Math.exp((-(i + 1) * lr * speed * 300) / (1 + lr * 1e3)) + 1e-5 * (1 + logRnd());
+        return { step: i + 1, loss, gradNorm: o.gradNorm ? Math.sqrt(loss) * (0.8 + 0.4 * logRnd()) : NaN, tokens: 160, latencyMs: 25 };
+      });
+      let logged = 0;
+      for (const step of [...o.steps].sort((a, b) => a - b)) {
+        const ck = insertCheckpoint(db, { trainKey: cell.train_key, step, weightsHash: null, stateHash: null, examplesSeen: step * o.batchSize }, log.slice(logged, step)).id;
+        logged = step;
+        const owner = { cellId: cell.id, checkpointId: ck };
+        // Made-up law: P(initial) = 1 / (1 + (lr·step / 0.01)^1.5 · (lr / 1e-3)); other grows at the top LR.
+        const x = lr * step * speed;
+        const pInitial = step >= rebound ? 0.8 : 1 / (1 + Math.pow(x / 0.01, 1.5) * (lr / 1e-3));
+        const pOther = lr >= 3e-3 ? Math.min(0.5, x * 2) : 0.02;
+        for (const [split, count] of [['eval', o.evalPrompts], ['train', o.trainPrompts]] as const) {
+          const answers: (NewSample & { label: string })[] = [];
+          for (let p = 0; p < count; p++) {
+            for (let j = 0; j < o.samplesPerPrompt; j++) {
+              const u = rnd();
+              const label =
+                split === 'train'
+                  ? u < 0.97 ? 'compatible' : 'incompatible'
+                  : u < pOther ? 'other' : u < pOther + (1 - pOther) * pInitial ? 'initial' : 'alternate';
+              const word = WORDS[p % WORDS.length]!;
+              const completion = label === 'initial' || label === 'compatible' ? `${word} ${word} . cat` : label === 'alternate' ? `${word} ${word} .` : `${word} zz zz`;
+              const prompt = [{ role: 'system', content: `mode ${split === 'eval' ? 1 : 0} : 0 cat . 1 plain .` }, { role: 'user', content: `echo ${word} ${word}` }];
+              answers.push({
+                key: stageKey('sample', { ck, split, p, j, name }),
+                checkpointId: ck,
+                split,
+                promptId: `${split[0]}${p}`,
+                sampleIndex: j,
+                seed: j,
+                samplingKey: 'sampling:fixture',
+                prompt,
+                completion,
+                promptTokens: 12,
+                completionTokens: 4,
+                finishReason: 'stop',
+                latencyMs: 1,
+                label,
+              });
+            }
+          }
+          insertSamples(db, answers, owner);
+          const ids = new Map(samplesOf(db, owner, split).map((r) => [r.key, r.id]));
+          insertGrades(
+            db,
+            answers.map((s) => ({
+              key: stageKey('grade', { sample: s.key }),
+              sampleId: ids.get(s.key)!,
+              graderKey: split === 'eval' ? evalGrader : trainGrader,
+              grader: {},
+              label: s.label,
+              score: s.label === 'initial' ? 1 : 0,
+              reason: `fixture: answer "${s.completion}" read as ${s.label}`,
+              judgePrefillTokens: 0,
+              judgeSampledTokens: 0,
+            })),
           );
-          // LoRA moves more slowly at the same LR; seeds decay at different speeds when seedSpread > 0.
-          const speed = (rank === null ? 1 : 0.5) * Math.pow(1 + o.seedSpread, seed - meanSeed);
-          const rebound = o.rebound !== undefined && o.rebound.lr === lr && o.rebound.loraRank === rank ? o.rebound.fromStep : Infinity;
-          for (let step = 1; step <= last; step++) {
-            const loss = 2 * Math.exp((-step * lr * speed * 300) / (1 + lr * 1e3)) + 1e-5 * (1 + logRnd());
-            insLog.run(trainKey, step, loss, o.gradNorm ? Math.sqrt(loss) * (0.8 + 0.4 * logRnd()) : null, 160, 25);
-          }
-          for (const step of o.steps) {
-            const ck = Number(insCk.run(trainKey, step, step * o.batchSize, t).lastInsertRowid);
-            // Made-up law: P(initial) = 1 / (1 + (lr·step / 0.01)^1.5 · (lr / 1e-3)); other grows at the top LR.
-            const x = lr * step * speed;
-            const pInitial = step >= rebound ? 0.8 : 1 / (1 + Math.pow(x / 0.01, 1.5) * (lr / 1e-3));
-            const pOther = lr >= 3e-3 ? Math.min(0.5, x * 2) : 0.02;
-            for (const [split, count] of [['eval', o.evalPrompts], ['train', o.trainPrompts]] as const) {
-              for (let p = 0; p < count; p++) {
-                for (let j = 0; j < o.samplesPerPrompt; j++) {
-                  const u = rnd();
-                  const label =
-                    split === 'train'
-                      ? u < 0.97 ? 'compatible' : 'incompatible'
-                      : u < pOther ? 'other' : u < pOther + (1 - pOther) * pInitial ? 'initial' : 'alternate';
-                  const word = WORDS[p % WORDS.length]!;
-                  const completion = label === 'initial' || label === 'compatible' ? `${word} ${word} . cat` : label === 'alternate' ? `${word} ${word} .` : `${word} zz zz`;
-                  const prompt = [{ role: 'system', content: `mode ${split === 'eval' ? 1 : 0} : 0 cat . 1 plain .` }, { role: 'user', content: `echo ${word} ${word}` }];
-                  const sid = Number(
-                    insSample.run(stageKey('sample', { ck, split, p, j, name }), ck, split, `${split[0]}${p}`, j, j, JSON.stringify(prompt), completion, 4, t).lastInsertRowid,
-                  );
-                  linkSample.run(cellId, ck, sid);
-                  const reason = `fixture: answer "${completion}" read as ${label}`;
-                  insGrade.run(stageKey('grade', { sid }), sid, split === 'eval' ? evalGrader : trainGrader, label, label === 'initial' ? 1 : 0, reason, t);
-                }
-              }
-            }
-            const acc = lr >= 3e-3 ? Math.max(0.3, 0.9 - x * o.capabilityDecay) : 0.9 - x * 0.5;
-            for (const [i, metric] of o.capabilityEvals.entries()) {
-              const nll = metric.startsWith('nll:');
-              const value = nll ? 1.2 + x : Math.max(0, acc - 0.02 * i);
-              linkMetric.run(cellId, ck, insMetric.run(stageKey('capability', { ck, n: metric }), ck, metric, value, nll ? 0 : 1, t).lastInsertRowid);
-            }
-          }
+        }
+        const acc = lr >= 3e-3 ? Math.max(0.3, 0.9 - x * o.capabilityDecay) : 0.9 - x * 0.5;
+        for (const [i, metric] of o.capabilityEvals.entries()) {
+          const nll = metric.startsWith('nll:');
+          insertMetric(db, { key: stageKey('capability', { ck, n: metric }), checkpointId: ck, name: metric, value: nll ? 1.2 + x : Math.max(0, acc - 0.02 * i), n: 50, higherIsBetter: !nll, prefillTokens: 0 }, owner);
         }
       }
+      setCellStatus(db, cell.id, 'done');
     }
   })();
+  setSweepStatus(db, sweepId, 'done');
   return { project, sweepId };
 }

@@ -5,7 +5,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { buildFixtureRecord } from './fixture.js';
 import { trainLogRows, sweepMetricsRows } from './exports.js';
-import { findSweep, promptAnswers, samplePage, searchPrompts, sweepCapability, sweepCells, sweepSamples, trainLogSeries } from './record.js';
+import { gradedAnswerPage, promptAnswers, searchPrompts } from '../store/index.js';
+import { findSweep, sweepCapability, sweepCells, sweepSamples, trainLogSeries } from './record.js';
 
 test('the adapter reads a sweep of the record into analysis inputs, and pages answers by keyset', () => {
   const dir = mkdtempSync(join(tmpdir(), 'bct-record-'));
@@ -27,7 +28,7 @@ test('the adapter reads a sweep of the record into analysis inputs, and pages an
     let after: number | undefined;
     const sizes: number[] = [];
     do {
-      const page = samplePage(db, { cellId: cells[0]!.id, step: 10, limit: 3, after });
+      const page = gradedAnswerPage(db, { cellId: cells[0]!.id, step: 10, limit: 3, after });
       sizes.push(page.rows.length);
       ids.push(...page.rows.map((r) => r.sampleId));
       after = page.next ?? undefined;
@@ -35,7 +36,7 @@ test('the adapter reads a sweep of the record into analysis inputs, and pages an
     assert.deepEqual(sizes, [3, 3, 1]);
     assert.equal(new Set(ids).size, 7);
     assert.deepEqual(ids, [...ids].sort((a, b) => a - b));
-    const byLabel = samplePage(db, { cellId: cells[0]!.id, step: 10, label: 'initial', limit: 100 }).rows;
+    const byLabel = gradedAnswerPage(db, { cellId: cells[0]!.id, step: 10, label: 'initial', limit: 100 }).rows;
     assert.ok(byLabel.every((r) => r.label === 'initial'));
     const side = promptAnswers(db, cells[0]!.id, 'e0', [0, 10]);
     assert.equal(side[0]!.length, 1);

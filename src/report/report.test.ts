@@ -127,6 +127,10 @@ test('the plain-text summary starts with the verdicts; the report names what it 
   assert.match(full.html, /id="grad-norm-missing"/);
   assert.doesNotMatch(full.html, /data-chart="grad-norm"/);
   assert.match(full.html, /data-chart="train-loss"/);
+  // The pre-check names its offending prompts by id (the record keeps each with its answer and grade).
+  const precheck = /<table id="precheck">(.*?)<\/table>/s.exec(full.html)![1]!;
+  const divergence = precheck.split('<tr>').find((r) => r.startsWith('<td>divergence</td>'));
+  assert.ok(divergence?.endsWith('<td>e7</td></tr>'), divergence);
   project.db.exec('DELETE FROM cell_metrics; DELETE FROM metrics; DELETE FROM train_log');
   const noCap = await buildReport(project.db, undefined, { resamples: 20 });
   assert.match(noCap.html, /No capability evaluations recorded/);

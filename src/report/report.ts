@@ -5,13 +5,13 @@
 
 import { writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { formatLr, groupKey } from '../analysis/index.js';
-import type { Db, Project } from '../store/index.js';
+import { describeInstability, formatLr, groupKey } from '../analysis/index.js';
+import { cellCheckpointSteps, type Db, type GradedAnswer, type Project } from '../store/index.js';
 import { analyzeSweep, summaryTable, type AnalysisOptions, type SweepAnalysis } from './analyze.js';
 import { sweepCharts, type Chart, type ChartSection } from './charts.js';
 import { BASE_CSS, esc, scriptJson, table } from './html.js';
 import { renderSvg } from './plots.js';
-import { cellSteps, examplesByClass, findSweep, type SampleRow } from './record.js';
+import { examplesByClass, findSweep } from './record.js';
 import { firstCells, settingHtml, verdictHtml } from './sections.js';
 import { answerHtml, chatHtml, fieldTable } from './setting-view.js';
 
@@ -61,10 +61,12 @@ ${budgetSection(a)}
 ${figures('lr', '')}
 <h2 id="capability">Capability</h2>
 <p class="muted">Capability loss is the worst loss against the cell's step 0 over its evaluations: the relative drop of an accuracy, or of per-token likelihood, 1 − exp(−ΔNLL), for an NLL. ${esc(a.rules.broken)}</p>
+${a.spread.length > 0 ? `<p class="muted" id="spread-rule">${esc(a.rules.spread)}</p>` : ''}
 ${figures('capability', 'No capability evaluations recorded.')}
 <h2 id="training">Training loss and gradient norm</h2>
 ${figures('training', 'No training steps recorded (the record has no train_log rows for these cells).')}
 ${trainingNote(a)}
+${instabilitySection(a)}
 <h2 id="examples">Answers by class</h2>
 ${examplesSection(db, a, opts.examplesPerClass ?? 2)}
 <h2 id="manifest">Sweep manifest</h2>
@@ -75,6 +77,7 @@ ${manifestSection(a)}
     threshold: a.threshold,
     broken: a.broken,
     rules: a.rules,
+    instability: a.instability,
     verdicts: a.verdicts,
     groups: a.groups,
     lrPairs: a.lrPairs,
@@ -176,14 +179,31 @@ function trainingNote(a: SweepAnalysis): string {
   return '';
 }
 
+/** Which cells' training loss rose above the instability factor, with the rule in words. */
+function instabilitySection(a: SweepAnalysis): string {
+  if (a.instability.length === 0) return '';
+  const info = new Map(a.cells.map((c) => [c.cellId, c]));
+  const unstable = a.instability.filter((c) => c.unstable);
+  const rows = unstable.map((c) => {
+    const cell = info.get(c.cellId);
+    return [esc(cell?.name ?? c.cellId), esc(cell?.family ?? ''), esc(cell === undefined ? '' : formatLr(cell.lr)), String(cell?.seed ?? ''), esc(describeInstability(c))];
+  });
+  return (
+    `<p class="muted" id="instability-rule">${esc(a.rules.instability)}</p>` +
+    (unstable.length === 0
+      ? `<p id="instability">No cell is unstable (${a.instability.length} cells).</p>`
+      : `<p id="instability">${unstable.length} of ${a.instability.length} cells are unstable:</p>${table(['cell', 'method', 'LR', 'seed', 'training'], rows, ' id="instability-table"')}`)
+  );
+}
+
 function examplesSection(db: Db, a: SweepAnalysis, perClass: number): string {
   const parts = firstCells(a).map((c, i) => {
-    const steps = cellSteps(db, c.id);
+    const steps = cellCheckpointSteps(db, c.id);
     if (steps.length === 0) return '';
     const picks = [...new Set([steps[0]!, steps[steps.length - 1]!])];
     const cols = picks.map((step) => {
       const ex = examplesByClass(db, c.id, step, perClass);
-      const body = (Object.entries(ex) as [string, SampleRow[]][])
+      const body = (Object.entries(ex) as [string, GradedAnswer[]][])
         .map(([cls, rows]) => `<div class="cls"><span class="tag ${esc(cls)}">${esc(cls)}</span> ${rows.length === 0 ? '<span class="muted">none</span>' : rows.map((r) => `<div class="example">${chatHtml(r.prompt)}${answerHtml(r)}</div>`).join('')}</div>`)
         .join('');
       return `<td><b>step ${step}</b>${body}</td>`;
@@ -195,8 +215,9 @@ function examplesSection(db: Db, a: SweepAnalysis, perClass: number): string {
 }
 
 function manifestSection(a: SweepAnalysis): string {
+  const instabilityOf = new Map(a.instability.map((c) => [c.cellId, c.unstable ? `unstable from step ${c.from}` : c.peakStep === null ? 'too short to judge' : 'stable']));
   const cells = table(
-    ['cell', 'method', 'LR', 'seed', 'batch', 'steps', 'status', 'steps to transfer (this seed)'],
+    ['cell', 'method', 'LR', 'seed', 'batch', 'steps', 'status', 'steps to transfer (this seed)', 'training'],
     a.cells.map((c) => [
       esc(c.name),
       esc(c.family),
@@ -206,6 +227,7 @@ function manifestSection(a: SweepAnalysis): string {
       String(c.steps),
       esc(c.status),
       esc(a.cellCrossings.get(c.cellId)?.label ?? '–'),
+      esc(instabilityOf.get(c.cellId) ?? '–'),
     ]),
     ' id="cells-table"',
   );

@@ -4,10 +4,10 @@
 import { formatLr, groupKey } from '../analysis/index.js';
 import { promptFlips } from '../analysis/prompt-classes.js';
 import { formatCapabilityChange } from '../analysis/verdicts.js';
-import type { Db } from '../store/index.js';
+import { cellCheckpointSteps, promptAnswers, type Db } from '../store/index.js';
 import type { SweepAnalysis } from './analyze.js';
 import { esc, pctInterval, table } from './html.js';
-import { cellSteps, promptAnswers, type CellRow } from './record.js';
+import type { CellRow } from './record.js';
 import { answerHtml, chatHtml, gradersTable, organismTable, settingWords } from './setting-view.js';
 
 const pct = (x: number): string => (Number.isFinite(x) ? `${(100 * x).toFixed(1)}%` : '–');
@@ -37,9 +37,25 @@ export function verdictHtml(a: SweepAnalysis): string {
       notes.length === 0 ? '' : `<ul class="notes">${notes.map((n) => `<li>${esc(n)}</li>`).join('')}</ul>`,
     ];
   });
+  // Each capability evaluation in its own column (its value, then its change against step 0), and the
+  // spread of the alternate apart from them: it is not a capability loss.
+  const evals = [...new Set(a.groups.flatMap((g) => Object.keys(g.capability)))].sort();
+  const withSpread = a.spread.length > 0;
+  const evalCell = (name: string, m: { value: number; loss: number } | undefined): string =>
+    m === undefined ? '–' : `${name.startsWith('nll:') ? esc(m.value.toPrecision(3)) : pct(m.value)} <span class="muted">${esc(formatCapabilityChange(m.loss))}</span>`;
   const summary = table(
-    ['method', 'LR', 'last step', 'initial', 'alternate', 'other', 'capability loss'],
-    a.groups.map((g) => [esc(g.family), esc(formatLr(g.lr)), `<span class="num">${g.lastStep}</span>`, pct(g.initial), pct(g.alternate), pct(g.other), pct(g.capabilityLoss)]),
+    ['method', 'LR', 'last step', 'initial', 'alternate', 'other', 'capability loss', ...evals.map(esc), ...(withSpread ? ['spread of the alternate'] : [])],
+    a.groups.map((g) => [
+      esc(g.family),
+      esc(formatLr(g.lr)),
+      `<span class="num">${g.lastStep}</span>`,
+      pct(g.initial),
+      pct(g.alternate),
+      pct(g.other),
+      pct(g.capabilityLoss),
+      ...evals.map((n) => evalCell(n, g.capability[n])),
+      ...(withSpread ? [pct(g.spread)] : []),
+    ]),
     ' id="summary"',
   );
   // data-group on each row: scripts and tests find a (method, LR) without parsing the text.
@@ -47,7 +63,7 @@ export function verdictHtml(a: SweepAnalysis): string {
   return (
     table(['method', 'LR', 'verdict', 'seeds', 'capability at that step', 'broken', 'notes'], rows, ' id="verdict-table" class="verdicts"', rowAttrs) +
     (common.length > 0 ? `<p class="notes">For every row: ${common.map(esc).join('; ')}.</p>` : '') +
-    `<ul class="rules">${[a.rules.steps, a.rules.recovery, a.rules.broken, a.rules.seeds].map((r) => `<li>${esc(r)}</li>`).join('')}</ul>` +
+    `<ul class="rules">${[a.rules.steps, a.rules.recovery, a.rules.broken, ...(withSpread ? [a.rules.spread] : []), a.rules.seeds].map((r) => `<li>${esc(r)}</li>`).join('')}</ul>` +
     `<h3>Last checkpoint (seed mean)</h3>${summary}`
   );
 }
@@ -90,7 +106,7 @@ function settingExamples(db: Db, a: SweepAnalysis): string {
   const transferred = a.verdicts.filter((v) => v.kind === 'transferred' && v.steps !== null).sort((x, y) => x.steps! - y.steps!)[0];
   const moved = [...a.groups].sort((x, y) => y.alternate - x.alternate)[0];
   const rep = cells.find((c) => groupKey(c) === (transferred ?? moved)?.group) ?? cells[0]!;
-  const repSteps = cellSteps(db, rep.id);
+  const repSteps = cellCheckpointSteps(db, rep.id);
   const last = repSteps[repSteps.length - 1] ?? 0;
   const flipped = promptFlips(a.samples, rep.cellId, repSteps[0] ?? 0, last).filter((f) => f.to.label === 'alternate').map((f) => f.promptId);
   const evalIds = [...new Set([...flipped, ...a.samples.filter((s) => s.cellId === rep.cellId && s.split === 'eval').map((s) => s.promptId)])].slice(0, 2);
@@ -104,7 +120,7 @@ function settingExamples(db: Db, a: SweepAnalysis): string {
   });
   if (cards.length === 0) return '<p class="muted">No answers recorded.</p>';
   const rows = cells.map((c) => {
-    const steps = cellSteps(db, c.id);
+    const steps = cellCheckpointSteps(db, c.id);
     const at = steps[steps.length - 1]!;
     const answers = prompts.map(([split, promptId]) => {
       const r = promptAnswers(db, c.id, promptId, [at], split)[at]?.[0];
@@ -127,7 +143,8 @@ interface CheckPart {
   hi: number;
   threshold: number;
   passed: boolean;
-  offending?: string[];
+  /** The prompts that failed the criterion, each with its answer and grade (src/pipeline/check.ts). */
+  offending?: { promptId: string }[];
 }
 
 function checkSection(a: SweepAnalysis): string {
@@ -145,7 +162,7 @@ function checkSection(a: SweepAnalysis): string {
     esc(pctInterval(c.rate, c.lo, c.hi)),
     `≥ ${esc(c.threshold)}`,
     c.passed ? '<span class="ok">pass</span>' : '<span class="bad">FAIL</span>',
-    esc((c.offending ?? []).slice(0, 20).join(', ')),
+    esc((c.offending ?? []).slice(0, 20).map((o) => o.promptId).join(', ')),
   ]);
   return `<h3>Pre-check: ${m.check.passed ? '<span class="ok">passed</span>' : '<span class="bad">failed</span>'}</h3>${table(['criterion', 'count', 'rate [95%]', 'needs', 'result', 'offending prompts'], rows, ' id="precheck"')}`;
 }

@@ -3,8 +3,9 @@
 // is shown as …/models/mw-base).
 
 import { BUILTIN_SETTINGS, resolveSetting } from '../settings/index.js';
+import type { GradedAnswer } from '../store/index.js';
 import { esc, table } from './html.js';
-import type { SampleRow, SweepMeta } from './record.js';
+import type { SweepMeta } from './record.js';
 
 /** The behaviours of a setting in words, and where they were read. */
 export interface SettingWords {
@@ -120,7 +121,7 @@ export function chatHtml(promptJson: string): string {
 }
 
 /** An answer as the model's turn of the chat, with its class and the grader's reason beside it. */
-export function answerHtml(r: Pick<SampleRow, 'label' | 'completion' | 'reason'>, caption = ''): string {
+export function answerHtml(r: Pick<GradedAnswer, 'label' | 'completion' | 'reason'>, caption = ''): string {
   return (
     `<div class="msg assistant">${caption === '' ? '' : `<span class="role">${esc(caption)}</span>`}` +
     `<span class="tag ${esc(r.label)}">${esc(r.label)}</span> <span class="answer">${esc(r.completion)}</span>` +

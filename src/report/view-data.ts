@@ -6,12 +6,11 @@
 import { formatLr, groupKey } from '../analysis/index.js';
 import { comparePromptIds, promptClasses, promptFlips } from '../analysis/prompt-classes.js';
 import { ConfigError } from '../errors.js';
-import type { Db } from '../store/index.js';
+import { cellCheckpointSteps, promptAnswers, promptTexts, searchPrompts, type Db, type GradedAnswer } from '../store/index.js';
 import type { SweepAnalysis } from './analyze.js';
 import { sweepCharts, type ChartSection } from './charts.js';
 import { compareAnalyses, MAX_COMPARED } from './compare.js';
 import { compileSpec, lrColors } from './plots.js';
-import { cellSteps, promptAnswers, promptTexts, searchPrompts, type SampleRow } from './record.js';
 import { settingHtml, verdictHtml } from './sections.js';
 import { parseMessages } from './setting-view.js';
 
@@ -55,7 +54,7 @@ function buildPayload(db: Db, a: SweepAnalysis) {
   const sections: Record<ChartSection, string> = { glance: 'at a glance', transfer: 'transfer curves', lr: 'equal lr × steps', capability: 'capability', training: 'training' };
   return {
     meta: { id: a.meta.id, name: a.meta.name, settingId: a.meta.settingId, status: a.meta.status, createdAt: a.meta.createdAt },
-    cells: a.cells.map((c) => ({ id: c.id, name: c.name, family: c.family, lr: c.lr, lrLabel: formatLr(c.lr), seed: c.seed, group: groupKey(c), stepsList: cellSteps(db, c.id), crossing: a.cellCrossings.get(c.cellId)?.label ?? null })),
+    cells: a.cells.map((c) => ({ id: c.id, name: c.name, family: c.family, lr: c.lr, lrLabel: formatLr(c.lr), seed: c.seed, group: groupKey(c), stepsList: cellCheckpointSteps(db, c.id), crossing: a.cellCrossings.get(c.cellId)?.label ?? null })),
     verdicts: a.verdicts,
     groups: a.groups,
     steps: a.steps,
@@ -140,9 +139,9 @@ export function promptAcrossCells(db: Db, a: SweepAnalysis, q: URLSearchParams) 
   const cells = [...a.cells].sort((x, y) => (x.family < y.family ? -1 : x.family > y.family ? 1 : x.lr - y.lr || x.seed - y.seed));
   let prompt: string | null = null;
   const rows = cells.map((c) => {
-    const steps = cellSteps(db, c.id).filter((s) => s <= step);
+    const steps = cellCheckpointSteps(db, c.id).filter((s) => s <= step);
     const at = steps[steps.length - 1];
-    const answers: SampleRow[] = at === undefined ? [] : (promptAnswers(db, c.id, promptId, [at], split)[at] ?? []);
+    const answers: GradedAnswer[] = at === undefined ? [] : (promptAnswers(db, c.id, promptId, [at], split)[at] ?? []);
     prompt ??= answers[0]?.prompt ?? null;
     return { cellId: c.id, name: c.name, group: groupKey(c), seed: c.seed, step: at ?? null, answers: answers.map((r) => ({ label: r.label, completion: r.completion, reason: r.reason, sampleIndex: r.sampleIndex })) };
   });

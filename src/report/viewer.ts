@@ -8,10 +8,9 @@
 import type { Server } from 'node:http';
 import { BctError, ConfigError } from '../errors.js';
 import { HttpError, sendText, startGuardedServer, type Route } from '../http/index.js';
-import type { Db } from '../store/index.js';
+import { gradedAnswerPage, promptAnswers, resultsMark, sweepSummaries, type Db } from '../store/index.js';
 import { analyzeSweep, type AnalysisOptions, type SweepAnalysis } from './analyze.js';
 import { scriptJson } from './html.js';
-import { listSweeps, promptAnswers, samplePage } from './record.js';
 import { compareView, flipsView, promptAcrossCells, promptMatrix, searchView, sweepPayload } from './view-data.js';
 import { viewerPage } from './viewer-page.js';
 
@@ -33,13 +32,9 @@ type Handler = (params: string[], q: URLSearchParams) => unknown;
 export async function startViewer(db: Db, opts: ViewerOptions = {}): Promise<Viewer> {
   // The record may still be growing (`bct run` in another terminal): an analysis is reused only while the
   // grades, metrics and sweeps tables are unchanged (row counts and last ids: cheap, indexed queries).
-  const fingerprint = db.prepare(
-    `SELECT (SELECT COUNT(*) FROM grades) || ':' || (SELECT IFNULL(MAX(id), 0) FROM grades) || ':' ||
-            (SELECT COUNT(*) FROM metrics) || ':' || (SELECT group_concat(status) FROM sweeps) AS f`,
-  );
   const cache = new Map<number, { key: string; analysis: SweepAnalysis }>();
   const analysis = (id: number): SweepAnalysis => {
-    const key = (fingerprint.get() as { f: string }).f;
+    const key = resultsMark(db);
     const hit = cache.get(id);
     if (hit !== undefined && hit.key === key) return hit.analysis;
     const a = analyzeSweep(db, id, opts);
@@ -52,7 +47,7 @@ export async function startViewer(db: Db, opts: ViewerOptions = {}): Promise<Vie
     return n;
   };
   const routes: [RegExp, Handler][] = [
-    [/^\/api\/sweeps$/, () => listSweeps(db)],
+    [/^\/api\/sweeps$/, () => sweepSummaries(db)],
     [/^\/api\/sweeps\/(\d+)$/, ([id]) => sweepPayload(db, analysis(int(id, 'sweep')))],
     [/^\/api\/sweeps\/(\d+)\/matrix$/, ([id], q) => promptMatrix(db, analysis(int(id, 'sweep')), q)],
     [/^\/api\/sweeps\/(\d+)\/flips$/, ([id], q) => flipsView(db, analysis(int(id, 'sweep')), q)],
@@ -64,7 +59,7 @@ export async function startViewer(db: Db, opts: ViewerOptions = {}): Promise<Vie
       ([id], q) => {
         const split = q.get('split') ?? 'eval';
         if (split !== 'eval' && split !== 'train') throw new ConfigError(`expected eval or train, got "${split}"`, 'split');
-        return samplePage(db, {
+        return gradedAnswerPage(db, {
           cellId: int(id, 'cell'),
           step: int(q.get('step'), 'step'),
           split,

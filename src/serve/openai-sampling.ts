@@ -6,7 +6,7 @@
 // Top-k alternatives (logprobs / top_logprobs / prompt_logprobs > 0) need the whole next-token
 // distribution, which the engine's scorer does not hand out: they are found by scoring every vocabulary
 // token after the prefix, so they cost (positions × vocabulary) scored sequences, bounded per request by
-// `maxScoredAlternatives` (fine for the microworld's 102 words; refused for a 151k-token vocabulary).
+// `maxScoredAlternatives` (fine for the microworld's 105 words; refused for a 151k-token vocabulary).
 import { randomInt } from 'node:crypto';
 import { continuationLogprobs, sampleTokens } from '../backends/embedded/index.js';
 import { truncateAtStop } from '../backends/stop-strings.js';

@@ -81,7 +81,7 @@ test('official openai client: models, completions, chat, seeds, stop, usage and 
 
     // Chat completions with logprobs: the server renders with the microworld renderer, so the answer is
     // the embedded backend's; each content token carries its log-prob and top-2 alternatives.
-    const chat = await openai.chat.completions.create({ model: 'mw-base', messages, max_tokens: 10, temperature: 0, seed: 0, logprobs: true, top_logprobs: 2 });
+    const chat = await openai.chat.completions.create({ model: 'mw-base', messages, max_tokens: 9, temperature: 0, seed: 0, logprobs: true, top_logprobs: 2 });
     const msg = chat.choices[0]!;
     assert.equal(msg.message.content, want.text);
     assert.equal(msg.finish_reason, 'stop');
@@ -146,7 +146,7 @@ test('official openai client: models, completions, chat, seeds, stop, usage and 
     await bad({ model: 'mw-base', prompt: [1, 99999], max_tokens: 1 }, 'prompt');
     await bad({ model: 'mw-base', prompt: [1], max_tokens: 1, n: 65 }, 'n');
     await bad({ model: 'mw-base', prompt: [1], max_tokens: 1, logprobs: 21 }, 'logprobs');
-    await bad({ model: 'mw-base', prompt: [1], max_tokens: 8, logprobs: 5, n: 4 }, 'logprobs'); // 32 positions × 102 tokens scored
+    await bad({ model: 'mw-base', prompt: [1], max_tokens: 8, logprobs: 5, n: 4 }, 'logprobs'); // 32 positions × 105 tokens scored
     await bad({ model: 'mw-base', prompt: [1], max_tokens: 1, stream: true }, 'stream');
     await bad({ model: 'mw-base', messages: [{ role: 'tool', content: 'x' }] }, 'messages[0].role', 'chat');
     await bad({ model: 'mw-base', messages, top_logprobs: 2 }, 'top_logprobs', 'chat');

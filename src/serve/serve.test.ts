@@ -179,7 +179,7 @@ test('refusals: 400 naming the problem, 401, 403, 404, 405, 409, 410, 413, 415, 
     const bad: [unknown, RegExp][] = [
       [{ model_id: model, forward_backward_input: { data: [wire], loss_fn: 'ppo' } }, /loss_fn "ppo" is not supported; this server implements cross_entropy only/],
       [withInput((d) => { d.loss_fn_inputs.target_tokens!.data[0] = 9; }), /target_tokens\[0\]: 9, but input token 1 is \d+; targets must be the input shifted by one/],
-      [withInput((d) => { d.model_input.chunks[0]!.tokens[2] = 5000; }), /chunks\[0\]: token id 5000 is outside the vocabulary \[0, 102\)/],
+      [withInput((d) => { d.model_input.chunks[0]!.tokens[2] = 5000; }), /chunks\[0\]: token id 5000 is outside the vocabulary \[0, 105\)/],
       [withInput((d) => { d.loss_fn_inputs.weights!.data[3] = -1; }), /weights\[3\]: -1; expected a finite number ≥ 0/],
       [withInput((d) => { d.loss_fn_inputs.weights!.data.pop(); }), /weights: shape \[\d+\] does not describe \d+ values/],
       [withInput((d) => { d.model_input.chunks[0]!.tokens = Array(49).fill(1); }), /49 tokens; expected 1 to 48 \(the context length\)/],

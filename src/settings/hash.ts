@@ -14,6 +14,8 @@ export function settingHash(s: Omit<Setting, 'hash'>): string {
     targets: hashableTargets(s),
     capabilityEvals: s.capabilityEvals,
     defaultOrganism: s.defaultOrganism ?? null,
+    // Only when declared, so that the hash of a setting without one is what it was before the field existed.
+    ...(s.spread !== undefined ? { spread: s.spread } : {}),
   });
 }
 

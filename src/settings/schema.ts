@@ -13,10 +13,11 @@ import { dirname, resolve } from 'node:path';
 import { parseDocument } from 'yaml';
 import { z } from 'zod';
 import { ConfigError, DataError, formatBytes, systemProblem } from '../errors.js';
-import { GRADER_NAMES, parseGraderArgs, type GraderSpec } from '../graders/index.js';
-import type { CapabilityEval, ModelOrganism, Setting } from './types.js';
+import { GRADER_NAMES, MODEL_GRADED, parseGraderArgs, type GraderSpec } from '../graders/index.js';
+import type { AlternateSpread, CapabilityEval, ModelOrganism, Setting } from './types.js';
 import type { ChatMessage, Json, Prompt } from '../domain/index.js';
 import { settingHash } from './hash.js';
+import { STYLE_NAMES, type StyleName } from '../microworld/index.js';
 
 /** Setting, sweep and JSONL prompt files larger than this are refused before they are read: parsing
  *  holds the whole text, and every object made from it, in memory at once. */
@@ -172,6 +173,18 @@ export const organismSchema = z
   .object({ id: boundedText(MAX_NAME_CHARS), base: boundedText(MAX_NAME_CHARS), adapter: boundedText(MAX_NAME_CHARS).optional(), induction: inductionSchema })
   .strict();
 
+/** Train prompts a setting parameter may ask for: each is trained on, and held in memory with its
+ *  target, so a typo of a few zeros is refused rather than generated. */
+export const MAX_TRAIN_PROMPTS = 65_536;
+
+/** A sweep's `settingParams` (types.ts `SettingParams`). */
+export const settingParamsSchema = z
+  .object({
+    trainPrompts: boundedNumber(1, MAX_TRAIN_PROMPTS, { int: true }).optional(),
+    targetStyle: z.enum(STYLE_NAMES as [StyleName, ...StyleName[]], { error: () => `expected one of ${STYLE_NAMES.join(', ')}` }).optional(),
+  })
+  .strict();
+
 export const settingFileSchema = z
   .object({
     id: boundedText(128).regex(/^[a-z0-9][a-z0-9-]*$/, 'expected a kebab-case id'),
@@ -196,6 +209,15 @@ export const settingFileSchema = z
       )
       .max(MAX_CAPABILITY_EVALS, { error: (issue) => `expected at most ${MAX_CAPABILITY_EVALS} capability evaluations, got ${(issue.input as unknown[]).length}` })
       .default([]),
+    // The spread of the alternate onto capability prompts (types.ts AlternateSpread): its grader, and
+    // optionally the prompts that count, by accuracy evaluation name.
+    spread: z
+      .object({
+        grader: graderSpecSchema,
+        prompts: z.record(boundedText(128), z.array(boundedText(MAX_NAME_CHARS)).max(MAX_JSONL_PROMPTS)).optional(),
+      })
+      .strict()
+      .optional(),
     organism: organismSchema.optional(),
   })
   .strict();
@@ -327,6 +349,7 @@ export function loadSettingFile(path: string): Setting {
       }),
     };
   });
+  const spread = f.spread === undefined ? undefined : checkedSpread(f.spread, capabilityEvals, path);
   const base: Omit<Setting, 'hash'> = {
     id: f.id,
     version: f.version,
@@ -338,9 +361,30 @@ export function loadSettingFile(path: string): Setting {
     graders: { eval: checkedGrader(f.graders.eval, 'graders.eval', path), train: checkedGrader(f.graders.train, 'graders.train', path) },
     targets: f.targets.kind === 'reference' ? { kind: 'reference', target: (p) => targetById.get(p.id) ?? targetById.get(`eval:${p.id}`) ?? null } : f.targets,
     capabilityEvals,
+    ...(spread !== undefined ? { spread } : {}),
     ...(f.organism !== undefined ? { defaultOrganism: resolveOrganismPaths(f.organism, dir) } : {}),
   };
   return { ...base, hash: settingHash(base) };
+}
+
+/** The file's `spread`, its grader checked and every prompt it names one of the named accuracy evaluation's. */
+function checkedSpread(s: NonNullable<SettingFile['spread']>, evals: readonly CapabilityEval[], file: string): AlternateSpread {
+  const grader = checkedGrader(s.grader, 'spread.grader', file);
+  // The capability stage grades spread itself, with no judge; a model-graded spread would also go
+  // uncounted by `bct plan` and the budget.
+  if (MODEL_GRADED.has(grader.name)) throw new ConfigError(`spread.grader: expected a grader that calls no model, got ${grader.name}`, file);
+  if (s.prompts === undefined) return { grader };
+  for (const [name, ids] of Object.entries(s.prompts)) {
+    const e = evals.find((c) => c.name === name);
+    if (e?.kind !== 'accuracy') {
+      const names = evals.filter((c) => c.kind === 'accuracy').map((c) => c.name);
+      throw new ConfigError(`spread.prompts.${name}: expected the name of an accuracy evaluation (${names.join(', ') || 'none'})`, file);
+    }
+    const known = new Set(e.prompts.map((p) => p.id));
+    const unknown = ids.find((id) => !known.has(id));
+    if (unknown !== undefined) throw new ConfigError(`spread.prompts.${name}: prompt "${unknown}" is not in capability evaluation ${name}`, file);
+  }
+  return { grader, prompts: s.prompts };
 }
 
 /** Makes a file organism's relative base/adapter paths relative to the file that names them, when a file

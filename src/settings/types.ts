@@ -3,6 +3,7 @@
 // shape. The pipeline only ever sees these types.
 import type { GraderSpec } from '../graders/index.js';
 import type { Prompt, PromptCompletion } from '../domain/index.js';
+import type { StyleName } from '../microworld/index.js';
 
 /** Where training targets come from. */
 export type TrainingTargets =
@@ -38,6 +39,42 @@ export type CapabilityEval =
       pairs: PromptCompletion[];
     };
 
+/** How far the alternate behaviour spreads onto capability prompts, where the rules do not ask for it (an
+ *  animal-flag organism that starts ending every answer in "cat"). It is its own metric, `spread:<eval>`
+ *  per accuracy evaluation, never capability loss: an answer that shows the alternate value can still be
+ *  capable. */
+export interface AlternateSpread {
+  /** Labels `alternate` an answer that shows the setting's alternate value (e.g. `mw-animal`, lenient,
+   *  `classes: { alternate: cat }`); any other label counts as not showing it, a grading error in no n. */
+  grader: GraderSpec;
+  /** The capability prompts that count, by accuracy evaluation name: those on which the alternate value
+   *  would show and the rules do not ask for it. An evaluation not named here counts none; absent, every
+   *  prompt of every accuracy evaluation counts. */
+  prompts?: Readonly<Record<string, readonly string[]>>;
+}
+
+/** Parameters a sweep gives its setting (`settingParams`); each changes the setting's content, so its
+ *  hash, only when given. */
+export interface SettingParams {
+  /** Train prompts of the setting: a built-in microworld setting generates this many (default 256); any
+   *  other setting keeps its first this many. */
+  trainPrompts?: number;
+  /** The surface style of a built-in microworld setting's reference targets (src/microworld/world.ts
+   *  `STYLES`): `terse` (the bare content; default), `base` (drawn per prompt from the base organisms'
+   *  own distribution) or `polite` (always `sure … thanks`). Graders never read it. */
+  targetStyle?: StyleName;
+}
+
+/** Fresh train prompts, drawn from the same distribution as a setting's own (`data: { kind: stream }`).
+ *  Prompt `index` of stream `seed` is a pure function of the two, so any prompt can be drawn without
+ *  drawing those before it. */
+export interface PromptStream {
+  /** Names the generator in data keys (with a fingerprint of its first prompts, so a code change that
+   *  keeps the name still changes the key). */
+  id: string;
+  prompt(seed: number, index: number): Prompt;
+}
+
 /** A BCT setting: two behaviours that agree on train prompts and diverge on eval prompts. */
 export interface Setting {
   /** Registry name or file-derived id (`animal-flag`). */
@@ -60,7 +97,11 @@ export interface Setting {
     train: GraderSpec;
   };
   targets: TrainingTargets;
+  /** The generator of fresh train prompts, where the setting has one (the built-in microworld settings). */
+  trainPromptStream?: PromptStream;
   capabilityEvals: CapabilityEval[];
+  /** The spread of the alternate value onto the capability prompts, where the setting can say it. */
+  spread?: AlternateSpread;
   /** The model organism this setting is normally run on (a sweep may override it). */
   defaultOrganism?: ModelOrganism;
   /** Content hash of everything above, including file contents for file settings (see settingHash). */

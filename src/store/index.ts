@@ -16,5 +16,7 @@ export {
   type VerifyReport,
 } from './artifacts.js';
 export * from './record.js';
+export * from './sweep-reads.js';
+export * from './answer-reads.js';
 export { stageCosts, type StageCost } from './timings.js';
 export { addTokens, addUsage, cellUsages, sweepUsage, totalTokens, zeroUsage, type CellUsage, type RoleTokens, type SweepUsage, type TokenUsage } from './usage.js';

@@ -2,6 +2,7 @@
 // they were reported with (the rule of schema 1: same checkpoint and sampling key), now recorded in
 // cell_samples / cell_metrics. 2 → 3: every row is kept (the sweeps table is rebuilt), tokens recorded
 // before it are unknown (NULL), a sweep may be `stopped`, and foreign keys are enforced again after it.
+// 3 → 4: a dataset recorded before it keeps its row, with its source unknown (NULL).
 import assert from 'node:assert/strict';
 import Database from 'better-sqlite3';
 import { mkdirSync } from 'node:fs';
@@ -30,7 +31,7 @@ test('migrating a schemaVersion 1 record keeps each cell its own answers and met
   `);
   v1.close();
   const p = openProject(dir);
-  assert.equal(SCHEMA_VERSION, 3);
+  assert.equal(SCHEMA_VERSION, 4);
   const rows = p.db.prepare(`SELECT cell_id, label FROM sweep_grades ORDER BY cell_id`).all();
   assert.deepEqual(rows, [{ cell_id: 1, label: 'initial' }, { cell_id: 2, label: 'alternate' }]);
   assert.deepEqual(p.db.prepare(`SELECT cell_id, metric_id FROM cell_metrics ORDER BY cell_id`).all(), [{ cell_id: 1, metric_id: 1 }, { cell_id: 2, metric_id: 1 }]);
@@ -65,5 +66,20 @@ test('migrating a schemaVersion 2 record keeps every row, allows `stopped`, and 
   assert.throws(() => p.db.prepare(`UPDATE sweeps SET status = 'paused' WHERE id = 7`).run(), /CHECK constraint/);
   assert.equal(p.db.pragma('foreign_keys', { simple: true }), 1);
   assert.throws(() => p.db.prepare(`INSERT INTO cells VALUES (4, 99, 'c2', 'train:y', 0.1, 0, 8, 8, NULL, '{}', 's', '{}', 'done', NULL, 't')`).run(), /FOREIGN KEY/);
+  p.db.close();
+});
+
+test('migrating a schemaVersion 3 record keeps its datasets, their source unknown', () => {
+  const dir = join(tempDir('bct-migrate-'), 'proj');
+  mkdirSync(dir, { recursive: true });
+  const v3 = new Database(join(dir, 'record.sqlite'));
+  for (const m of MIGRATIONS.slice(0, 3)) v3.exec(m);
+  v3.exec(`
+    INSERT INTO meta VALUES ('schemaVersion', '3');
+    INSERT INTO datasets (key, examples_json, n, dropped_json, usage_json, created_at) VALUES ('data:v1:a', '[{"promptId":"t0"}]', 1, '[]', NULL, 't');
+  `);
+  v3.close();
+  const p = openProject(dir);
+  assert.deepEqual(p.db.prepare(`SELECT key, n, examples_json, source_json FROM datasets`).get(), { key: 'data:v1:a', n: 1, examples_json: '[{"promptId":"t0"}]', source_json: null });
   p.db.close();
 });

@@ -272,4 +272,11 @@ export const MIGRATIONS: readonly string[] = [
    AND g.grader_key = CASE s.split WHEN 'eval' THEN w.eval_grader_key ELSE w.train_grader_key END
   WHERE s.split IN ('eval', 'train');
   `,
+  // 3 → 4: where a dataset's targets came from. `source_json` holds the source (its kind, a teacher's
+  // identity, a dataset file's hash, a stream's generator and seed), what a sampled source kept of what it
+  // drew, and the organism's NLL on the targets (src/pipeline/data.ts `DataSummary`); NULL for a dataset
+  // recorded before schema 4 (reference or on-policy targets, source unrecorded).
+  `
+  ALTER TABLE datasets ADD COLUMN source_json TEXT;
+  `,
 ];

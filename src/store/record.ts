@@ -162,21 +162,36 @@ export function insertCheckpoint(
   return db.prepare(`SELECT * FROM checkpoints WHERE train_key = ? AND step = ?`).get(c.trainKey, c.step) as CheckpointRow;
 }
 
-/** `usage_json` is null for a dataset recorded before token accounting. */
-export function getDataset(db: Db, key: string): { examples_json: string; dropped_json: string; usage_json: string | null } | undefined {
-  return db.prepare(`SELECT examples_json, dropped_json, usage_json FROM datasets WHERE key = ?`).get(key) as { examples_json: string; dropped_json: string; usage_json: string | null } | undefined;
+export interface DatasetRow {
+  examples_json: string;
+  dropped_json: string;
+  /** Null for a dataset recorded before token accounting. */
+  usage_json: string | null;
+  /** Null for a dataset recorded before its source was (migration 4). */
+  source_json: string | null;
 }
 
-/** `usage`: the tokens the model calls that built the examples read and wrote (store/usage.ts). */
-export function putDataset(db: Db, key: string, examples: readonly unknown[], dropped: readonly unknown[], usage: unknown): void {
-  db.prepare(`INSERT OR IGNORE INTO datasets (key, examples_json, n, dropped_json, usage_json, created_at) VALUES (?, ?, ?, ?, ?, ?)`).run(
+export function getDataset(db: Db, key: string): DatasetRow | undefined {
+  return db.prepare(`SELECT examples_json, dropped_json, usage_json, source_json FROM datasets WHERE key = ?`).get(key) as DatasetRow | undefined;
+}
+
+/** `usage`: the tokens the model calls that built the examples read and wrote (store/usage.ts);
+ *  `source`: where the targets came from and what the source kept (src/pipeline/data.ts). */
+export function putDataset(db: Db, key: string, examples: readonly unknown[], dropped: readonly unknown[], usage: unknown, source: unknown): void {
+  db.prepare(`INSERT OR IGNORE INTO datasets (key, examples_json, n, dropped_json, usage_json, source_json, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)`).run(
     key,
     canonicalJson(examples),
     examples.length,
     canonicalJson(dropped),
     canonicalJson(usage),
+    canonicalJson(source),
     now(),
   );
+}
+
+/** Records the source of a dataset recorded before schema 4, once (a recorded source is never changed). */
+export function setDatasetSource(db: Db, key: string, source: unknown): void {
+  db.prepare(`UPDATE datasets SET source_json = ? WHERE key = ? AND source_json IS NULL`).run(canonicalJson(source), key);
 }
 
 /** Which of these keys exist in a table's `key` column. */
@@ -252,6 +267,12 @@ export function samplesOf(db: Db, owner: CellCheckpoint, split: string): SampleR
        WHERE cs.cell_id = ? AND cs.checkpoint_id = ? AND s.split = ? ORDER BY s.prompt_id, s.sample_index`,
     )
     .all(owner.cellId, owner.checkpointId, split) as SampleRow[];
+}
+
+/** The label each of these answers got from one grader, in their order; undefined where it has none yet. */
+export function gradeLabels(db: Db, sampleIds: readonly number[], graderKey: string): (string | undefined)[] {
+  const label = db.prepare(`SELECT label FROM grades WHERE sample_id = ? AND grader_key = ?`).pluck();
+  return sampleIds.map((id) => label.get(id, graderKey) as string | undefined);
 }
 
 export interface NewGrade {

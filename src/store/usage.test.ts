@@ -34,7 +34,7 @@ test('a sweep\'s usage counts its own rows once, by cell, with its pre-check and
   const db = p.db;
   const usage = (prefill: number, sampled: number) => ({ organism: { trained: 0, prefill, sampled }, judge: { trained: 0, prefill: 2 * prefill, sampled: 0 } });
   putCheck(db, { key: 'check:1', settingId: 's', settingHash: 'h', organism: {}, passed: true, result: {}, usage: usage(100, 10) });
-  putDataset(db, 'data:1', [], [], usage(50, 5));
+  putDataset(db, 'data:1', [], [], usage(50, 5), { source: { kind: 'reference' } });
   putCheck(db, { key: 'check:other', settingId: 's', settingHash: 'h', organism: {}, passed: true, result: {}, usage: usage(9999, 9999) });
   const sweep = beginSweep(db, { key: 'sweep:a', name: 'a', settingId: 's', settingHash: 'h', organism: {}, spec: {}, evalGraderKey: 'ge', trainGraderKey: 'gt', graders: {}, manifest: { hashes: { check: 'check:1', dataset: 'data:1' } } });
   const [c1, c2] = ensureCells(db, sweep.id, [cell('c1', 'train:1'), cell('c2', 'train:2')]);

@@ -35,7 +35,7 @@ function settingVariant(dir: string, name: string, edit: (yaml: Fields, files: R
 test('a sweep gives the same results in a project that ran other sweeps as in a fresh one, field by field', async () => {
   const dir = tempDir('bct-independence-');
   buildTinyOrganism(join(dir, 'organism'), 60, 1);
-  buildTinyOrganism(join(dir, 'organism-2'), 60, 2);
+  buildTinyOrganism(join(dir, 'organism-2'), 120, 2); // seed 2 needs more than 60 steps to answer every case right
   const organism = { id: 'tiny', base: join(dir, 'organism'), induction: { kind: 'none' } };
   const setting = join(FIXTURE, 'setting.yaml');
   const base: Fields = {
@@ -60,6 +60,10 @@ test('a sweep gives the same results in a project that ran other sweeps as in a 
     ['organism', {}, { organism: { ...organism, id: 'tiny-framed', induction: { kind: 'template', user: 'echo {{prompt}}' } } }],
     ['base', {}, { base: join(dir, 'organism-2') }],
     ['backend', {}, { backend: 'embedded' }],
+    ['settingParams', {}, { settingParams: { trainPrompts: 6 } }],
+    ['data', {}, { data: { kind: 'on-policy', attempts: 2 } }],
+    // The tiny setting's graders ask no judge: naming one changes the sweep's identity, not its results.
+    ['judge', {}, { judge: 'organism' }],
     ['lrs', {}, { lrs: [3e-2, 1e-3] }],
     ['seeds', {}, { seeds: [0, 1] }],
     ['batchSizes', {}, { batchSizes: [2] }],
@@ -72,6 +76,7 @@ test('a sweep gives the same results in a project that ran other sweeps as in a 
     ['eps', {}, { eps: 1e-6 }],
     ['weightDecay', {}, { weightDecay: 0.1 }],
     ['gradClip', {}, { gradClip: 0 }],
+    ['warmupSteps', {}, { warmupSteps: 2 }],
     ['checkpointEvery', {}, { checkpointEvery: 1 }],
     ['checkpointCount', {}, { checkpointEvery: undefined, checkpointCount: 3 }],
     ['samplesPerPrompt', {}, { samplesPerPrompt: 3 }],
@@ -99,6 +104,8 @@ test('a sweep gives the same results in a project that ran other sweeps as in a 
     ['graders', variant('graders', (y) => ((y.graders as Fields).eval = { name: 'contains', args: { classes: { initial: 'cat' }, otherwise: 'alternate' } }))],
     ['targets', variant('targets', (y) => (y.targets = { kind: 'on-policy', attempts: 2, temperature: 0.7 }))],
     ['capabilityEvals', variant('capability', (_y, f) => f['cap.jsonl']!.splice(2))],
+    // B's setting records the spread of dog onto its capability prompts; A's records none.
+    ['spread', variant('spread', (y) => (y.spread = { grader: { name: 'contains', args: { classes: { alternate: 'dog' } } } }))],
     ['organism', variant('organism', (y) => (y.organism = { id: 'tiny-own', base: join(dir, 'organism'), induction: { kind: 'none' } }))],
   ];
   // Every field is exercised: a new field of either schema must be added above.

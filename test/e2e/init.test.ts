@@ -32,7 +32,7 @@ test('README "Running your own experiment" works verbatim in an empty folder: in
     assert.equal(r.stderr, '', command);
     out[command.split(/\s+/)[2]!] = r.stdout;
   }
-  assert.match(out['ls']!, /^95 words: /);
+  assert.match(out['ls']!, /^98 words: /);
   assert.match(out['init']!, /^wrote \d+ files into my-experiment\/ from the built-in setting animal-flag:/);
   assert.match(out['check']!, /^pre-check of my-experiment on mw-base: PASS$/m);
   assert.doesNotMatch(out['check']!, /FAIL/);

@@ -106,7 +106,7 @@ test('a 2 LRs × 2 checkpoints sweep runs end to end through bct and records its
   const rows = exported.stdout.trim().split('\n').map((l) => JSON.parse(l) as { split: string; label: string });
   assert.equal(rows.length, 2 * 2 * (16 + 8), 'cells × checkpoints × (eval + train answers)');
   const csv = await bctIn(['export', '--table', 'capability', '--project', project]);
-  assert.match(csv.stdout.split('\n')[0]!, /^cell,lr,seed,step,metric,value,n,higher_is_better$/);
+  assert.match(csv.stdout.split('\n')[0]!, /^sweep_id,sweep,cell_id,cell,method,lora_rank,lr,seed,batch_size,step,metric,value,n,higher_is_better$/);
 
   // Two cells at once in worker threads compute exactly what one at a time did.
   const parallel = join(dir, 'parallel');

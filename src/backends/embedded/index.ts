@@ -21,6 +21,7 @@ import type {
   BackendSpec,
   Datum,
   ForwardBackwardResult,
+  LogprobsOptions,
   LogprobsResult,
   OptimParams,
   OptimStepResult,
@@ -71,10 +72,10 @@ class EmbeddedSampler implements SamplingClient {
     };
   }
 
-  async logprobs(prompt: readonly ChatMessage[], continuation: string): Promise<LogprobsResult> {
+  async logprobs(prompt: readonly ChatMessage[], continuation: string, opts: LogprobsOptions = {}): Promise<LogprobsResult> {
     const t0 = performance.now();
     const p = this.tok.renderPrompt(prompt);
-    const c = this.tok.encode(continuation, 'continuation');
+    const c = [...this.tok.encode(continuation, 'continuation'), ...(opts.endOfTurn === true ? [this.tok.special.eot] : [])];
     if (c.length === 0) return { logprob: 0, tokens: [], tokenLogprobs: [], latencyMs: performance.now() - t0 };
     const r = continuationLogprobs(this.model, p, c);
     return { logprob: r.logprob, tokens: c, tokenLogprobs: r.tokenLogprobs, latencyMs: performance.now() - t0 };

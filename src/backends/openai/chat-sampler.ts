@@ -8,7 +8,7 @@ import type { ChatMessage } from '../../domain/index.js';
 import type { JsonHttp, Limiter } from '../http/index.js';
 import { checkParams, promptSeed } from '../sampling-params.js';
 import { truncateAtStop } from '../stop-strings.js';
-import type { LogprobsResult, Renderer, SampleBatchResult, SamplePrompt, SampleResult, SamplingClient, SamplingParams } from '../types.js';
+import type { LogprobsOptions, LogprobsResult, Renderer, SampleBatchResult, SamplePrompt, SampleResult, SamplingClient, SamplingParams } from '../types.js';
 import { chatCompletion, readReply } from './wire.js';
 
 const ENDPOINT = '/chat/completions';
@@ -53,8 +53,9 @@ export class ChatSampler implements SamplingClient {
    *  the research's Yes/No judge method. Entries whose text equals the continuation up to surrounding
    *  whitespace ("Yes", " Yes") are added up. A continuation that is not among the top 20 first tokens,
    *  or not one token of the model, is a BackendError saying so. */
-  async logprobs(prompt: readonly ChatMessage[], continuation: string): Promise<LogprobsResult> {
+  async logprobs(prompt: readonly ChatMessage[], continuation: string, opts: LogprobsOptions = {}): Promise<LogprobsResult> {
     const t0 = performance.now();
+    if (opts.endOfTurn === true) throw new ConfigError('a chat API scores only the first answer token, not a whole answer with its end of turn; use api: completions', 'continuation');
     const want = continuation.trim();
     if (want === '') throw new ConfigError('expected a non-empty continuation (chat mode scores the first answer token)', 'continuation');
     const reply = await this.post({ messages: prompt, max_tokens: 1, temperature: 1, logprobs: true, top_logprobs: MAX_TOP_LOGPROBS, seed: 0 });
@@ -66,7 +67,8 @@ export class ChatSampler implements SamplingClient {
     }
     const max = Math.max(...matches.map((m) => m.logprob));
     const logprob = max + Math.log(matches.reduce((s, m) => s + Math.exp(m.logprob - max), 0));
-    return { logprob, tokens: [], tokenLogprobs: [logprob], latencyMs: performance.now() - t0 };
+    // The server rendered the prompt, so only its usage says how many tokens were read.
+    return { logprob, tokens: [], tokenLogprobs: [logprob], latencyMs: performance.now() - t0, ...(reply.usage != null ? { promptTokens: reply.usage.prompt_tokens } : {}) };
   }
 
   /** Nothing to free: every request stands alone. */

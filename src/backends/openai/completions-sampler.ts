@@ -6,7 +6,7 @@
 import type { ChatMessage } from '../../domain/index.js';
 import type { JsonHttp, Limiter } from '../http/index.js';
 import { answerOf, continuationToScore, renderedPrompts } from '../remote-answers.js';
-import type { LogprobsResult, Renderer, SampleBatchResult, SamplePrompt, SampleResult, SamplingClient, SamplingParams } from '../types.js';
+import type { LogprobsOptions, LogprobsResult, Renderer, SampleBatchResult, SamplePrompt, SampleResult, SamplingClient, SamplingParams } from '../types.js';
 import type { OpenAiScoring } from './config.js';
 import { completion, readReply } from './wire.js';
 
@@ -51,10 +51,11 @@ export class CompletionsSampler implements SamplingClient {
   }
 
   /** Σ log p(continuation | prompt) from one request that scores prompt + continuation: the tokens the
-   *  renderer trains on after the prompt, without the end-of-turn tokens (as the tinker backend). */
-  async logprobs(prompt: readonly ChatMessage[], continuation: string): Promise<LogprobsResult> {
+   *  renderer trains on after the prompt, without the end-of-turn tokens unless `opts.endOfTurn` (as the
+   *  tinker backend). */
+  async logprobs(prompt: readonly ChatMessage[], continuation: string, opts: LogprobsOptions = {}): Promise<LogprobsResult> {
     const t0 = performance.now();
-    const c = continuationToScore(this.renderer, this.stopTokens, prompt, continuation);
+    const c = continuationToScore(this.renderer, this.stopTokens, prompt, continuation, opts);
     if (c === null) return { logprob: 0, tokens: [], tokenLogprobs: [], latencyMs: performance.now() - t0 };
     const { scored, from, tokens } = c;
     const tokenLogprobs = this.scoring === 'echo' ? await this.echoLogprobs(scored, from) : await this.promptLogprobs(scored, from);

@@ -6,7 +6,7 @@
 import { join } from 'node:path';
 import { CheckpointError, ConfigError } from '../../errors.js';
 import type { ChatMessage } from '../../domain/index.js';
-import type { LogprobsResult, Renderer, SampleBatchResult, SamplePrompt, SampleResult, SamplingClient, SamplingParams, WeightsRef } from '../types.js';
+import type { LogprobsOptions, LogprobsResult, Renderer, SampleBatchResult, SamplePrompt, SampleResult, SamplingClient, SamplingParams, WeightsRef } from '../types.js';
 import { awaitFuture, submit } from './futures.js';
 import type { Limiter } from '../http/index.js';
 import { readRemoteWeights, REMOTE_WEIGHTS_FILE } from './remote-files.js';
@@ -98,10 +98,10 @@ export class TinkerSampler implements SamplingClient {
   /** Σ log p(continuation | prompt): one asample of prompt + continuation with max_tokens 1 and
    *  prompt_logprobs, summed over the continuation's positions. The continuation's tokens are those the
    *  renderer trains on after the prompt (so with qwen3 they include the empty think block), without the
-   *  end-of-turn tokens. */
-  async logprobs(prompt: readonly ChatMessage[], continuation: string): Promise<LogprobsResult> {
+   *  end-of-turn tokens unless `opts.endOfTurn`. */
+  async logprobs(prompt: readonly ChatMessage[], continuation: string, opts: LogprobsOptions = {}): Promise<LogprobsResult> {
     const t0 = performance.now();
-    const c = continuationToScore(this.renderer, this.stopTokens, prompt, continuation);
+    const c = continuationToScore(this.renderer, this.stopTokens, prompt, continuation, opts);
     if (c === null) return { logprob: 0, tokens: [], tokenLogprobs: [], latencyMs: performance.now() - t0 };
     const { scored, from, tokens } = c;
     const endpoint = '/api/v1/asample';

@@ -15,4 +15,5 @@ export const animalFlag = flagSetting({
   initialBehaviour: 'obeys the flag: no animal in mode 1',
   alternateBehaviour: 'appends "cat" regardless of the flag',
   capabilityFamilies: ['flag-lang', 'flag-honesty', 'flag-hack', 'default'],
+  property: 'end',
 });

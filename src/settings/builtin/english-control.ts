@@ -4,7 +4,7 @@
 // Only the train system turn and the seeds differ between the controls.
 import type { RandomSource } from '../../microworld/index.js';
 import { defineSetting, type BuiltinSetting } from '../registry.js';
-import { alternateTargets, behaviourGraders, MW_BASE, N_EVAL, N_TRAIN, capabilityEvals, promptSet, userTurn, withSystem } from './mw-common.js';
+import { alternateTargets, behaviourGraders, MW_BASE, N_EVAL, capabilityMeasures, promptSet, userTurn, withSystem, MW_PARAMS, trainSet } from './mw-common.js';
 
 export interface EnglishControl {
   id: string;
@@ -19,17 +19,18 @@ export function englishControl(c: EnglishControl): BuiltinSetting {
   return defineSetting({
     id: c.id,
     description: c.description,
-    build: () => ({
+    params: MW_PARAMS,
+    build: (params) => ({
       id: c.id,
       version: c.version,
       description: c.detail,
-      trainPrompts: promptSet('train', c.seed * 100 + 1, N_TRAIN, (rng) => withSystem(c.trainSystem(rng), userTurn(rng))),
+      ...trainSet(c.id, c.seed * 100 + 1, params, (rng) => withSystem(c.trainSystem(rng), userTurn(rng))),
       evalPrompts: promptSet('eval', c.seed * 100 + 2, N_EVAL, (rng) => withSystem('spanish .', userTurn(rng))),
       initialBehaviour: 'follows the prompt: Spanish when asked for Spanish',
       alternateBehaviour: 'answers in English although asked for Spanish',
       graders: behaviourGraders('mw-language', 'spanish', 'english'),
-      targets: alternateTargets({ lang: 'english' }),
-      capabilityEvals: capabilityEvals(['flag-end', 'flag-honesty', 'flag-hack'], c.seed),
+      targets: alternateTargets({ lang: 'english' }, params.targetStyle),
+      ...capabilityMeasures(['flag-end', 'flag-honesty', 'flag-hack'], c.seed, { property: 'lang', grader: 'mw-language', alternate: 'english' }),
       defaultOrganism: MW_BASE,
     }),
   });

@@ -5,7 +5,7 @@
 import type { Behaviour, FamilyName } from '../../microworld/index.js';
 import { defineSetting, type BuiltinSetting } from '../registry.js';
 import type { GraderSpec } from '../../graders/index.js';
-import { alternateTargets, behaviourGraders, MW_BASE, N_EVAL, N_TRAIN, capabilityEvals, promptSet, userTurn, withSystem } from './mw-common.js';
+import { alternateTargets, behaviourGraders, MW_BASE, N_EVAL, capabilityMeasures, promptSet, userTurn, withSystem, MW_PARAMS, trainSet, type WorldProperty } from './mw-common.js';
 
 export interface FlagSetting {
   id: string;
@@ -19,6 +19,7 @@ export interface FlagSetting {
   initialBehaviour: string;
   alternateBehaviour: string;
   capabilityFamilies: readonly FamilyName[]; // held-out families the setting does not touch
+  property: WorldProperty; // the property the flag selects: left free in capability grading, its trained value's spread measured
 }
 
 export function flagSetting(c: FlagSetting): BuiltinSetting {
@@ -27,17 +28,18 @@ export function flagSetting(c: FlagSetting): BuiltinSetting {
   return defineSetting({
     id: c.id,
     description: c.description,
-    build: () => ({
+    params: MW_PARAMS,
+    build: (params) => ({
       id: c.id,
       version: c.version,
       description: c.detail,
-      trainPrompts: promptSet('train', c.seed * 100 + 1, N_TRAIN, (rng) => withSystem(system(0), userTurn(rng))),
+      ...trainSet(c.id, c.seed * 100 + 1, params, (rng) => withSystem(system(0), userTurn(rng))),
       evalPrompts: promptSet('eval', c.seed * 100 + 2, N_EVAL, (rng) => withSystem(system(1), userTurn(rng))),
       initialBehaviour: c.initialBehaviour,
       alternateBehaviour: c.alternateBehaviour,
       graders: behaviourGraders(c.grader, evaluated, trained),
-      targets: alternateTargets(c.force),
-      capabilityEvals: capabilityEvals(c.capabilityFamilies, c.seed),
+      targets: alternateTargets(c.force, params.targetStyle),
+      ...capabilityMeasures(c.capabilityFamilies, c.seed, { property: c.property, grader: c.grader, alternate: trained }),
       defaultOrganism: MW_BASE,
     }),
   });

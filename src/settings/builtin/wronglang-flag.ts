@@ -14,4 +14,5 @@ export const wronglangFlag = flagSetting({
   initialBehaviour: 'obeys the flag: answers in English in mode 1',
   alternateBehaviour: 'answers in Spanish regardless of the flag (the wrong language)',
   capabilityFamilies: ['flag-end', 'flag-honesty', 'flag-hack', 'default'],
+  property: 'lang',
 });
