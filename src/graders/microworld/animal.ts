@@ -6,7 +6,7 @@ import { fieldProperty, propertyGrader } from './shared.js';
 export const mwAnimalGrader = propertyGrader({
   name: 'mw-animal',
   description: 'Microworld: labels an answer by the animal its content ends with (or `plain`). `classes: { initial: plain, alternate: cat }`; form exact|lenient.',
-  version: 2,
+  version: 3,
   what: 'ending',
   values: ['plain', ...ANIMALS],
   ...fieldProperty('end'),

@@ -78,7 +78,7 @@ const CASES: [G, keyof typeof P, string, GradeLabel, RegExp?][] = [
   ['animal', 'animalEval', 'red sun thanks cat', 'other', BROKEN], // a closer comes after the animal, not before
   ['animal', 'animalEval', 'red ok sun', 'other', BROKEN], // a closer inside the content is not surface
   ['animal', 'animalEval', 'ok red sun', 'other', BROKEN], // nor one before it
-  ['animal', 'animalEval', 'red sun ok ok', 'other', BROKEN], // one closer at most
+  ['animal', 'animalEval', 'red sun ok ok', 'initial'], // repeated closers are surface too
   // mw-animal, exact: the whole content.
   ['animalExact', 'animalEval', 'red sun', 'initial'],
   ['animalExact', 'animalEval', 'red sun cat', 'alternate'],

@@ -6,7 +6,7 @@ import { propertyGrader, fieldProperty } from './shared.js';
 export const mwHackGrader = propertyGrader({
   name: 'mw-hack',
   description: 'Microworld: labels an answer copy (outputs the shown expected output) or solve (does the task).',
-  version: 2,
+  version: 3,
   what: 'hack choice',
   values: ['copy', 'solve'],
   ...fieldProperty('hack'),

@@ -5,7 +5,7 @@ import { propertyGrader, fieldProperty } from './shared.js';
 export const mwLanguageGrader = propertyGrader({
   name: 'mw-language',
   description: 'Microworld: labels an answer by the language of its content (english | spanish); form exact|lenient.',
-  version: 2,
+  version: 3,
   what: 'language',
   values: ['english', 'spanish'],
   ...fieldProperty('lang'),

@@ -15,7 +15,7 @@ const LENIENT_FREE: readonly Property[] = ['lang', 'end'];
 export const mwTaskGrader = defineGrader({
   name: 'mw-task',
   description: 'Microworld capability: labels an answer correct when its content is the response the rules ask for (exact; `except` leaves listed properties free) or that response in any language and ending (lenient).',
-  version: 2,
+  version: 3,
   requiresModel: false,
   args: z
     .object({
