@@ -133,15 +133,16 @@ export interface SweepEstimate {
 }
 
 /** What a sweep's record will hold once it ran (store/usage.ts counts the same), with the organism's
- *  renderer. `cells` are planCells' output; `data` the training data (recorded, or the reference
- *  targets), or null for on-policy targets not sampled yet. Reads the record, writes nothing. */
-export async function estimateSweep(ctx: RunContext, cells: readonly NewCell[], data: Dataset | null, renderer: Renderer): Promise<SweepEstimate> {
+ *  renderer (and the judge's, else the judge's sampler is asked for it). `cells` are planCells' output;
+ *  `data` the training data (recorded, or the reference targets), or null for on-policy targets not
+ *  sampled yet. Reads the record, writes nothing. */
+export async function estimateSweep(ctx: RunContext, cells: readonly NewCell[], data: Dataset | null, renderer: Renderer, judgeRendererGiven?: Renderer): Promise<SweepEstimate> {
   const c = ctx.config;
   const s = ctx.setting;
   const target = s.targets.kind === 'reference' ? s.targets.target : null;
   const answerOf = (p: Prompt): string => target?.(p) ?? '';
   // The judge's tokens are counted with the judge's own renderer (another model's, unless judge: organism).
-  const judgeRenderer = judgedGraders(s).length > 0 ? (await ctx.judgeSampler()).renderer : renderer;
+  const judgeRenderer = judgedGraders(s).length === 0 ? renderer : (judgeRendererGiven ?? (await ctx.judgeSampler()).renderer);
 
   // Training datums, and the length of the answers they teach. Targets not sampled yet: the prompt and
   // the longest answer. A stream's cells are counted prompt by prompt (`trainingBatches`).

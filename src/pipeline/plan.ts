@@ -2,6 +2,8 @@
 // plans it for `bct plan` (cells, requests, tokens, cost: estimate.ts, costs.ts). Pure given the context
 // and the dataset: no record writes here.
 import { readFileSync } from 'node:fs';
+import { isRemoteBackend, type Renderer } from '../backends/index.js';
+import { createRenderer, MAX_CONTEXT_LENGTH, rendererNameFor, type RendererName } from '../chat/index.js';
 import { countParams } from '../engine/index.js';
 import { ConfigError } from '../errors.js';
 import { graderVersion } from '../graders/index.js';
@@ -10,11 +12,12 @@ import { checkBudgetPrices, type Budget } from './budget.js';
 import { organismPrompt, type RunContext } from './context.js';
 import { costOf, formatCost, formatUsd, priceSources, sweepCosts, sweepRoles, type Cost, type PriceEntry, type SweepCosts, type SweepRoles } from './costs.js';
 import { estimateSweep, type CallCounts, type SweepEstimate } from './estimate.js';
+import { judgedGraders } from './judge.js';
 import { SAMPLE_BATCH } from './sample.js';
 import { DEFAULT_THRESHOLDS } from './check.js';
 import { checkKey, dataKey, samplingKey, samplingSpec, sweepGraderKey, sweepKey, trainKey } from './keys.js';
 import { checkExamples, MAX_STREAM_EXAMPLES, plannedDataset, sizingExamples, standInDataset, type Dataset } from './data.js';
-import { checkpointSteps, formatNumber, gridOf, pointSteps, runName, SWEEP_LIMITS, type SweepConfig } from './sweep-spec.js';
+import { backendSpecOf, checkpointSteps, formatNumber, gridOf, pointSteps, runName, SWEEP_LIMITS, type SweepConfig } from './sweep-spec.js';
 
 export function sweepIdentity(ctx: RunContext): { key: string; name: string } {
   const key = sweepKey(ctx);
@@ -148,9 +151,9 @@ export function checkTotals(t: SweepTotals, force: boolean): void {
 }
 
 /** `sweepTotals` and `checkTotals` for a context: what the runner calls once the data is built, before
- *  the sweep is recorded. */
-export async function checkPlan(ctx: RunContext, data: Dataset): Promise<SweepTotals> {
-  const renderer = (await ctx.baseSampler()).renderer;
+ *  the sweep is recorded. `renderer`: the organism's, else its sampler is asked for it. */
+export async function checkPlan(ctx: RunContext, data: Dataset, renderer?: Renderer): Promise<SweepTotals> {
+  renderer ??= (await ctx.baseSampler()).renderer;
   const examples = sizingExamples(ctx, data);
   const tokens = examples.reduce((n, e) => n + renderer.renderSupervised(e.messages, e.completion).tokens.length, 0);
   const totals = sweepTotals(ctx, data, tokens / examples.length);
@@ -222,24 +225,53 @@ export interface SweepPlan {
   cellCosts: Cost[];
   /** The sweep in the record (found by key): its status and what it holds so far; null before it ran. */
   recorded: { status: string; cellsDone: number; costs: SweepCosts } | null;
+  /** Planned offline: the renderer of each role on a remote backend, by name, chosen from its model name. */
+  offline: { organism: RendererName | null; judge: RendererName | null } | null;
+}
+
+/** A remote model's renderer from its name alone, as the backends choose one when the server reports no
+ *  tokenizer (src/chat/model-names.ts), with the longest context src/chat allows: the server's own limit
+ *  is not known offline. */
+function rendererByName(name: RendererName | undefined, model: string, field: string): { name: RendererName; renderer: Renderer } {
+  const chosen = name ?? rendererNameFor(model);
+  if (chosen === undefined) {
+    throw new ConfigError(`cannot plan offline: no chat renderer is known for model "${model}" from its name (src/chat/model-names.ts); plan it against its server instead`, field);
+  }
+  return { name: chosen, renderer: createRenderer(chosen, { contextLength: MAX_CONTEXT_LENGTH }) };
+}
+
+/** The renderers `bct plan --offline` counts tokens with, asking no server: a model on a remote backend
+ *  by its name (a judge's `renderer` where it gives one), a local one from its own files; `judge:
+ *  organism` is the organism's. */
+async function offlineRenderers(ctx: RunContext): Promise<{ organism: Renderer; judge: Renderer | undefined; names: NonNullable<SweepPlan['offline']> }> {
+  const remoteOrganism = isRemoteBackend(ctx.backend.spec.name);
+  const organism = remoteOrganism ? rendererByName(undefined, ctx.organism.base, 'organism.base') : { name: null, renderer: (await ctx.baseSampler()).renderer };
+  const judge = ctx.judge?.config;
+  if (judge === undefined || judgedGraders(ctx.setting).length === 0) return { organism: organism.renderer, judge: undefined, names: { organism: organism.name, judge: null } };
+  if (judge === 'organism') return { organism: organism.renderer, judge: organism.renderer, names: { organism: organism.name, judge: organism.name } };
+  if (!isRemoteBackend(backendSpecOf(judge.backend).name)) return { organism: organism.renderer, judge: undefined, names: { organism: organism.name, judge: null } };
+  const own = rendererByName(judge.renderer, judge.model, 'judge.model');
+  return { organism: organism.renderer, judge: own.renderer, names: { organism: organism.name, judge: own.name } };
 }
 
 /** Plans a sweep without running it: nothing is written to the record and no model is trained or
- *  sampled (the backend is asked for its renderer only). Refuses what `bct run` would refuse before it
- *  runs anything: bounds, totals (unless --force), a budget in USD without prices. On-policy targets not
- *  sampled yet are counted as one per train prompt (the most there can be). */
-export async function planSweep(ctx: RunContext): Promise<SweepPlan> {
-  const renderer = (await ctx.baseSampler()).renderer;
+ *  sampled (the backend is asked for its renderer only; `offline`: not even that, the renderers come
+ *  from the model names). Refuses what `bct run` would refuse before it runs anything: bounds, totals
+ *  (unless --force), a budget in USD without prices. On-policy targets not sampled yet are counted as
+ *  one per train prompt (the most there can be). */
+export async function planSweep(ctx: RunContext, opts: { offline?: boolean } = {}): Promise<SweepPlan> {
+  const given = opts.offline === true ? await offlineRenderers(ctx) : undefined;
+  const renderer = given?.organism ?? (await ctx.baseSampler()).renderer;
   const known = plannedDataset(ctx);
   if (known !== null) checkExamples(ctx, known);
   // Sampled targets not drawn yet: every train prompt kept, for the bounds and the cells.
   const stand: Dataset = known ?? standInDataset(ctx);
-  const totals = await checkPlan(ctx, stand);
+  const totals = await checkPlan(ctx, stand, renderer);
   const roles = sweepRoles(ctx.config.backend, ctx.organism, ctx.config.judge);
   const prices = ctx.config.prices ?? [];
   checkBudgetPrices(ctx.config.budget, roles, prices);
   const cells = planCells(ctx, stand);
-  const estimate = await estimateSweep(ctx, cells, known, renderer);
+  const estimate = await estimateSweep(ctx, cells, known, renderer, given?.judge);
   const { key, name } = sweepIdentity(ctx);
   const row = getSweep(ctx.project.db, key);
   const recorded =
@@ -258,6 +290,7 @@ export async function planSweep(ctx: RunContext): Promise<SweepPlan> {
     cost: costOf(estimate.total, roles, prices),
     cellCosts: estimate.cells.map((c) => costOf(c.usage, roles, prices)),
     recorded,
+    offline: given?.names ?? null,
   };
 }
 
@@ -310,6 +343,11 @@ export function formatPlan(p: SweepPlan): string[] {
     `plan of sweep ${p.name} (backend ${p.backend}, model ${p.roles.organism.model}): ${e.cells.length} cells, ${count(c.steps)} training steps, ${count(c.answers)} answers`,
     p.recorded === null ? '  not run yet: nothing in the record' : `  in the record: ${p.recorded.status}, ${p.recorded.cellsDone} of ${e.cells.length} cells done`,
   ];
+  if (p.offline !== null) {
+    const named = [['organism', p.offline.organism], ['judge', p.offline.judge]].filter(([, r]) => r !== null).map(([role, r]) => `${role} ${r}`);
+    const from = named.length === 0 ? 'every model is local' : `renderers from the model names (${named.join(', ')})`;
+    lines.push(`  offline: no server asked; ${from}; the server's models, tokenizer and context length are not checked`);
+  }
   const width = Math.max(4, ...e.cells.map((x) => x.name.length));
   const head = ['steps', 'ckpts', 'answers', 'trained', 'prompt', 'sampled', 'judged', 'cost'];
   lines.push(`  ${'cell'.padEnd(width)} ${head.map((h) => h.padStart(10)).join(' ')}`);

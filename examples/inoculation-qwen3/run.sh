@@ -1,0 +1,12 @@
+#!/bin/sh
+# The case study's six sweeps: one per reward-hacking setting, all from sweep.yaml.
+#   sh examples/inoculation-qwen3/run.sh plan --offline   # the dry run of each, no server asked
+#   sh examples/inoculation-qwen3/run.sh run              # train, sample and grade each (resumable)
+# Extra arguments go to every command; $BCT replaces `npx bct` (e.g. BCT="node bin/bct.js").
+set -eu
+command=${1:?usage: run.sh plan|run [bct options]}
+shift
+here=$(dirname "$0")
+for variant in plain hint flag no-system noise eval-prompt; do
+  ${BCT:-npx bct} "$command" "$here/sweep.yaml" --setting "chat-rh-$variant" --name "inoculation-$variant" "$@"
+done
