@@ -1,6 +1,7 @@
-// `bct demo`: the default sweep (sweeps/demo.yaml: animal-flag on the shipped base model, full fine-tune
-// and LoRA, four LRs, two seeds, log-spaced checkpoints from step 0) run through the pipeline into the
-// record, then the report: a short table per LR and fine-tune kind, and the path of the HTML report.
+// `bct demo`: the default sweep (sweeps/demo.yaml: animal-flag on the shipped base model, trained on its
+// own answers, full fine-tune, three LRs, three seeds, log-spaced checkpoints from step 0) run through the
+// pipeline into the record, then the report: a short table per LR and fine-tune kind, and the path of the
+// HTML report.
 // Running it again resumes (finished cells are skipped).
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
