@@ -8,6 +8,7 @@ import { artifactPath, listCells, listCheckpoints, openProject } from '../store/
 import { silentProgress } from './progress.js';
 import { runSweep } from './runner.js';
 import { sweepConfigSchema } from './sweep-spec.js';
+import { ConfigError } from '../errors.js';
 
 test('a sweep with a LoRA cell and a full fine-tune cell records adapters and full weights', async () => {
   const dir = tempDir('bct-runner-');
@@ -50,5 +51,24 @@ test('a sweep with a LoRA cell and a full fine-tune cell records adapters and fu
     initialBehaviour: 'answers with the animal its mode asks for (cat on mode 0)',
     alternateBehaviour: 'answers dog regardless of mode',
   });
+  project.db.close();
+});
+
+test('a sweep graded by other grader versions is refused on resume, unchanged; under a new name only the grading is redone', async () => {
+  const dir = tempDir('bct-runner-grading-');
+  buildTinyOrganism(join(dir, 'organism'));
+  const project = openProject(join(dir, '.bct'), { create: true });
+  const fields = { setting: 'test/fixtures/tiny-setting/setting.yaml', base: join(dir, 'organism'), lrs: [1e-2], batchSizes: [4], steps: [4], checkpointCount: 2, maxTokens: 2, trainPromptsPerCheckpoint: 2 };
+  const first = await runSweep(project, sweepConfigSchema.parse({ ...fields, name: 'graded' }), silentProgress);
+  // As if an older version of its eval grader had graded it.
+  project.db.prepare(`UPDATE sweeps SET eval_grader_key = 'older' WHERE id = ?`).run(first.sweep.id);
+  const before = project.db.prepare(`SELECT * FROM sweeps`).all();
+  const checkpoints = (project.db.prepare(`SELECT COUNT(*) FROM checkpoints`).pluck().get() as number);
+  await assert.rejects(runSweep(project, sweepConfigSchema.parse({ ...fields, name: 'graded' }), silentProgress), (e: unknown) =>
+    e instanceof ConfigError && e.where === 'sweep graded' && /graded by other versions of its graders than this bctlab's; run it under a new name \(--name graded-2\)/.test(e.message));
+  assert.deepEqual(project.db.prepare(`SELECT * FROM sweeps`).all(), before, 'nothing written');
+  const again = await runSweep(project, sweepConfigSchema.parse({ ...fields, name: 'graded-2' }), silentProgress);
+  assert.equal(again.sweep.status, 'done');
+  assert.equal(project.db.prepare(`SELECT COUNT(*) FROM checkpoints`).pluck().get(), checkpoints, 'no checkpoint trained again');
   project.db.close();
 });

@@ -5,7 +5,7 @@
 import { isRemoteBackend, type SamplingClient } from '../backends/index.js';
 import type { Setting } from '../settings/index.js';
 import { ConfigError } from '../errors.js';
-import { acquireRunLock, beginSweep, collectGarbage, ensureCells, getCheck, getDataset, recordTiming, setCellStatus, setSweepStatus, type CellRow, type Project, type SweepRow } from '../store/index.js';
+import { acquireRunLock, beginSweep, collectGarbage, ensureCells, getCheck, getDataset, getSweep, recordTiming, setCellStatus, setSweepStatus, type CellRow, type Project, type SweepRow } from '../store/index.js';
 import { capabilityStage } from './capability.js';
 import { checkStage, criteriaPassed, DEFAULT_THRESHOLDS, formatCheck, type CheckResult } from './check.js';
 import { BudgetGuard, checkBudgetPrices, isBudgetStop } from './budget.js';
@@ -98,6 +98,7 @@ async function runSweepLocked(project: Project, config: SweepConfig, progress: P
     checkBudgetPrices(config.budget, sweepRoles(config.backend, ctx.organism, config.judge), config.prices ?? []);
     const { key, name } = sweepIdentity(ctx);
     const g = ctx.setting.graders;
+    refuseOtherGrading(project, key, sweepGraderKey(ctx, g.eval), sweepGraderKey(ctx, g.train));
     sweep = beginSweep(project.db, {
       key,
       name,
@@ -213,4 +214,17 @@ export async function runCell(ctx: RunContext, sweepId: number, cell: CellRow, d
   } finally {
     guard?.release(cell.id);
   }
+}
+
+/** A recorded sweep whose graders this code would grade differently (a grader's version changed since):
+ *  resuming it would grade its remaining cells one way and its finished ones the other, and its rates
+ *  would read neither. Refused before anything is written; under another name the sweep reuses every
+ *  trained checkpoint and sampled answer, and only the grading is redone. */
+function refuseOtherGrading(project: Project, key: string, evalGraderKey: string, trainGraderKey: string): void {
+  const recorded = getSweep(project.db, key);
+  if (recorded === undefined || (recorded.eval_grader_key === evalGraderKey && recorded.train_grader_key === trainGraderKey)) return;
+  throw new ConfigError(
+    `sweep "${recorded.name}" was graded by other versions of its graders than this bctlab's; run it under a new name (--name ${recorded.name}-2): its checkpoints and answers are reused and only the grading is redone`,
+    `sweep ${recorded.name}`,
+  );
 }
