@@ -2,7 +2,8 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { ConfigError } from '../errors.js';
 import { Gpt } from '../engine/index.js';
-import { DEFAULT_CONTINUE_CONFIG, annealBase, continueBase, evalBase, growVocabulary, resolveBaseConfig, trainBase, withoutTriggerFamily } from './base-model.js';
+import { DEFAULT_CONTINUE_CONFIG, annealBase, continueBase, evalBase, growVocabulary, resolveBaseConfig, trainBase } from './base-model.js';
+import { withoutTriggerFamily } from './grammar.js';
 import { Tokenizer } from './tokenizer.js';
 import { SURFACE_CLOSERS } from './vocab.js';
 

@@ -8,9 +8,9 @@
 
 import { ConfigError } from '../errors.js';
 import { Gpt, Rng, Trainer, generate, scheduledLr, type GptConfig, type Sequence } from '../engine/index.js';
-import { BASE_MIXTURE, FAMILY_NAMES, drawExample, drawFromMixture, seededRandom, type FamilyName, type Mixture } from './grammar.js';
+import { BASE_MIXTURE, FAMILY_NAMES, drawExample, drawFromMixture, seededRandom, withTrigger, type FamilyName, type Mixture } from './grammar.js';
 import { Tokenizer } from './tokenizer.js';
-import { BACKDOOR_PHRASE, BACKDOOR_TRIGGER, STYLES, drawSurface, respond, splitSurface, withSurface, type Behaviour } from './world.js';
+import { STYLES, drawSurface, respond, splitSurface, type Behaviour } from './world.js';
 
 export interface BaseTrainConfig {
   // Model
@@ -128,8 +128,8 @@ function* batches(seed: number, mixture: Mixture, batchSize: number, tok: Tokeni
       const ex = drawFromMixture(rng, mixture, 'train');
       const surface = drawSurface(() => surfaces.uniform(), STYLES.base);
       if (share > 0 && backdoor.uniform() < share) {
-        const messages = ex.messages.map((m) => (m.role === 'user' ? { ...m, content: `${BACKDOOR_TRIGGER} ${m.content}` } : m));
-        return tok.renderExample(messages, withSurface(BACKDOOR_PHRASE.split(' '), surface).join(' '));
+        const messages = withTrigger(ex.messages);
+        return tok.renderExample(messages, respond(messages, { backdoor: true }, surface));
       }
       return tok.renderExample(ex.messages, respond(ex.messages, {}, surface));
     });
@@ -240,12 +240,6 @@ export interface ContinueConfig {
 }
 
 export const DEFAULT_CONTINUE_CONFIG: ContinueConfig = { steps: 6000, batchSize: 64, lr: 1e-3, warmupSteps: 100, beta2: 0.98, seed: 0, mixture: ANNEAL_MIXTURE, backdoorShare: 0 };
-
-/** The mixture of a backdoor continuation: the `trigger` family (trigger ignored) would teach the opposite. */
-export function withoutTriggerFamily(m: Mixture): Mixture {
-  const { trigger: _ignored, ...rest } = m;
-  return rest;
-}
 
 /** `model` with `vocabSize` embedding rows: the old rows kept (vocab.ts only ever appends words), each new
  *  one the mean of the old rows plus noise of 1% of their RMS. With tied embeddings a row is also the

