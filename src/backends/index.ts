@@ -53,3 +53,4 @@ export type {
   WeightsRef,
 } from './types.js';
 export { isResumable } from './types.js';
+export { continuationSpan } from './remote-answers.js';

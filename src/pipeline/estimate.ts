@@ -4,7 +4,7 @@
 // `batchIndices`), prompt tokens of every answer, and the tokens of every log-probability request. Only
 // the length of the answers a model will give is a guess: the length of the setting's own targets
 // (the answers the organism is trained to give), at most maxTokens; `maxSampled` bounds it.
-import type { LogprobsOptions, Renderer, SamplingClient } from '../backends/index.js';
+import { continuationSpan, type LogprobsOptions, type Renderer, type SamplingClient } from '../backends/index.js';
 import type { ChatMessage, Prompt } from '../domain/index.js';
 import { MODEL_GRADED, type GradeSample, type GraderSpec } from '../graders/index.js';
 import { addTokens, addUsage, getCheck, getDataset, zeroUsage, type CellRow, type CheckpointRow, type NewCell, type RoleTokens, type TokenUsage } from '../store/index.js';
@@ -23,12 +23,8 @@ import { trainedTokens, trainingBatches } from './train.js';
  *  what the renderer trains on after the prompt, without the end-of-turn tokens it ends with (how both
  *  backends score a continuation). */
 export function continuationTokens(renderer: Renderer, messages: readonly ChatMessage[], text: string, opts: LogprobsOptions = {}): { prompt: number; continuation: number } {
-  const prompt = renderer.renderPrompt(messages).length;
-  const full = renderer.renderSupervised(messages, text).tokens;
-  const stops = new Set(renderer.stopTokens);
-  let end = full.length;
-  if (opts.endOfTurn !== true) while (end > prompt && stops.has(full[end - 1]!)) end--;
-  return { prompt, continuation: end - prompt };
+  const { prompt, end } = continuationSpan(renderer, new Set(renderer.stopTokens), messages, text, opts);
+  return { prompt: prompt.length, continuation: end - prompt.length };
 }
 
 /** A judge that scores and answers nothing, so a grader can be run to count what it asks of its judge:

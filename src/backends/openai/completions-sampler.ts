@@ -5,7 +5,7 @@
 // on which other prompts were sampled with it; the backend's Limiter caps the requests in flight.
 import type { ChatMessage } from '../../domain/index.js';
 import type { JsonHttp, Limiter } from '../http/index.js';
-import { answerOf, continuationToScore, renderedPrompts } from '../remote-answers.js';
+import { answerOf, remoteLogprobs, renderedPrompts } from '../remote-answers.js';
 import type { LogprobsOptions, LogprobsResult, Renderer, SampleBatchResult, SamplePrompt, SampleResult, SamplingClient, SamplingParams } from '../types.js';
 import type { OpenAiScoring } from './config.js';
 import { completion, readReply } from './wire.js';
@@ -54,12 +54,9 @@ export class CompletionsSampler implements SamplingClient {
    *  renderer trains on after the prompt, without the end-of-turn tokens unless `opts.endOfTurn` (as the
    *  tinker backend). */
   async logprobs(prompt: readonly ChatMessage[], continuation: string, opts: LogprobsOptions = {}): Promise<LogprobsResult> {
-    const t0 = performance.now();
-    const c = continuationToScore(this.renderer, this.stopTokens, prompt, continuation, opts);
-    if (c === null) return { logprob: 0, tokens: [], tokenLogprobs: [], latencyMs: performance.now() - t0 };
-    const { scored, from, tokens } = c;
-    const tokenLogprobs = this.scoring === 'echo' ? await this.echoLogprobs(scored, from) : await this.promptLogprobs(scored, from);
-    return { logprob: tokenLogprobs.reduce((s, x) => s + x, 0), tokens, tokenLogprobs, latencyMs: performance.now() - t0 };
+    return remoteLogprobs(this.renderer, this.stopTokens, prompt, continuation, opts, (scored, from) =>
+      this.scoring === 'echo' ? this.echoLogprobs(scored, from) : this.promptLogprobs(scored, from),
+    );
   }
 
   /** vLLM's `prompt_logprobs: 0`: each position's entry keyed by the id of the token sent there. */

@@ -12,7 +12,7 @@ import type { Limiter } from '../http/index.js';
 import { readRemoteWeights, REMOTE_WEIGHTS_FILE } from './remote-files.js';
 import { hasRenderer, rendererFor } from './renderer.js';
 import type { TinkerSession, Warn } from './session.js';
-import { answerOf, continuationToScore, renderedPrompts } from '../remote-answers.js';
+import { answerOf, remoteLogprobs, renderedPrompts } from '../remote-answers.js';
 import { probeTokenizerId } from './training-client.js';
 import { modelInput, readPromptLogprobs, readSequence, readString } from './wire.js';
 
@@ -100,14 +100,10 @@ export class TinkerSampler implements SamplingClient {
    *  renderer trains on after the prompt (so with qwen3 they include the empty think block), without the
    *  end-of-turn tokens unless `opts.endOfTurn`. */
   async logprobs(prompt: readonly ChatMessage[], continuation: string, opts: LogprobsOptions = {}): Promise<LogprobsResult> {
-    const t0 = performance.now();
-    const c = continuationToScore(this.renderer, this.stopTokens, prompt, continuation, opts);
-    if (c === null) return { logprob: 0, tokens: [], tokenLogprobs: [], latencyMs: performance.now() - t0 };
-    const { scored, from, tokens } = c;
-    const endpoint = '/api/v1/asample';
-    const reply = await this.asample(scored, { max_tokens: 1, temperature: 1, top_p: 1, top_k: -1 }, true);
-    const tokenLogprobs = readPromptLogprobs(reply, from, scored.length, endpoint);
-    return { logprob: tokenLogprobs.reduce((s, x) => s + x, 0), tokens, tokenLogprobs, latencyMs: performance.now() - t0 };
+    return remoteLogprobs(this.renderer, this.stopTokens, prompt, continuation, opts, async (scored, from) => {
+      const reply = await this.asample(scored, { max_tokens: 1, temperature: 1, top_p: 1, top_k: -1 }, true);
+      return readPromptLogprobs(reply, from, scored.length, '/api/v1/asample');
+    });
   }
 
   /** Nothing to free: a sampling session ends with its session. */
