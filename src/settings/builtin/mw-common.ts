@@ -44,6 +44,12 @@ export function promptSet(prefix: string, seed: number, n: number, make: (rng: R
   return Array.from({ length: n }, (_, i) => ({ id: `${prefix}-${i}`, messages: make(rng, i) }));
 }
 
+/** A random source seeded by the hash of `key`: draws that depend on what they are for, not on what was
+ *  drawn before them. */
+function keyedRandom(key: unknown[]): RandomSource {
+  return seededRandom(parseInt(contentHash(key).slice(0, 8), 16));
+}
+
 /** The train prompts of a microworld setting: `params.trainPrompts` (default N_TRAIN) from one seeded
  *  stream (so a larger set starts with the smaller one), and the generator of fresh prompts from the same
  *  `make` for `data: { kind: stream }`: prompt `index` of stream `seed` is drawn from its own seeded
@@ -53,7 +59,7 @@ export function trainSet(id: string, seed: number, params: SettingParams, make: 
     trainPrompts: promptSet('train', seed, params.trainPrompts ?? N_TRAIN, make),
     trainPromptStream: {
       id,
-      prompt: (streamSeed, index) => ({ id: `stream-${index}`, messages: make(seededRandom(parseInt(contentHash([id, streamSeed, index]).slice(0, 8), 16)), index) }),
+      prompt: (streamSeed, index) => ({ id: `stream-${index}`, messages: make(keyedRandom([id, streamSeed, index]), index) }),
     },
   };
 }
@@ -93,7 +99,7 @@ export function alternateTargets(force: Partial<Behaviour>, style: StyleName = '
   return {
     kind: 'reference',
     target: (p) => {
-      const rng = seededRandom(parseInt(contentHash(['target-style', style, p.id]).slice(0, 8), 16));
+      const rng = keyedRandom(['target-style', style, p.id]);
       return respond(p.messages, force, drawSurface(() => rng.uniform(), STYLES[style]));
     },
   };
