@@ -44,6 +44,7 @@ export const sweepOptions: CliOptions<SweepConfig & { project: string }> = {
     argument: '<source>',
     parse: parseDataSource,
   },
+  served: null, // a structured value (cells of checkpoints served elsewhere): give it in the sweep file
   lrs: { description: 'comma-separated learning rates (default 1e-4,1e-3)', argument: '<lrs>', parse: parseNumberList },
   seeds: { description: 'comma-separated training seeds (default 0)', argument: '<seeds>', parse: parseNumberList },
   batchSizes: { description: 'comma-separated batch sizes (default 8)', argument: '<sizes>', parse: parseNumberList },

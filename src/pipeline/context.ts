@@ -121,7 +121,8 @@ export function judgeIdentity(judge: JudgeConfig, organism: OrganismIdentity, ba
 /** LoRA ranks above the model's width add parameters that cannot raise the update's rank (every adapted
  *  projection has d_model on one side) and only cost memory: refused, naming the rank. */
 export function checkLoraRanks(config: SweepConfig, organism: ModelOrganism, model: GptConfig | null): void {
-  if (model === null) return;
+  // A served sweep's ranks label cells trained elsewhere, on a model named by its server.
+  if (model === null || config.served !== undefined) return;
   config.loraRanks.forEach((rank, i) => {
     if (rank > model.dModel) {
       throw new ConfigError(`LoRA rank ${rank} exceeds the d_model ${model.dModel} of organism "${organism.id}" (${organism.base}); expected at most ${model.dModel}`, `loraRanks[${i}]`);
@@ -183,8 +184,10 @@ export function baseRef(o: ModelOrganism): WeightsRef {
   return o.adapter === undefined ? { base: o.base } : { base: o.base, adapter: o.adapter };
 }
 
-/** The weights of a checkpoint (the organism itself at step 0). */
+/** The weights of a checkpoint: the organism itself at step 0, a recorded artifact, or the model a
+ *  server serves for a served checkpoint (served.ts), which the backend samples by that name. */
 export function checkpointRef(ctx: RunContext, c: CheckpointRow): WeightsRef {
+  if (c.served_model !== null) return { ...baseRef(ctx.organism), weights: c.served_model };
   if (c.weights_hash === null) return baseRef(ctx.organism);
   return { ...baseRef(ctx.organism), weights: artifactPath(ctx.project, c.weights_hash) };
 }

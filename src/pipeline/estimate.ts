@@ -118,8 +118,8 @@ export interface SweepEstimate {
   /** How the data's tokens are known: `reference`, `dataset`, `stream` (no model calls but the training
    *  signal's: exact), `recorded` (the record's count), or `on-policy` / `teacher` (one attempt per train
    *  prompt of maxTokens: fewer attempts, longer answers than may be; a teacher's own tokens are not
-   *  counted). */
-  dataSource: 'reference' | 'dataset' | 'stream' | 'recorded' | 'on-policy' | 'teacher';
+   *  counted); `none` for a served sweep, which builds no training data. */
+  dataSource: 'reference' | 'dataset' | 'stream' | 'recorded' | 'on-policy' | 'teacher' | 'none';
   total: TokenUsage;
   /** The organism's sampled tokens if every answer ran to maxTokens: the bound on the one guess. */
   maxSampled: number;
@@ -131,10 +131,12 @@ export interface SweepEstimate {
 /** What a sweep's record will hold once it ran (store/usage.ts counts the same), with the organism's
  *  renderer (and the judge's, else the judge's sampler is asked for it). `cells` are planCells' output;
  *  `data` the training data (recorded, or the reference targets), or null for on-policy targets not
- *  sampled yet. Reads the record, writes nothing. */
+ *  sampled yet; for a served sweep, which trains nothing, what sizes its answers (the reference targets,
+ *  or null: maxTokens). Reads the record, writes nothing. */
 export async function estimateSweep(ctx: RunContext, cells: readonly NewCell[], data: Dataset | null, renderer: Renderer, judgeRendererGiven?: Renderer): Promise<SweepEstimate> {
   const c = ctx.config;
   const s = ctx.setting;
+  const served = c.served !== undefined;
   const target = s.targets.kind === 'reference' ? s.targets.target : null;
   const answerOf = (p: Prompt): string => target?.(p) ?? '';
   // The judge's tokens are counted with the judge's own renderer (another model's, unless judge: organism).
@@ -151,7 +153,7 @@ export async function estimateSweep(ctx: RunContext, cells: readonly NewCell[], 
   // One checkpoint's work, the same at every checkpoint of every cell: the answers (sampleJobs lays them
   // out as the sample stage does), the NLL sets' log-likelihoods, and the labels' judge.
   const probeCell: CellRow = { ...cells[0]!, id: 0, sweep_id: 0, status: 'pending', error: null, updated_at: '' };
-  const step0: CheckpointRow = { id: 0, train_key: probeCell.train_key, step: 0, weights_hash: null, state_hash: null, examples_seen: 0, created_at: '' };
+  const step0: CheckpointRow = { id: 0, train_key: probeCell.train_key, step: 0, weights_hash: null, state_hash: null, examples_seen: 0, created_at: '', served_model: null };
   const jobs = sampleJobs(ctx, probeCell, step0);
   const perCheckpoint = zeroUsage();
   perCheckpoint.organism.prefill = jobs.reduce((n, j) => n + renderer.renderPrompt(j.prompt.messages).length, 0);
@@ -178,18 +180,21 @@ export async function estimateSweep(ctx: RunContext, cells: readonly NewCell[], 
 
   const planned: CellEstimate[] = cells.map((cell) => {
     const checkpoints = (JSON.parse(cell.schedule_json) as { steps: number[] }).steps.length;
+    // A served cell's steps were trained elsewhere: here it trains none.
+    const steps = served ? 0 : cell.steps;
     const usage: TokenUsage = {
       organism: {
         ...times(perCheckpoint.organism, checkpoints),
-        trained: stream ? trainingBatches(ctx, data, renderer, cell.batch_size, cell.seed).tokens(1, cell.steps) : trainedTokens(lengths, cell.batch_size, cell.steps, cell.seed),
+        trained: served ? 0 : stream ? trainingBatches(ctx, data, renderer, cell.batch_size, cell.seed).tokens(1, steps) : trainedTokens(lengths, cell.batch_size, steps, cell.seed),
       },
       judge: times(perCheckpoint.judge, checkpoints),
     };
-    return { name: cell.name, steps: cell.steps, checkpoints, answers: jobs.length * checkpoints, usage };
+    return { name: cell.name, steps, checkpoints, answers: jobs.length * checkpoints, usage };
   });
 
   const check = ctx.config.skipCheck ? null : await estimateCheck(ctx, renderer, judgeRenderer, answerTokens, answerOf);
-  const built = await estimateData(ctx, data, renderer, judgeRenderer, answerOf);
+  const nothingBuilt: StageEstimate = { usage: zeroUsage(), answers: 0, sampleCalls: 0, logprobCalls: 0, judgeCalls: 0 };
+  const built = served ? { stage: nothingBuilt, source: 'none' as const } : await estimateData(ctx, data, renderer, judgeRenderer, answerOf);
   const stages = [check, built.stage].filter((x): x is StageEstimate => x !== null);
   const total = [...stages.map((x) => x.usage), ...planned.map((p) => p.usage)].reduce(addUsage, zeroUsage());
   const checkpoints = planned.reduce((n, p) => n + p.checkpoints, 0);
@@ -208,13 +213,13 @@ export async function estimateSweep(ctx: RunContext, cells: readonly NewCell[], 
     calls: {
       cells: cells.length,
       steps: planned.reduce((n, p) => n + p.steps, 0),
-      saves: checkpoints - cells.length,
+      saves: served ? 0 : checkpoints - cells.length,
       samplers: checkpoints + 1,
       answers: planned.reduce((n, p) => n + p.answers, 0) + stages.reduce((n, x) => n + x.answers, 0),
       sampleCalls: sampleCallsPerCheckpoint * checkpoints + stages.reduce((n, x) => n + x.sampleCalls, 0),
       logprobCalls: logprobsPerCheckpoint * checkpoints + stages.reduce((n, x) => n + x.logprobCalls, 0),
       judgeCalls: Math.round(judgeCallsPerCheckpoint * checkpoints + stages.reduce((n, x) => n + x.judgeCalls, 0)),
-      forwardBackwards: cells.reduce((n, x) => n + x.steps * requestsPerStep(x.batch_size), 0),
+      forwardBackwards: planned.reduce((n, x, i) => n + x.steps * requestsPerStep(cells[i]!.batch_size), 0),
     },
   };
 }

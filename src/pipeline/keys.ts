@@ -14,6 +14,7 @@ import { judgedGraders, judgeGoldSet } from './judge.js';
 import type { CheckThresholds } from './check.js';
 import { dataSourceOf, streamIdentity, teacherBackendSpec, teacherIdentity, type DataSource, type TeacherSource } from './data-source.js';
 import { fileHash } from './dataset-file.js';
+import { trainedConfig } from './sweep-spec.js';
 
 /** A grader as the record knows it (`grades.grader_key`): spec + logic version. A grader that asks a
  *  judge model adds its judge (context.ts `judgeIdentity`: who answers, never where it runs) and its
@@ -53,9 +54,21 @@ function backendIdentity(ctx: RunContext): { name: string; args: Record<string, 
   return { name: ctx.backend.spec.name, args: {} };
 }
 
+/** A served sweep's backend as its keys name it: which backend and how it reads the served models'
+ *  answers (the openai API mode, and the renderer its prompts are rendered with in completions mode),
+ *  never where it runs, its key variable or its concurrency (as context.ts `judgeIdentity` names a judge). */
+export function servedBackendIdentity(ctx: RunContext): { name: string; api: string; renderer: string | null; tokenizer: string | null } {
+  const { name, args } = ctx.backend.spec;
+  const named = (v: unknown): string | null => (typeof v === 'string' ? v : null);
+  return { name, api: named(args.api) ?? 'completions', renderer: named(args.renderer), tokenizer: named(args.tokenizer) };
+}
+
 export function sweepKey(ctx: RunContext): string {
   const spec = Object.fromEntries(Object.entries(ctx.config).filter(([k]) => !EXECUTION_FIELDS.includes(k)));
-  if (typeof ctx.config.backend !== 'string') spec.backend = ctx.config.backend.name;
+  // A served sweep's cells are keyed by how its answers are read (servedTrainKey), so its sweep is too:
+  // the same spec read another way is other cells.
+  if (ctx.config.served !== undefined) spec.backend = servedBackendIdentity(ctx);
+  else if (typeof ctx.config.backend !== 'string') spec.backend = ctx.config.backend.name;
   // As for the backend: which judge, not where it runs.
   if (ctx.judge !== undefined) spec.judge = ctx.judge.identity;
   return stageKey('sweep', { spec, setting: ctx.setting.hash, organism: ctx.organismIdentity, backend: backendIdentity(ctx) });
@@ -123,7 +136,7 @@ export interface TrainPoint {
 }
 
 export function trainKey(ctx: RunContext, p: TrainPoint): string {
-  const c = ctx.config;
+  const c = trainedConfig(ctx.config);
   return stageKey('train', {
     setting: ctx.trainingHash,
     organism: ctx.organismIdentity,
@@ -138,6 +151,21 @@ export function trainKey(ctx: RunContext, p: TrainPoint): string {
     schedule: p.schedule,
     backend: backendIdentity(ctx),
   });
+}
+
+/** A checkpoint of a served cell: the model its server serves at `step`, or null for the organism's base
+ *  (step 0 when the sweep names no model for it). */
+export interface ServedCheckpoint {
+  step: number;
+  model: string | null;
+}
+
+/** A served cell (served.ts) in place of a training: what identifies its weights, which is the organism
+ *  (its base by name), the backend as it reads them and each checkpoint's served model by step. The LR,
+ *  seed, rank and batch size it was trained with only label it, so two sweeps naming the same models
+ *  share every answer. Its own shape (`served`) keeps it apart from every trained key. */
+export function servedTrainKey(ctx: RunContext, checkpoints: readonly ServedCheckpoint[]): string {
+  return stageKey('train', { served: { organism: ctx.organismIdentity, backend: servedBackendIdentity(ctx), checkpoints: checkpoints.map((c) => [c.step, c.model]) } });
 }
 
 /** One answer: the checkpoint (training key + step), the exact messages, the seed and the parameters. */

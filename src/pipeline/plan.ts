@@ -17,20 +17,25 @@ import { SAMPLE_BATCH } from './sample.js';
 import { DEFAULT_THRESHOLDS } from './check.js';
 import { checkKey, dataKey, samplingKey, samplingSpec, sweepGraderKey, sweepKey, trainKey } from './keys.js';
 import { checkExamples, MAX_STREAM_EXAMPLES, plannedDataset, sizingExamples, standInDataset, type Dataset } from './data.js';
-import { backendSpecOf, checkpointSteps, formatNumber, gridOf, pointSteps, runName, SWEEP_LIMITS, type SweepConfig } from './sweep-spec.js';
+import { servedCells, servedCheckpoints } from './served.js';
+import { backendSpecOf, checkpointSteps, formatNumber, gridOf, pointSteps, runName, SWEEP_LIMITS, trainedConfig, type TrainedSweepConfig } from './sweep-spec.js';
 
 export function sweepIdentity(ctx: RunContext): { key: string; name: string } {
   const key = sweepKey(ctx);
   return { key, name: ctx.config.name ?? `${ctx.setting.id}-${key.slice(-32, -24)}` };
 }
 
-export function planCells(ctx: RunContext, data: Dataset): NewCell[] {
-  const c: SweepConfig = ctx.config;
+/** The keyed cells of a sweep: every point of its grid on its training data, or the cells of a served
+ *  sweep (served.ts), which has no training data (null). */
+export function planCells(ctx: RunContext, data: Dataset | null): NewCell[] {
+  if (ctx.config.served !== undefined) return servedCells(ctx, ctx.config.served);
+  const c = trainedConfig(ctx.config);
+  const d = trainingData(data);
   const sKey = samplingKey(ctx);
   return gridOf(c).map((point) => {
-    const steps = pointSteps(point, data.examples.length);
+    const steps = pointSteps(point, d.examples.length);
     const schedule = checkpointSteps(steps, scheduleOptions(c));
-    const key = trainKey(ctx, { dataKey: data.key, lr: point.lr, seed: point.seed, batchSize: point.batchSize, steps, loraRank: point.loraRank, schedule });
+    const key = trainKey(ctx, { dataKey: d.key, lr: point.lr, seed: point.seed, batchSize: point.batchSize, steps, loraRank: point.loraRank, schedule });
     return {
       name: runName(point),
       train_key: key,
@@ -46,7 +51,13 @@ export function planCells(ctx: RunContext, data: Dataset): NewCell[] {
   });
 }
 
-function scheduleOptions(c: SweepConfig): { every?: number; count?: number } {
+/** The training data of a sweep that trains: null only stands for a served sweep's, which has none. */
+function trainingData(data: Dataset | null): Dataset {
+  if (data === null) throw new Error('a sweep that trains is planned on its training data');
+  return data;
+}
+
+function scheduleOptions(c: TrainedSweepConfig): { every?: number; count?: number } {
   return { ...(c.checkpointEvery !== undefined ? { every: c.checkpointEvery } : {}), ...(c.checkpointCount !== undefined ? { count: c.checkpointCount } : {}) };
 }
 
@@ -95,18 +106,25 @@ function answersPerCheckpoint(ctx: RunContext): number {
  *  renderer). Refuses, naming the field, a point that cannot run as given: a batch larger than the data
  *  (it would hold every example more than once in one step), more steps or checkpoints per cell than
  *  SWEEP_LIMITS allow. */
-export function sweepTotals(ctx: RunContext, data: Dataset, tokensPerExample: number): SweepTotals {
-  const c = ctx.config;
-  const n = data.examples.length;
+export function sweepTotals(ctx: RunContext, data: Dataset | null, tokensPerExample: number): SweepTotals {
+  const perCheckpoint = answersPerCheckpoint(ctx);
+  const served = ctx.config.served;
+  if (served !== undefined) {
+    // Nothing is trained: the answers of every served checkpoint, step 0 included.
+    const answers = served.reduce((n, cell) => n + servedCheckpoints(ctx, cell).length * perCheckpoint, 0);
+    return { cells: served.length, tokensPerExample, trainingTokens: 0, answers, sampledTokens: answers * (tokensPerExample + ctx.config.maxTokens), hours: null };
+  }
+  const c = trainedConfig(ctx.config);
+  const d = trainingData(data);
+  const n = d.examples.length;
   // A stream has no fixed examples to run out of, and no epochs.
-  const stream = data.summary.source.kind === 'stream';
+  const stream = d.summary.source.kind === 'stream';
   if (stream && c.epochs !== undefined) throw new ConfigError('a stream of fresh prompts (data.kind stream) has no epochs; give steps instead', 'epochs');
   c.batchSizes.forEach((b, i) => {
     if (!stream && b > n) {
-      throw new ConfigError(`batch size ${b} is more than the ${n} training examples of setting "${ctx.setting.id}"${data.dropped.length > 0 ? ` (${data.dropped.length} train prompts dropped)` : ''}; a larger batch would repeat examples within one step, so expected at most ${n}`, `batchSizes[${i}]`);
+      throw new ConfigError(`batch size ${b} is more than the ${n} training examples of setting "${ctx.setting.id}"${d.dropped.length > 0 ? ` (${d.dropped.length} train prompts dropped)` : ''}; a larger batch would repeat examples within one step, so expected at most ${n}`, `batchSizes[${i}]`);
     }
   });
-  const perCheckpoint = answersPerCheckpoint(ctx);
   const points = gridOf(c);
   let trainingTokens = 0;
   let answers = 0;
@@ -150,15 +168,22 @@ export function checkTotals(t: SweepTotals, force: boolean): void {
   if (t.hours !== null) over('estimated time in hours', t.hours, TOTAL_LIMITS.hours, `${approx(t.trainingTokens)} training and ${approx(t.sampledTokens)} sampled tokens on the embedded engine`, 'totals.hours');
 }
 
-/** `sweepTotals` and `checkTotals` for a context: what the runner calls once the data is built, before
- *  the sweep is recorded. `renderer`: the organism's, else its sampler is asked for it. */
-export async function checkPlan(ctx: RunContext, data: Dataset, renderer?: Renderer): Promise<SweepTotals> {
+/** `sweepTotals` and `checkTotals` for a context: what the runner calls once the data is built (a served
+ *  sweep has none: null), before the sweep is recorded. `renderer`: the organism's, else its sampler is
+ *  asked for it. */
+export async function checkPlan(ctx: RunContext, data: Dataset | null, renderer?: Renderer): Promise<SweepTotals> {
   renderer ??= (await ctx.baseSampler()).renderer;
-  const examples = sizingExamples(ctx, data);
+  const examples = sizingExamples(ctx, data ?? servedSizing(ctx));
   const tokens = examples.reduce((n, e) => n + renderer.renderSupervised(e.messages, e.completion).tokens.length, 0);
   const totals = sweepTotals(ctx, data, tokens / examples.length);
   checkTotals(totals, ctx.config.force);
   return totals;
+}
+
+/** What a served sweep's prompts and answers are sized by: the setting's train prompts with their
+ *  reference targets when it has them (what the organism was trained to answer), else without. */
+function servedSizing(ctx: RunContext): Dataset {
+  return plannedDataset(ctx) ?? standInDataset(ctx);
 }
 
 /** bctlab's version, from the nearest package.json above this file (works from src/ and dist/src/). */
@@ -174,9 +199,12 @@ function packageVersion(): string {
   return 'unknown';
 }
 
-/** Everything needed to say what a sweep ran: versions, seeds, config, content hashes. */
-export function manifest(ctx: RunContext, data: Dataset): Record<string, unknown> {
+/** Everything needed to say what a sweep ran: versions, seeds, config, content hashes. A served sweep
+ *  (no training data: null) names no dataset, and its training seeds are its cells'. */
+export function manifest(ctx: RunContext, data: Dataset | null): Record<string, unknown> {
   const g = ctx.setting.graders;
+  const served = ctx.config.served;
+  const trainingSeeds = served !== undefined ? [...new Set(served.map((c) => c.seed))] : trainedConfig(ctx.config).seeds;
   return {
     schemaVersion: 1,
     versions: {
@@ -186,7 +214,7 @@ export function manifest(ctx: RunContext, data: Dataset): Record<string, unknown
       keys: KEY_VERSIONS,
       graders: { eval: graderVersion(g.eval.name), train: graderVersion(g.train.name) },
     },
-    seeds: { training: ctx.config.seeds, sampling: ctx.config.sampleSeed },
+    seeds: { training: trainingSeeds, sampling: ctx.config.sampleSeed },
     config: ctx.config,
     sampling: samplingSpec(ctx),
     backend: ctx.backend.spec,
@@ -199,13 +227,13 @@ export function manifest(ctx: RunContext, data: Dataset): Record<string, unknown
       organism: contentHash(ctx.organismIdentity),
       base: ctx.organismIdentity.base,
       adapter: ctx.organismIdentity.adapter,
-      dataset: data.key,
+      dataset: data?.key ?? null,
       evalGrader: sweepGraderKey(ctx, g.eval),
       trainGrader: sweepGraderKey(ctx, g.train),
     },
     // Where the targets came from (a teacher by identity, a dataset file by hash, a stream by generator
     // and seed) and, for a sampled source, what it kept.
-    dataset: { examples: data.examples.length, dropped: data.dropped.length, source: data.summary.source, ...(data.summary.yield !== undefined ? { yield: data.summary.yield } : {}) },
+    ...(data !== null ? { dataset: { examples: data.examples.length, dropped: data.dropped.length, source: data.summary.source, ...(data.summary.yield !== undefined ? { yield: data.summary.yield } : {}) } } : {}),
   };
 }
 
@@ -245,7 +273,10 @@ function rendererByName(name: RendererName | undefined, model: string, field: st
  *  organism` is the organism's. */
 async function offlineRenderers(ctx: RunContext): Promise<{ organism: Renderer; judge: Renderer | undefined; names: NonNullable<SweepPlan['offline']> }> {
   const remoteOrganism = isRemoteBackend(ctx.backend.spec.name);
-  const organism = remoteOrganism ? rendererByName(undefined, ctx.organism.base, 'organism.base') : { name: null, renderer: (await ctx.baseSampler()).renderer };
+  // An openai backend may say the renderer itself (`backend.renderer`, or `backend.tokenizer` to choose it by).
+  const args = ctx.backend.spec.args;
+  const given = typeof args.renderer === 'string' ? (args.renderer as RendererName) : typeof args.tokenizer === 'string' ? rendererNameFor(args.tokenizer) : undefined;
+  const organism = remoteOrganism ? rendererByName(given, ctx.organism.base, 'organism.base') : { name: null, renderer: (await ctx.baseSampler()).renderer };
   const judge = ctx.judge?.config;
   if (judge === undefined || judgedGraders(ctx.setting).length === 0) return { organism: organism.renderer, judge: undefined, names: { organism: organism.name, judge: null } };
   if (judge === 'organism') return { organism: organism.renderer, judge: organism.renderer, names: { organism: organism.name, judge: organism.name } };
@@ -262,10 +293,12 @@ async function offlineRenderers(ctx: RunContext): Promise<{ organism: Renderer; 
 export async function planSweep(ctx: RunContext, opts: { offline?: boolean } = {}): Promise<SweepPlan> {
   const given = opts.offline === true ? await offlineRenderers(ctx) : undefined;
   const renderer = given?.organism ?? (await ctx.baseSampler()).renderer;
+  // A served sweep builds no training data: what is known of it only sizes the answers (estimate.ts).
+  const served = ctx.config.served !== undefined;
   const known = plannedDataset(ctx);
-  if (known !== null) checkExamples(ctx, known);
+  if (known !== null && !served) checkExamples(ctx, known);
   // Sampled targets not drawn yet: every train prompt kept, for the bounds and the cells.
-  const stand: Dataset = known ?? standInDataset(ctx);
+  const stand: Dataset | null = served ? null : (known ?? standInDataset(ctx));
   const totals = await checkPlan(ctx, stand, renderer);
   const roles = sweepRoles(ctx.config.backend, ctx.organism, ctx.config.judge);
   const prices = ctx.config.prices ?? [];
@@ -324,8 +357,9 @@ export function tinkerRequests(k: CallCounts): { endpoint: string; count: number
  *  elsewhere the backend interface's calls. */
 export function requestLines(backend: string, k: CallCounts): string[] {
   if (backend !== 'tinker') {
+    const training = k.steps === 0 && k.saves === 0 ? 'none' : `${count(k.steps)} steps, one forwardBackward and one optimStep call each; ${count(k.saves)} checkpoints saved (sampler weights and training state)`;
     return [
-      `  training: ${count(k.steps)} steps, one forwardBackward and one optimStep call each; ${count(k.saves)} checkpoints saved (sampler weights and training state)`,
+      `  training: ${training}`,
       `  sampling: ${count(k.answers)} answers in ${count(k.sampleCalls)} sample calls (at most ${SAMPLE_BATCH} answers each) from ${count(k.samplers)} samplers`,
       `  log-likelihoods: ${count(k.logprobCalls)} logprobs calls; judge: ${count(k.judgeCalls)} calls`,
     ];
@@ -366,6 +400,7 @@ export function formatPlan(p: SweepPlan): string[] {
     recorded: `in the record: ${stage(e.data)}`,
     'on-policy': `on-policy, one attempt per train prompt at most maxTokens: ${stage(e.data)}`,
     teacher: `a teacher, one attempt per train prompt at most maxTokens (its own tokens not counted here): ${stage(e.data)}`,
+    none: 'none: the checkpoints are served elsewhere (served), so nothing is trained here',
   }[e.dataSource];
   lines.push(`  training data: ${data}`);
   // A judge on another backend is sent its own requests: one per Yes/No log-probability or verdict.

@@ -20,6 +20,7 @@ import { sampleJobs } from './sample.js';
 import { sampleStage } from './sample.js';
 import { runCells } from './scheduler.js';
 import type { SweepConfig } from './sweep-spec.js';
+import { recordServedCheckpoints } from './served.js';
 import { trainStage } from './train.js';
 
 /** Cells in flight at once against a remote backend. */
@@ -87,11 +88,15 @@ async function runSweepLocked(project: Project, config: SweepConfig, progress: P
         throw new ConfigError(`setting "${ctx.setting.id}" fails its pre-check on organism "${ctx.organism.id}" (see above); fix the setting or pass --force`, 'check');
       }
     }
-    const dataRecorded = getDataset(project.db, dataKey(ctx)) !== undefined;
-    const built = await measured('data', () => dataStage(ctx), (d) => (dataRecorded ? 0 : d.examples.length));
-    early.push(built.timing);
-    const data = built.result;
-    for (const l of formatData(data)) progress.line(l);
+    // A served sweep trains nothing, so it builds no training data (null; served.ts).
+    let data: Dataset | null = null;
+    if (config.served === undefined) {
+      const dataRecorded = getDataset(project.db, dataKey(ctx)) !== undefined;
+      const built = await measured('data', () => dataStage(ctx), (d) => (dataRecorded ? 0 : d.examples.length));
+      early.push(built.timing);
+      data = built.result;
+      for (const l of formatData(data)) progress.line(l);
+    }
     // Bounds that need the data (batch size, steps from epochs) and the sweep's totals, before the sweep
     // is recorded: a refused sweep leaves no row.
     await checkPlan(ctx, data);
@@ -120,7 +125,8 @@ async function runSweepLocked(project: Project, config: SweepConfig, progress: P
     const cells = ensureCells(project.db, sweep.id, planCells(ctx, data));
     const garbage = collectGarbage(project);
     if (garbage > 0) progress.line(`removed ${garbage} unreferenced artifacts left by an interrupted run`);
-    const examples = data.summary.source.kind === 'stream' ? 'fresh train prompts every step' : `${data.examples.length} training examples`;
+    const examples =
+      data === null ? `checkpoints served on the ${ctx.backend.spec.name} backend, nothing to train` : data.summary.source.kind === 'stream' ? 'fresh train prompts every step' : `${data.examples.length} training examples`;
     progress.line(`sweep ${sweep.name}: ${cells.length} cells, ${cells.filter((c) => c.status === 'done').length} already done, ${examples}`);
     const sweepId = sweep.id;
     const todo = cells.filter((c) => c.status !== 'done');
@@ -161,8 +167,10 @@ async function runSweepLocked(project: Project, config: SweepConfig, progress: P
 /** Work units of a cell, for progress: training steps + answers to sample and grade per checkpoint. */
 export function cellUnits(ctx: RunContext, cell: CellRow): number {
   const schedule = (JSON.parse(cell.schedule_json) as { steps: number[] }).steps;
-  const perCheckpoint = sampleJobs(ctx, cell, { id: 0, train_key: cell.train_key, step: 0, weights_hash: null, state_hash: null, examples_seen: 0, created_at: '' }).length;
-  return cell.steps + schedule.length * 2 * perCheckpoint;
+  const perCheckpoint = sampleJobs(ctx, cell, { id: 0, train_key: cell.train_key, step: 0, weights_hash: null, state_hash: null, examples_seen: 0, created_at: '', served_model: null }).length;
+  // A served cell trains nothing here: its units are its answers to sample and grade.
+  const trained = ctx.config.served !== undefined ? 0 : cell.steps;
+  return trained + schedule.length * 2 * perCheckpoint;
 }
 
 /** The budget guard of a sweep's run, or undefined when its spec sets no budget. */
@@ -171,10 +179,11 @@ function budgetGuard(ctx: RunContext, sweepId: number): BudgetGuard | undefined 
   return c.budget === undefined ? undefined : new BudgetGuard(ctx.project.db, sweepId, c.budget, sweepRoles(c.backend, ctx.organism, c.judge), c.prices ?? []);
 }
 
-/** Runs (or resumes) one cell: train, then sample, grade and measure every checkpoint. With a budget,
- *  each training segment must fit under it and each recorded batch is checked against it (budget.ts);
- *  a worker thread's cell makes its own guard. */
-export async function runCell(ctx: RunContext, sweepId: number, cell: CellRow, data: Dataset, guard = budgetGuard(ctx, sweepId)): Promise<void> {
+/** Runs (or resumes) one cell: train (a served sweep's cell, with no data: record its served
+ *  checkpoints), then sample, grade and measure every checkpoint. With a budget, each training segment
+ *  must fit under it and each recorded batch is checked against it (budget.ts); a worker thread's cell
+ *  makes its own guard. */
+export async function runCell(ctx: RunContext, sweepId: number, cell: CellRow, data: Dataset | null, guard = budgetGuard(ctx, sweepId)): Promise<void> {
   const db = ctx.project.db;
   const where = { sweepId, cellId: cell.id };
   setCellStatus(db, cell.id, 'running');
@@ -190,7 +199,7 @@ export async function runCell(ctx: RunContext, sweepId: number, cell: CellRow, d
       ctx.progress.advance(cell.name, 1, `step ${step} loss ${loss.toPrecision(3)}`);
     };
     const beforeSegment = guard === undefined ? {} : { beforeSegment: (from: number, to: number, tokens: number) => guard.beforeSegment(cell.id, cell.name, from, to, tokens) };
-    const checkpoints = await timed(ctx, where, 'train', () => trainStage(ctx, cell, data, { onStep, ...beforeSegment }), () => trained);
+    const checkpoints = data === null ? recordServedCheckpoints(ctx, cell) : await timed(ctx, where, 'train', () => trainStage(ctx, cell, data, { onStep, ...beforeSegment }), () => trained);
     const schedule = new Set((JSON.parse(cell.schedule_json) as { steps: number[] }).steps);
     for (const ck of checkpoints.filter((c) => schedule.has(c.step))) {
       let client: Promise<SamplingClient> | undefined;

@@ -1,6 +1,9 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { checkpointSteps, grid, gridOf, pointSteps, runName, sweepConfigSchema } from './sweep-spec.js';
+import { parse } from 'yaml';
+import { issuePath, reportedIssue } from '../settings/index.js';
+import { canonicalJson } from '../store/index.js';
+import { checkpointSteps, grid, gridOf, pointSteps, runName, sweepConfigSchema, trainedConfig, TRAINING_FIELDS } from './sweep-spec.js';
 
 test('grid is the cartesian product in a fixed order and skips empty axes', () => {
   const g = grid({ lr: [1e-4, 1e-3], seed: [0, 1], batchSize: [8], steps: [10], epochs: [], loraRank: [0, 4] });
@@ -31,7 +34,7 @@ test('epochs become steps once the dataset size is known', () => {
 test('the schema fills defaults, refuses unknown keys and names the field', () => {
   const c = sweepConfigSchema.parse({ setting: 'x' });
   assert.deepEqual(c.lrs, [1e-4, 1e-3]);
-  assert.equal(gridOf(c).length, 2);
+  assert.equal(gridOf(trainedConfig(c)).length, 2);
   const bad = sweepConfigSchema.safeParse({ setting: 'x', lrs: [1e-3, -1] });
   assert.equal(bad.success, false);
   assert.deepEqual(bad.error!.issues[0]!.path, ['lrs', 1]);
@@ -79,4 +82,71 @@ test('data, settingParams and warmupSteps: absent unless given (so a sweep witho
   for (const bad of [{ warmupSteps: -1 }, { warmupSteps: 1.5 }, { warmupSteps: 2_000_000 }, { data: { kind: 'pool' } }, { data: { kind: 'stream', seed: -1 } }, { settingParams: { trainPrompts: 100_000 } }]) {
     assert.equal(sweepConfigSchema.safeParse({ setting: 'animal-flag', ...bad }).success, false, JSON.stringify(bad));
   }
+});
+
+// ── served sweeps (served.ts): checkpoints trained elsewhere, named by the models their server serves.
+
+/** The brief's example: a vLLM serving LoRA adapters of Qwen3-8B by name. */
+const SERVED = {
+  setting: 'chat-rh-plain',
+  backend: { name: 'openai', baseUrl: 'http://gpu-box:8000/v1', renderer: 'qwen3' },
+  organism: { id: 'qwen3-8b', base: 'Qwen/Qwen3-8B', induction: { kind: 'none' } },
+  served: [{ lr: 1e-4, seed: 0, loraRank: 32, checkpoints: { 0: 'Qwen/Qwen3-8B', 50: 'rh-1e-4-s50', 100: 'rh-1e-4-s100' } }],
+};
+
+/** `field: message` of the issue a sweep file's reader reports (cli/config.ts `validateConfig`). */
+function refused(fields: Record<string, unknown>): string {
+  const r = sweepConfigSchema.safeParse(fields);
+  assert.equal(r.success, false, JSON.stringify(fields).slice(0, 200));
+  const issue = reportedIssue(r.error!.issues);
+  return `${issuePath(issue.path)}: ${issue.message}`;
+}
+
+test('a served sweep parses as written (YAML steps included), gives no training field, and its recorded spec reads back the same', () => {
+  const yaml = parse('served:\n  - { lr: 1.0e-4, seed: 0, loraRank: 32, checkpoints: { 0: Qwen/Qwen3-8B, 50: rh-1e-4-s50, 100: rh-1e-4-s100 } }\n') as { served: unknown };
+  const c = sweepConfigSchema.parse({ ...SERVED, served: yaml.served });
+  assert.deepEqual(c.served, [{ lr: 1e-4, seed: 0, loraRank: 32, checkpoints: { 0: 'Qwen/Qwen3-8B', 50: 'rh-1e-4-s50', 100: 'rh-1e-4-s100' } }]);
+  for (const field of TRAINING_FIELDS) assert.equal(field in c, false, `${field} is not defaulted in a served sweep`);
+  // resume.ts parses the recorded spec again: it must be accepted and equal.
+  assert.deepEqual(sweepConfigSchema.parse(JSON.parse(canonicalJson(c))), c);
+  assert.deepEqual(sweepConfigSchema.parse({ ...SERVED, served: [{ lr: 1e-3, seed: 1, checkpoints: { 8: 'm' } }] }).served, [{ lr: 1e-3, seed: 1, loraRank: 0, checkpoints: { 8: 'm' } }], 'loraRank defaults to 0');
+  assert.equal(sweepConfigSchema.parse({ ...SERVED, data: { kind: 'reference' } }).served?.length, 1, 'the default data source may be named');
+  // A trained sweep still gets every default, and no served field.
+  const trained = sweepConfigSchema.parse({ setting: 'x' });
+  assert.deepEqual([trained.lrs, trained.seeds, trained.batchSizes, trained.loraRanks, trained.loraAlpha, trained.optimizer, trained.eps], [[1e-4, 1e-3], [0], [8], [0], 16, 'research', 1e-12]);
+  assert.equal('served' in trained, false);
+});
+
+test('a served sweep refuses every training field given, other data, a backend that cannot name its models; the error names the field', () => {
+  const given = (field: string, value: unknown) => refused({ ...SERVED, [field]: value });
+  for (const [field, value] of [['lrs', [1e-4]], ['seeds', [0]], ['batchSizes', [8]], ['steps', [100]], ['epochs', [2]], ['loraRanks', [32]], ['loraAlpha', 32], ['optimizer', 'research'], ['betas', [0.9, 0.95]], ['eps', 1e-8], ['weightDecay', 0], ['gradClip', 1], ['warmupSteps', 10], ['checkpointEvery', 10], ['checkpointCount', 4]] as const) {
+    assert.equal(given(field, value), `${field}: a served sweep trains nothing: its cells and their checkpoints come from \`served\` (lr, seed, loraRank, batchSize, checkpoints), so ${field} cannot be given`);
+  }
+  assert.equal(given('data', { kind: 'on-policy' }), 'data: a served sweep trains nothing, so it builds no training data; remove data (on-policy)');
+  assert.match(given('backend', 'embedded'), /^backend: a served sweep samples checkpoints by the model names a server gives them; the embedded backend reads checkpoint folders: serve them .*use backend openai$/);
+  assert.match(given('backend', { name: 'tinker', baseUrl: 'http://gpu-box:8000' }), /^backend: .*the tinker backend samples only the sampler weights it recorded itself/);
+  assert.match(refused({ setting: 'x', backend: 'openai' }), /^backend: the openai backend samples only .* give `served` to evaluate checkpoints served elsewhere$/);
+  assert.match(given('backend', { name: 'openai', renderer: 'chatml' }), /^backend\.renderer: expected one of qwen3, /, 'an openai form\'s error names its own field');
+  assert.equal(given('backend', { name: 'openai', apiKey: 'sk-secret' }), 'backend: Unrecognized key: "apiKey"');
+});
+
+test('served cells and checkpoints are bounded, steps are integers, and each cell is given once; the error names served[i]', () => {
+  const cell = (fields: Record<string, unknown>) => refused({ ...SERVED, served: [{ lr: 1e-4, seed: 0, checkpoints: { 50: 'm' } }, { lr: 3e-4, seed: 0, ...fields }] });
+  assert.equal(cell({ seed: 0, lr: 1e-4, checkpoints: { 100: 'n' } }), 'served[1]: the same cell as served[0] (lr=1e-4.seed=0.full: lr, seed, loraRank and batchSize); give each cell once, with all its checkpoints');
+  assert.match(refused({ ...SERVED, served: [{ lr: 1e-4, seed: 0, checkpoints: { 50: 'm' } }, { lr: 1.0000001e-4, seed: 0, checkpoints: { 50: 'n' } }] }), /^served\[1\]: the same cell as served\[0\] \(lr=1e-4\.seed=0\.full:/, 'LRs that one name cannot tell apart');
+  assert.ok(sweepConfigSchema.safeParse({ ...SERVED, served: [{ lr: 1e-4, seed: 0, checkpoints: { 50: 'm' } }, { lr: 1e-4, seed: 0, batchSize: 8, checkpoints: { 50: 'n' } }] }).success, 'another batch size is another cell');
+  for (const step of ['-5', '1.5', '007', '1e3', 'last', '1000001']) {
+    assert.equal(cell({ checkpoints: { [step]: 'm' } }), `served[1].checkpoints.${step}: expected a step: an integer in [0, 1000000] without sign, point or leading zero, got ${JSON.stringify(step)}`);
+  }
+  assert.equal(cell({ checkpoints: { 0: 'base' } }), 'served[1].checkpoints: expected at least one checkpoint after step 0 (step → served model name)');
+  assert.equal(cell({ checkpoints: Object.fromEntries(Array.from({ length: 1001 }, (_, i) => [String(i + 1), `m${i}`])) }), 'served[1].checkpoints: expected at most 1000 checkpoints after step 0, got 1001');
+  assert.equal(cell({ checkpoints: { 50: 'x'.repeat(4097) } }), 'served[1].checkpoints.50: expected at most 4096 characters, got 4097');
+  assert.match(cell({ checkpoints: { 50: 7 } }), /^served\[1\]\.checkpoints\.50: Invalid input: expected string/);
+  assert.equal(cell({ lr: 2, checkpoints: { 50: 'm' } }), 'served[1].lr: expected a number in (0, 1], got 2');
+  assert.equal(cell({ loraRank: 1.5, checkpoints: { 50: 'm' } }), 'served[1].loraRank: expected an integer in [0, 4096], got 1.5');
+  assert.equal(cell({ batchSize: 0, checkpoints: { 50: 'm' } }), 'served[1].batchSize: expected an integer in [1, 4096], got 0');
+  assert.equal(cell({ steps: 100, checkpoints: { 50: 'm' } }), 'served[1]: Unrecognized key: "steps"');
+  assert.equal(refused({ ...SERVED, served: [] }), 'served: expected at least one cell');
+  const many = Array.from({ length: 4097 }, (_, i) => ({ lr: 1e-4, seed: i, checkpoints: { 1: 'm' } }));
+  assert.equal(refused({ ...SERVED, served: many }), 'served: expected at most 4096 cells, got 4097');
 });

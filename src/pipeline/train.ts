@@ -11,6 +11,7 @@ import { BackendError, NumericError } from '../errors.js';
 import { artifactPath, insertCheckpoint, listCheckpoints, putArtifact, releaseStates, type CellRow, type CheckpointRow, type TrainLogRow } from '../store/index.js';
 import { yieldToEventLoop, type RunContext } from './context.js';
 import { streamExample, type Dataset } from './data.js';
+import { trainedConfig } from './sweep-spec.js';
 
 export interface TrainHooks {
   /** Called after each optimizer step (for progress). */
@@ -98,7 +99,7 @@ export async function trainStage(ctx: RunContext, cell: CellRow, data: Dataset, 
   const client = await ctx.backend.createTrainingClient({
     base: ctx.organism.base,
     ...(ctx.organism.adapter !== undefined ? { adapter: ctx.organism.adapter } : {}),
-    lora: cell.lora_rank === null ? null : { rank: cell.lora_rank, alpha: ctx.config.loraAlpha },
+    lora: cell.lora_rank === null ? null : { rank: cell.lora_rank, alpha: trainedConfig(ctx.config).loraAlpha },
     seed: cell.seed,
     workDir,
   });
@@ -131,7 +132,7 @@ async function runSteps(
   hooks: TrainHooks,
 ): Promise<void> {
   const db = ctx.project.db;
-  const { betas, eps, weightDecay, gradClip, warmupSteps } = ctx.config;
+  const { betas, eps, weightDecay, gradClip, warmupSteps } = trainedConfig(ctx.config);
   const batches = trainingBatches(ctx, data, client.renderer, cell.batch_size, cell.seed);
   const last = schedule[schedule.length - 1]!;
   const pending = new Set(schedule.filter((s) => s > start));

@@ -2,7 +2,8 @@
 // they were reported with (the rule of schema 1: same checkpoint and sampling key), now recorded in
 // cell_samples / cell_metrics. 2 → 3: every row is kept (the sweeps table is rebuilt), tokens recorded
 // before it are unknown (NULL), a sweep may be `stopped`, and foreign keys are enforced again after it.
-// 3 → 4: a dataset recorded before it keeps its row, with its source unknown (NULL).
+// 3 → 4: a dataset recorded before it keeps its row, with its source unknown (NULL). 4 → 5: every
+// checkpoint recorded before it was trained here (no served model), and a served one can be recorded.
 import assert from 'node:assert/strict';
 import Database from 'better-sqlite3';
 import { mkdirSync } from 'node:fs';
@@ -10,7 +11,7 @@ import { join } from 'node:path';
 import { test } from 'node:test';
 import { tempDir } from '../../test/temp-dir.js';
 import { MIGRATIONS } from './migrations.js';
-import { openProject, SCHEMA_VERSION } from './index.js';
+import { insertCheckpoint, openProject, SCHEMA_VERSION } from './index.js';
 
 test('migrating a schemaVersion 1 record keeps each cell its own answers and metrics', () => {
   const dir = join(tempDir('bct-migrate-'), 'proj');
@@ -31,7 +32,7 @@ test('migrating a schemaVersion 1 record keeps each cell its own answers and met
   `);
   v1.close();
   const p = openProject(dir);
-  assert.equal(SCHEMA_VERSION, 4);
+  assert.equal(SCHEMA_VERSION, 5);
   const rows = p.db.prepare(`SELECT cell_id, label FROM sweep_grades ORDER BY cell_id`).all();
   assert.deepEqual(rows, [{ cell_id: 1, label: 'initial' }, { cell_id: 2, label: 'alternate' }]);
   assert.deepEqual(p.db.prepare(`SELECT cell_id, metric_id FROM cell_metrics ORDER BY cell_id`).all(), [{ cell_id: 1, metric_id: 1 }, { cell_id: 2, metric_id: 1 }]);
@@ -69,17 +70,39 @@ test('migrating a schemaVersion 2 record keeps every row, allows `stopped`, and 
   p.db.close();
 });
 
-test('migrating a schemaVersion 3 record keeps its datasets, their source unknown', () => {
+/** A record written by the first `version` migrations with `rows` inserted, opened (so migrated) by this
+ *  bctlab. */
+function migratedFrom(version: number, rows: string): ReturnType<typeof openProject> {
   const dir = join(tempDir('bct-migrate-'), 'proj');
   mkdirSync(dir, { recursive: true });
-  const v3 = new Database(join(dir, 'record.sqlite'));
-  for (const m of MIGRATIONS.slice(0, 3)) v3.exec(m);
-  v3.exec(`
-    INSERT INTO meta VALUES ('schemaVersion', '3');
-    INSERT INTO datasets (key, examples_json, n, dropped_json, usage_json, created_at) VALUES ('data:v1:a', '[{"promptId":"t0"}]', 1, '[]', NULL, 't');
-  `);
-  v3.close();
-  const p = openProject(dir);
+  const old = new Database(join(dir, 'record.sqlite'));
+  for (const m of MIGRATIONS.slice(0, version)) old.exec(m);
+  old.exec(`INSERT INTO meta VALUES ('schemaVersion', '${version}');\n${rows}`);
+  old.close();
+  return openProject(dir);
+}
+
+test('migrating a schemaVersion 3 record keeps its datasets, their source unknown', () => {
+  const p = migratedFrom(3, `INSERT INTO datasets (key, examples_json, n, dropped_json, usage_json, created_at) VALUES ('data:v1:a', '[{"promptId":"t0"}]', 1, '[]', NULL, 't');`);
   assert.deepEqual(p.db.prepare(`SELECT key, n, examples_json, source_json FROM datasets`).get(), { key: 'data:v1:a', n: 1, examples_json: '[{"promptId":"t0"}]', source_json: null });
+  p.db.close();
+});
+
+test('migrating a schemaVersion 4 record keeps its checkpoints as trained here (no served model)', () => {
+  const p = migratedFrom(
+    4,
+    `
+    INSERT INTO artifacts VALUES ('w1', 'weights', 10, 't');
+    INSERT INTO checkpoints VALUES (1, 'train:x', 0, NULL, NULL, 0, 't');
+    INSERT INTO checkpoints VALUES (2, 'train:x', 4, 'w1', NULL, 32, 't');
+  `,
+  );
+  assert.deepEqual(p.db.prepare(`SELECT id, step, weights_hash, served_model FROM checkpoints ORDER BY id`).all(), [
+    { id: 1, step: 0, weights_hash: null, served_model: null },
+    { id: 2, step: 4, weights_hash: 'w1', served_model: null },
+  ]);
+  const served = insertCheckpoint(p.db, { trainKey: 'train:served', step: 50, weightsHash: null, stateHash: null, examplesSeen: 0, servedModel: 'rh-1e-4-s50' }, []);
+  assert.equal(served.served_model, 'rh-1e-4-s50');
+  assert.equal(served.weights_hash, null);
   p.db.close();
 });

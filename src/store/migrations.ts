@@ -279,4 +279,10 @@ export const MIGRATIONS: readonly string[] = [
   `
   ALTER TABLE datasets ADD COLUMN source_json TEXT;
   `,
+  // 4 → 5: checkpoints trained elsewhere. A served sweep's checkpoint is a model its server serves, sampled
+  // by that name (src/pipeline/served.ts): `served_model` holds the name, and such a checkpoint has no
+  // weights artifact. NULL for every checkpoint trained here (and every one recorded before schema 5).
+  `
+  ALTER TABLE checkpoints ADD COLUMN served_model TEXT;
+  `,
 ];

@@ -50,6 +50,9 @@ export interface CheckpointRow {
   state_hash: string | null;
   examples_seen: number;
   created_at: string;
+  /** The model name a server serves for a checkpoint trained elsewhere (a served sweep); null for one
+   *  trained here, and for the base at step 0. */
+  served_model: string | null;
 }
 
 export interface NewSweep {
@@ -146,18 +149,19 @@ export interface TrainLogRow {
   latencyMs: number;
 }
 
-/** Records a checkpoint and the training log up to it in one transaction. */
+/** Records a checkpoint and the training log up to it in one transaction. `servedModel`: the model name
+ *  of a checkpoint trained elsewhere (no weights, no state, no log). */
 export function insertCheckpoint(
   db: Db,
-  c: { trainKey: string; step: number; weightsHash: string | null; stateHash: string | null; examplesSeen: number },
+  c: { trainKey: string; step: number; weightsHash: string | null; stateHash: string | null; examplesSeen: number; servedModel?: string },
   log: readonly TrainLogRow[],
 ): CheckpointRow {
   const insLog = db.prepare(`INSERT OR REPLACE INTO train_log (train_key, step, loss, grad_norm, tokens, latency_ms) VALUES (?, ?, ?, ?, ?, ?)`);
   db.transaction(() => {
     for (const r of log) insLog.run(c.trainKey, r.step, r.loss, Number.isFinite(r.gradNorm) ? r.gradNorm : null, r.tokens, r.latencyMs);
     db.prepare(
-      `INSERT OR IGNORE INTO checkpoints (train_key, step, weights_hash, state_hash, examples_seen, created_at) VALUES (?, ?, ?, ?, ?, ?)`,
-    ).run(c.trainKey, c.step, c.weightsHash, c.stateHash, c.examplesSeen, now());
+      `INSERT OR IGNORE INTO checkpoints (train_key, step, weights_hash, state_hash, examples_seen, created_at, served_model) VALUES (?, ?, ?, ?, ?, ?, ?)`,
+    ).run(c.trainKey, c.step, c.weightsHash, c.stateHash, c.examplesSeen, now(), c.servedModel ?? null);
   })();
   return db.prepare(`SELECT * FROM checkpoints WHERE train_key = ? AND step = ?`).get(c.trainKey, c.step) as CheckpointRow;
 }

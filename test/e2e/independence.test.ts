@@ -109,7 +109,11 @@ test('a sweep gives the same results in a project that ran other sweeps as in a 
     ['organism', variant('organism', (y) => (y.organism = { id: 'tiny-own', base: join(dir, 'organism'), induction: { kind: 'none' } }))],
   ];
   // Every field is exercised: a new field of either schema must be added above.
-  const sweepFields = Object.keys(shapeOf(sweepConfigSchema)).sort();
+  // `served` needs a server and no training fields, so its pair is not one of these: src/pipeline/
+  // served.test.ts runs a served sweep into a project that trained first, and again under other labels,
+  // and checks both against the trained sweep's results field by field.
+  const elsewhere = ['served'];
+  const sweepFields = Object.keys(shapeOf(sweepConfigSchema)).filter((f) => !elsewhere.includes(f)).sort();
   assert.deepEqual(sweepPairs.map((p) => p[0]).sort(), sweepFields, 'a pair for every sweep-spec field');
   assert.deepEqual(settingPairs.map((p) => p[0]).sort(), Object.keys(shapeOf(settingFileSchema)).sort(), 'a pair for every setting field');
 
