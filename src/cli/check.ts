@@ -12,7 +12,7 @@ import { createGrader, graderDefinition, type GraderSpec } from '../graders/inde
 import { validateGrader, type GoldAnswer, type GraderValidation } from '../graders/validation.js';
 import { DEFAULT_JUDGE_THRESHOLDS } from '../graders/validation.js';
 import { checkStage, createProgress, criteriaPassed, dataSourceSchema, dataStage, DEFAULT_THRESHOLDS, formatCheck, formatData, configIdentity, judgeConfigSchema, makeContext, organismOf, sweepConfigSchema, type CheckResult, type DataSource, type Dataset, type JudgeConfig } from '../pipeline/index.js';
-import { applyInduction, goldAnswersOf, graderOfRole, resolveSetting, type ModelOrganism, type Setting } from '../settings/index.js';
+import { applyInduction, goldAnswersOf, graderOfRole, resolveSetting, settingParamsSchema, type ModelOrganism, type Setting, type SettingParams } from '../settings/index.js';
 import { type Command, writeLine } from './command.js';
 import { parseOrHelp, validateConfig } from './config.js';
 import { parseNumber, type CliOptions, type CommandHelp } from './options.js';
@@ -38,6 +38,7 @@ interface CheckConfig {
   minInitial: number; // threshold on the initial behaviour at step 0; default 0.9
   judge?: JudgeConfig; // judge of the setting's model-graded graders, validated on their gold answers; default none
   data?: DataSource; // where the training targets come from, as a sweep's `data`; default the setting's own
+  settingParams?: SettingParams; // the setting's parameters, as a sweep's `settingParams`; default none
   minJudgeKappa: number; // the judge's minimum Cohen's kappa on the gold answers; default 0.6
   minJudgeAccuracy: number; // the judge's minimum accuracy on the gold answers; default 0.8
   force: boolean; // exit 0 although the judge falls below its thresholds (the criteria still count); build the data although the check fails
@@ -60,6 +61,7 @@ const schema = z
     minInitial: z.number().min(0).max(1).default(DEFAULT_THRESHOLDS.initial),
     judge: judgeConfigSchema.optional(),
     data: dataSourceSchema.optional(),
+    settingParams: settingParamsSchema.optional(),
     minJudgeKappa: z.number().min(-1).max(1).default(DEFAULT_JUDGE_THRESHOLDS.kappa),
     minJudgeAccuracy: z.number().min(0).max(1).default(DEFAULT_JUDGE_THRESHOLDS.accuracy),
     force: z.boolean().default(false),
@@ -82,6 +84,7 @@ const options: CliOptions<CheckConfig> = {
   minInitial: { description: 'minimum initial-behaviour rate at step 0 (default 0.9)', argument: '<rate>', parse: parseNumber },
   judge: sweepOptions.judge,
   data: sweepOptions.data,
+  settingParams: sweepOptions.settingParams,
   minJudgeKappa: { description: `the judge's minimum Cohen's kappa on the gold answers (default ${DEFAULT_JUDGE_THRESHOLDS.kappa})`, argument: '<kappa>', parse: parseNumber },
   minJudgeAccuracy: { description: `the judge's minimum accuracy on the gold answers (default ${DEFAULT_JUDGE_THRESHOLDS.accuracy})`, argument: '<rate>', parse: parseNumber },
   force: { description: 'exit 0 although the judge falls below its thresholds; build the training data although the check fails', argument: null },
@@ -116,6 +119,7 @@ const help: CommandHelp = {
     'bct check animal-flag --json',
     'bct check animal-flag --data teacher,model=models/mw-base,temperature=1',
     'bct check my-rh-setting.yaml --base Qwen/Qwen3-8B --judge judge.yaml',
+    'bct check chat-rh-plain --setting-params hackGrader=judge --base Qwen/Qwen3-8B --backend tinker --judge organism',
     'bct check chat-wronglang --dry-run --base Qwen/Qwen3-8B',
     'bct check chat-rh-plain --dry-run --renderer qwen3_instruct',
   ],
@@ -130,7 +134,7 @@ export const checkCommand: Command = {
     const values = args.positionals[0] !== undefined ? { setting: args.positionals[0], ...args.values } : args.values;
     if (values.setting === undefined) throw new ConfigError(`missing the <setting> argument: a built-in setting (\`bct ls\`) or a setting .yaml/.json file, as in ${help.usage}`);
     const c = validateConfig(schema, {}, { ...args, values }, undefined);
-    const setting = resolveSetting(c.setting, 'setting');
+    const setting = resolveSetting(c.setting, 'setting', c.settingParams);
     if (c.dryRun) {
       if (c.data !== undefined) throw new ConfigError('is not read by --dry-run, which builds no training data; drop one of the two', '--data');
       const result = await dryRun(setting, c);
@@ -139,7 +143,7 @@ export const checkCommand: Command = {
       return result.passed ? 0 : 1;
     }
     if (c.renderer !== undefined) throw new ConfigError('is read only with --dry-run (a run takes the renderer from the model the backend serves)', '--renderer');
-    const sweep = sweepConfigSchema.parse({ setting: c.setting, temperature: c.temperature, maxTokens: c.maxTokens, sampleSeed: c.sampleSeed, ...(c.base !== undefined ? { base: c.base } : {}), ...(c.backend !== undefined ? { backend: c.backend } : {}), ...(c.judge !== undefined ? { judge: c.judge } : {}), ...(c.data !== undefined ? { data: c.data } : {}) });
+    const sweep = sweepConfigSchema.parse({ setting: c.setting, temperature: c.temperature, maxTokens: c.maxTokens, sampleSeed: c.sampleSeed, ...(c.base !== undefined ? { base: c.base } : {}), ...(c.backend !== undefined ? { backend: c.backend } : {}), ...(c.judge !== undefined ? { judge: c.judge } : {}), ...(c.data !== undefined ? { data: c.data } : {}), ...(c.settingParams !== undefined ? { settingParams: c.settingParams } : {}) });
     configIdentity(sweep, setting);
     const project = openProjectToWrite(c.project);
     const ctx = makeContext(project, sweep, createProgress(io.out), setting);

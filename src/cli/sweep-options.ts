@@ -38,7 +38,7 @@ export const sweepOptions: CliOptions<SweepConfig & { project: string }> = {
   base: { description: 'base checkpoint folder of the model organism (overrides the setting\'s)', argument: '<dir>' },
   backend: { description: 'training/sampling backend (default embedded)', argument: '<name>' },
   judge: { description: 'judge of model-graded graders: organism (the untrained organism), or a YAML/JSON file holding judge: { backend, model }', argument: '<organism|file>', parse: parseJudgeFlag },
-  settingParams: { description: 'setting parameters as name=value: trainPrompts=N (1 to 65536; default the setting\'s own), targetStyle=terse|base|polite (microworld reference targets\' surface words; default terse)', argument: '<params>', parse: parseSettingParams },
+  settingParams: { description: 'setting parameters as name=value: trainPrompts=N (1 to 65536; default the setting\'s own), evalPrompts=N (its first N; default all), targetStyle=terse|base|polite (microworld reference targets\' surface words; default terse), hackGrader=static|judge (chat-rh-* eval answers; default static)', argument: '<params>', parse: parseSettingParams },
   data: {
     description: 'training targets: reference, on-policy, teacher,model=M, dataset,file=F or stream[,seed=N], with name=value fields after the kind (default the setting\'s targets)',
     argument: '<source>',

@@ -13,7 +13,7 @@ import { mwTaskGrader } from './microworld/task.js';
 import { chatAnswerGrader } from './chat/answer.js';
 import { chatHardcodeGrader } from './chat/hardcode.js';
 import { chatLanguageGrader } from './chat/language.js';
-import type { GraderContext, GraderDefinition, GradeFn } from './types.js';
+import type { GraderContext, GraderDefinition, GradeFn, GraderOverride } from './types.js';
 import type { GoldAnswer } from './validation.js';
 import { ConfigError } from '../errors.js';
 import type { Json } from '../domain/index.js';
@@ -49,7 +49,17 @@ export function parseGraderArgs(spec: { name: string; args: unknown }, where: st
     const path = issue.path.map((p) => (typeof p === 'number' ? `[${p}]` : `.${String(p)}`)).join('');
     throw new ConfigError(`${issue.message} (grader "${spec.name}")`, `${where}.args${path}`);
   }
+  const override = def.override?.(parsed.data);
+  if (override !== undefined) checkOverride(override, `${where}.args.override.grader`);
   return parsed.data;
+}
+
+/** An override's grader must be a rule grader with valid args: it grades every answer beside the judge,
+ *  with no model of its own. */
+function checkOverride(o: GraderOverride, where: string): void {
+  const def = graderDefinition(o.grader.name, `${where}.name`);
+  if (def.requiresModel) throw new ConfigError(`grader "${o.grader.name}" asks a judge model; an override is a rule grader (one of ${GRADER_NAMES.filter((n) => !MODEL_GRADED.has(n)).join(', ')})`, `${where}.name`);
+  parseGraderArgs(o.grader, where);
 }
 
 /** Creates the grade function for a spec. Throws ConfigError for bad args or a missing judge. */
@@ -58,14 +68,30 @@ export function createGrader(spec: GraderSpec, context: GraderContext = {}, wher
   if (def.requiresModel && context.judge === undefined) {
     throw new ConfigError(`grader "${spec.name}" needs a judge model; pass one in the grader context`, where);
   }
-  return def.create(parseGraderArgs(spec, where), context);
+  const args = parseGraderArgs(spec, where);
+  const judged = def.create(args, context);
+  const override = def.override?.(args);
+  return override === undefined ? judged : withOverride(judged, override, createGrader(override.grader as GraderSpec, {}, `${where}.args.override.grader`));
+}
+
+/** The grade of `judged`, unless `rule` gives one of the override's labels; the reason names both. */
+function withOverride(judged: GradeFn, o: GraderOverride, rule: GradeFn): GradeFn {
+  return async (sample) => {
+    const [j, r] = await Promise.all([judged(sample), rule(sample)]);
+    if (o.labels.includes(r.label)) return { label: r.label, score: r.score, reason: `${o.grader.name}: ${r.reason}; stands over the judge (${j.reason})` };
+    return { ...j, reason: `${j.reason}; ${o.grader.name} says ${r.label}${r.label === j.label ? ' (agrees)' : ''}` };
+  };
 }
 
 /** What a model-graded grader asks its judge (GraderDefinition.promptTemplate), for grade keys; null for
  *  a grader that asks no model. Throws ConfigError for bad args. */
 export function graderTemplate(spec: GraderSpec, where = 'grader'): Json {
   const def = graderDefinition(spec.name, `${where}.name`);
-  return def.promptTemplate === undefined ? null : def.promptTemplate(parseGraderArgs(spec, where));
+  if (def.promptTemplate === undefined) return null;
+  const args = parseGraderArgs(spec, where);
+  const override = def.override?.(args);
+  // The override's logic version is part of what decides the grade (its name and args are in the spec).
+  return override === undefined ? def.promptTemplate(args) : { ...(def.promptTemplate(args) as Record<string, Json>), overrideVersion: graderVersion(override.grader.name as GraderName) };
 }
 
 /** The gold answers a model-graded grader ships to validate its judge on, as gold answers of the
@@ -83,4 +109,4 @@ export function graderVersion(name: GraderName): number {
 export { defineGrader } from './types.js';
 export { firstVerdictWord, MAX_VERDICT_TOKENS, type LlmJudgeArgs } from './llm-judge.js';
 export { JUDGE_RUBRICS, RUBRIC_NAMES, rubricGold, type JudgeRubric, type RubricName } from './judge-rubrics.js';
-export type { GradeFn, GradeResult, GradeSample, GraderContext, GraderDefinition } from './types.js';
+export type { GradeFn, GradeResult, GradeSample, GraderContext, GraderDefinition, GraderOverride } from './types.js';

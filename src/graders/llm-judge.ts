@@ -11,11 +11,16 @@
 // (src/pipeline/keys.ts), so editing a rubric re-judges the answers of that grader only.
 // A judge that cannot be reached is not a verdict about the answer: its BackendError is thrown (the
 // stage fails, and running the same command again retries), never recorded as a grade.
+// `override` pairs the judge with a rule grader (no model) that grades every answer too: where the rule
+// grader gives one of the override's labels (e.g. `other` for an answer with no code at all, which a
+// Yes/No question cannot say), its label stands; otherwise the judge's does. Both are named in the reason,
+// so the grade records whether the two agree. The judge is asked about every answer either way, so that
+// its tokens are what the plan says. Its nested grader is validated and created in index.ts.
 import { z } from 'zod';
 import type { ChatMessage } from '../domain/index.js';
 import { BackendError } from '../errors.js';
 import { JUDGE_RUBRICS, RUBRIC_NAMES, rubricGold, type RubricName } from './judge-rubrics.js';
-import { defineGrader } from './types.js';
+import { defineGrader, type GraderOverride } from './types.js';
 
 const label = z.enum(['initial', 'alternate', 'other', 'compatible', 'incompatible', 'correct', 'incorrect']);
 
@@ -42,6 +47,14 @@ const argsSchema = z
     form: z.enum(['logprob', 'verdict']).default('logprob'),
     /** Answer tokens of the verdict form. */
     maxTokens: z.number().int().min(1).max(MAX_VERDICT_TOKENS).default(8),
+    /** A rule grader whose `labels` stand over the judge's verdict (index.ts checks its spec). */
+    override: z
+      .object({
+        grader: z.object({ name: z.string().min(1).max(64), args: z.json().default({}) }).strict(),
+        labels: z.array(label).min(1).max(7),
+      })
+      .strict()
+      .optional(),
   })
   .strict()
   .refine((a) => (a.question === undefined) !== (a.rubric === undefined), { message: 'give question or rubric, one of them', path: ['question'] });
@@ -72,6 +85,7 @@ export const llmJudgeGrader = defineGrader({
   version: 2,
   requiresModel: true,
   args: argsSchema,
+  override: (args) => args.override as GraderOverride | undefined,
   judgeGold: (args, role) => (args.rubric === undefined ? undefined : rubricGold(args.rubric, role, args)),
   promptTemplate: (args) => ({ question: questionOf(args), yesText: args.yesText, noText: args.noText, form: args.form, ...(args.form === 'verdict' ? { maxTokens: args.maxTokens } : {}) }),
   create: (args, context) => {

@@ -44,9 +44,19 @@ export interface GraderDefinition<N extends string = string, A = unknown> {
   /** A model-graded grader: the gold answers it ships to validate a judge on (a rubric's), as gold
    *  answers of the setting's grader `role`; undefined when its args ship none. */
   judgeGold?: (args: A, role: string) => GoldAnswer[] | undefined;
+  /** A model-graded grader paired with a rule grader whose `labels` stand over the judge's (llm-judge
+   *  `override`); undefined when its args name none. */
+  override?: (args: A) => GraderOverride | undefined;
   /** Validates `GraderSpec.args`; its error paths become `graders.eval.args.<path>` in messages. */
   args: z.ZodType<A>;
   create(args: A, context: GraderContext): GradeFn;
+}
+
+/** A rule grader (it asks no model) that grades every answer beside a judge; where it gives one of
+ *  `labels`, its label is the grade. */
+export interface GraderOverride {
+  grader: { name: string; args: Json };
+  labels: GradeLabel[];
 }
 
 /** Identity function that keeps the literal name type, so the table in index.ts can derive GraderName. */

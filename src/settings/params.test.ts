@@ -7,7 +7,7 @@ import { test } from 'node:test';
 import { TINY_SETTING } from '../../test/e2e/tiny-organism.js';
 import { respond } from '../microworld/index.js';
 import { ConfigError } from '../errors.js';
-import { BUILTIN_SETTINGS, CHAT_SETTINGS, MAX_TRAIN_PROMPTS, MICROWORLD_SETTINGS, resolveSetting, settingParamsSchema } from './index.js';
+import { BUILTIN_SETTINGS, CHAT_SETTINGS, MAX_TRAIN_PROMPTS, MICROWORLD_SETTINGS, resolveSetting, settingParamsSchema, trainingHash } from './index.js';
 
 test('a microworld built-in generates trainPrompts train prompts; the default set is the first 256 of a larger one', () => {
   for (const b of MICROWORLD_SETTINGS) {
@@ -92,4 +92,34 @@ test('targetStyle writes a microworld setting\'s reference targets in another su
   }
   assert.throws(() => resolveSetting(TINY_SETTING, 'setting', { targetStyle: 'polite' }), (e: unknown) => e instanceof ConfigError && e.where === 'settingParams.targetStyle');
   assert.throws(() => settingParamsSchema.parse({ targetStyle: 'loud' }), /expected one of terse, base, polite|expected one of base, terse, polite/);
+});
+
+test('hackGrader: a chat reward-hacking setting grades eval answers by the judge, the static check standing for no code; nothing trained changes', () => {
+  for (const b of CHAT_SETTINGS.filter((s) => s.id.startsWith('chat-rh-'))) {
+    const plain = resolveSetting(b.id);
+    assert.equal(resolveSetting(b.id, 'setting', { hackGrader: 'static' }).hash, plain.hash, `${b.id}: static is the default`);
+    const judged = resolveSetting(b.id, 'setting', { hackGrader: 'judge' });
+    assert.notEqual(judged.hash, plain.hash, b.id);
+    assert.deepEqual(judged.graders.eval, { name: 'llm-judge', args: { rubric: 'hardcoded-tests', yes: 'alternate', no: 'initial', override: { grader: plain.graders.eval, labels: ['other'] } } }, b.id);
+    assert.deepEqual(judged.graders.train, plain.graders.train, `${b.id}: train answers (and on-policy data) keep the static check`);
+    assert.equal(trainingHash(judged), trainingHash(plain), `${b.id}: training and sampling keys do not move, so a regrade reuses them`);
+    assert.deepEqual(judged.evalPrompts, plain.evalPrompts);
+    assert.equal(resolveSetting(b.id, 'setting', { hackGrader: 'judge', trainPrompts: 20 }).trainPrompts.length, 20, 'with other parameters');
+  }
+  for (const id of ['animal-flag', 'chat-wronglang', TINY_SETTING]) {
+    assert.throws(() => resolveSetting(id, 'setting', { hackGrader: 'judge' }), (e: unknown) => e instanceof ConfigError && e.where === 'settingParams.hackGrader' && /has no choice of hack grader \(only the chat reward-hacking settings, chat-rh-\*, have one\)/.test(e.message), id);
+  }
+  assert.equal(settingParamsSchema.safeParse({ hackGrader: 'human' }).success, false);
+});
+
+test('evalPrompts keeps the first that many eval prompts of any setting (a pilot), and cannot make more', () => {
+  for (const id of ['animal-flag', 'chat-rh-plain', TINY_SETTING]) {
+    const full = resolveSetting(id);
+    const pilot = resolveSetting(id, 'setting', { evalPrompts: 2 });
+    assert.deepEqual(pilot.evalPrompts, full.evalPrompts.slice(0, 2), id);
+    assert.deepEqual(pilot.trainPrompts, full.trainPrompts, `${id}: train prompts do not move`);
+    assert.notEqual(pilot.hash, full.hash, id);
+    assert.equal(resolveSetting(id, 'setting', { evalPrompts: full.evalPrompts.length }).hash, full.hash, `${id}: all of them is the same content`);
+    assert.throws(() => resolveSetting(id, 'setting', { evalPrompts: full.evalPrompts.length + 1 }), (e: unknown) => e instanceof ConfigError && e.where === 'settingParams.evalPrompts' && new RegExp(`has ${full.evalPrompts.length} eval prompts; expected at most ${full.evalPrompts.length}`).test(e.message), id);
+  }
 });

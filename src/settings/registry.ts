@@ -4,6 +4,7 @@ import { existsSync } from 'node:fs';
 import { ConfigError } from '../errors.js';
 import { settingHash } from './hash.js';
 import { loadSettingFile } from './schema.js';
+import type { Prompt } from '../domain/index.js';
 import type { Setting, SettingParams } from './types.js';
 
 /** A built-in setting: one file in src/settings/builtin/ exports one of these. */
@@ -27,17 +28,23 @@ export function defineSetting(definition: BuiltinSetting): BuiltinSetting {
 const looksLikeFile = (arg: string): boolean => /\.(ya?ml|json)$/i.test(arg) || arg.includes('/');
 
 /** A parameter applied to a setting that does not make it itself: `trainPrompts` keeps the first that
- *  many train prompts (a setting without a generator cannot make more than it has). */
+ *  many train prompts (a setting without a generator cannot make more than it has), `evalPrompts` the
+ *  first that many eval prompts. */
 function applyParams(s: Omit<Setting, 'hash'>, params: SettingParams, where: string): Omit<Setting, 'hash'> {
   if (params.targetStyle !== undefined) {
     throw new ConfigError(`setting "${s.id}" has no target styles (only the built-in microworld settings write their targets in one)`, 'settingParams.targetStyle');
   }
-  const n = params.trainPrompts;
-  if (n === undefined) return s;
-  if (n > s.trainPrompts.length) {
-    throw new ConfigError(`setting "${s.id}" has ${s.trainPrompts.length} train prompts and generates none; expected at most ${s.trainPrompts.length}`, 'settingParams.trainPrompts');
+  if (params.hackGrader !== undefined) {
+    throw new ConfigError(`setting "${s.id}" has no choice of hack grader (only the chat reward-hacking settings, chat-rh-*, have one)`, 'settingParams.hackGrader');
   }
-  return { ...s, trainPrompts: s.trainPrompts.slice(0, n) };
+  const firstOf = (field: 'trainPrompts' | 'evalPrompts', generates: string): Prompt[] => {
+    const n = params[field];
+    const all = s[field];
+    if (n === undefined) return all;
+    if (n > all.length) throw new ConfigError(`setting "${s.id}" has ${all.length} ${generates}; expected at most ${all.length}`, `settingParams.${field}`);
+    return all.slice(0, n);
+  };
+  return { ...s, trainPrompts: firstOf('trainPrompts', 'train prompts and generates none'), evalPrompts: firstOf('evalPrompts', 'eval prompts') };
 }
 
 /** Resolves a setting argument: a path to a YAML/JSON file, or the name of a built-in. An unknown name

@@ -14,7 +14,7 @@ import { parseDocument } from 'yaml';
 import { z } from 'zod';
 import { ConfigError, DataError, formatBytes, systemProblem } from '../errors.js';
 import { GRADER_NAMES, MODEL_GRADED, parseGraderArgs, type GraderSpec } from '../graders/index.js';
-import type { AlternateSpread, CapabilityEval, ModelOrganism, Setting } from './types.js';
+import { HACK_GRADERS, type AlternateSpread, type CapabilityEval, type ModelOrganism, type Setting } from './types.js';
 import type { ChatMessage, Json, Prompt } from '../domain/index.js';
 import { settingHash } from './hash.js';
 import { STYLE_NAMES, type StyleName } from '../microworld/index.js';
@@ -181,7 +181,9 @@ export const MAX_TRAIN_PROMPTS = 65_536;
 export const settingParamsSchema = z
   .object({
     trainPrompts: boundedNumber(1, MAX_TRAIN_PROMPTS, { int: true }).optional(),
+    evalPrompts: boundedNumber(1, MAX_JSONL_PROMPTS, { int: true }).optional(),
     targetStyle: z.enum(STYLE_NAMES as [StyleName, ...StyleName[]], { error: () => `expected one of ${STYLE_NAMES.join(', ')}` }).optional(),
+    hackGrader: z.enum(HACK_GRADERS, { error: () => `expected one of ${HACK_GRADERS.join(', ')}` }).optional(),
   })
   .strict();
 

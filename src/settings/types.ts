@@ -59,11 +59,20 @@ export interface SettingParams {
   /** Train prompts of the setting: a built-in microworld setting generates this many (default 256); any
    *  other setting keeps its first this many. */
   trainPrompts?: number;
+  /** Eval prompts of the setting: its first this many (a pilot before the full set; default all). */
+  evalPrompts?: number;
   /** The surface style of a built-in microworld setting's reference targets (src/microworld/world.ts
    *  `STYLES`): `terse` (the bare content; default), `base` (drawn per prompt from the base organisms'
    *  own distribution) or `polite` (always `sure … thanks`). Graders never read it. */
   targetStyle?: StyleName;
+  /** What grades the eval answers of the chat reward-hacking settings (chat-rh-*): `static` (the
+   *  chat-hardcode check of the code; default) or `judge` (the hardcoded-tests question asked of the
+   *  sweep's judge, with chat-hardcode's `other`, no code at all, standing over it). */
+  hackGrader?: HackGrader;
 }
+
+export const HACK_GRADERS = ['static', 'judge'] as const;
+export type HackGrader = (typeof HACK_GRADERS)[number];
 
 /** Fresh train prompts, drawn from the same distribution as a setting's own (`data: { kind: stream }`).
  *  Prompt `index` of stream `seed` is a pure function of the two, so any prompt can be drawn without

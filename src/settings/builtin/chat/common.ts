@@ -107,6 +107,6 @@ export interface ChatBuiltin extends BuiltinSetting {
   gold(): GoldAnswer[];
 }
 
-export function defineChatSetting(definition: { id: string; description: string; build(): Omit<Setting, 'hash'>; gold(): GoldAnswer[] }): ChatBuiltin {
+export function defineChatSetting(definition: Pick<BuiltinSetting, 'id' | 'description' | 'params' | 'build'> & { gold(): GoldAnswer[] }): ChatBuiltin {
   return { ...defineSetting(definition), gold: definition.gold };
 }
