@@ -1,5 +1,5 @@
 // `bct run`: runs (or resumes) a sweep from a sweep file and/or flags.
-import { explainError } from '../errors.js';
+import { ConfigError, explainError } from '../errors.js';
 import { createProgress, runSweep, stopOnRequest, type SweepConfig, type SweepOutcome } from '../pipeline/index.js';
 import type { Setting } from '../settings/index.js';
 import type { Project } from '../store/index.js';
@@ -12,9 +12,10 @@ import type { CliOptions, CommandHelp } from './options.js';
 import { sweepOptions } from './sweep-options.js';
 import { costLines, summaryLines } from './summary.js';
 
-const runOptions: CliOptions<SweepConfig & { project: string; dryRun: boolean }> = {
+const runOptions: CliOptions<SweepConfig & { project: string; dryRun: boolean; offline: boolean }> = {
   ...sweepOptions,
   dryRun: { description: 'print the plan (cells, requests, tokens, cost) and stop; the same as bct plan', argument: null },
+  offline: { description: 'with --dry-run: ask no server (renderers from the model names), as bct plan --offline', argument: null },
 };
 
 const help: CommandHelp = {
@@ -25,12 +26,14 @@ const help: CommandHelp = {
     'steps × LoRA rank), and samples and grades every checkpoint, writing everything to the record.\n' +
     'Running the same command again resumes: finished work is skipped. Flags override the sweep file.\n' +
     'With a budget (maxUsd, maxTokens) the sweep stops cleanly at the cap, marked stopped; the same command\n' +
-    'with a higher cap resumes. --dry-run prints what it would do and does nothing (bct plan).',
+    'with a higher cap resumes. --dry-run prints what it would do and does nothing (bct plan); with --offline\n' +
+    'it asks no server either (bct plan --offline).',
   examples: [
     'bct run sweep.yaml',
     'bct run --setting animal-flag --lrs 1e-4,1e-3,1e-2 --seeds 0,1 --steps 200 --checkpoint-count 5',
     'bct run --setting my-setting.yaml --base models/mw-base --lora-ranks 0,8 --jobs 2',
     'bct run sweep.yaml --dry-run',
+    'bct run sweep.yaml --dry-run --offline',
     'bct run sweep.yaml --prices prices.yaml --budget maxUsd=20',
   ],
 };
@@ -42,9 +45,11 @@ export const runCommand: Command = {
     const args = parseOrHelp(argv, runOptions, help, (t) => io.out.write(t));
     if (args === undefined) return 0;
     // Everything that can be validated is, before the record is touched.
+    const offline = args.values.offline === true;
+    if (offline && args.values.dryRun !== true) throw new ConfigError('is read only with --dry-run (a run asks its servers); add --dry-run, or drop --offline', '--offline');
     const { projectDir, config, setting } = sweepFromArgs(args);
     if (args.values.dryRun === true) {
-      for (const l of await planLines(projectDir, config, setting)) writeLine(io.out, l);
+      for (const l of await planLines(projectDir, config, setting, { offline })) writeLine(io.out, l);
       return 0;
     }
     await runSweepFromCli(projectDir, config, setting, io, (project, outcome) => {

@@ -27,6 +27,13 @@ export function continuationTokens(renderer: Renderer, messages: readonly ChatMe
   return { prompt: prompt.length, continuation: end - prompt.length };
 }
 
+/** `text` as an answer of at most `maxTokens` tokens to `messages`: its first maxTokens tokens decoded
+ *  (as the sampler decodes them: a qwen3 think block counts in maxTokens, and is dropped). */
+function withinTokens(renderer: Renderer, messages: readonly ChatMessage[], text: string, maxTokens: number): string {
+  const { prompt, full, end } = continuationSpan(renderer, new Set(renderer.stopTokens), messages, text);
+  return end - prompt.length <= maxTokens ? text : renderer.decode(full.slice(prompt.length, prompt.length + maxTokens));
+}
+
 /** A judge that scores and answers nothing, so a grader can be run to count what it asks of its judge:
  *  every log-probability request's tokens, and for a sampled verdict the longest one allowed. */
 function countingJudge(renderer: Renderer, calls: { n: number }): SamplingClient {
@@ -138,7 +145,8 @@ export async function estimateSweep(ctx: RunContext, cells: readonly NewCell[], 
   const s = ctx.setting;
   const served = c.served !== undefined;
   const target = s.targets.kind === 'reference' ? s.targets.target : null;
-  const answerOf = (p: Prompt): string => target?.(p) ?? '';
+  // What a judge is shown of an answer: the target, cut as the sampler cuts answers at maxTokens.
+  const answerOf = (p: Prompt): string => withinTokens(renderer, p.messages, target?.(p) ?? '', c.maxTokens);
   // The judge's tokens are counted with the judge's own renderer (another model's, unless judge: organism).
   const judgeRenderer = judgedGraders(s).length === 0 ? renderer : (judgeRendererGiven ?? (await ctx.judgeSampler()).renderer);
 

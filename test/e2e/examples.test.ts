@@ -31,7 +31,7 @@ test('every sweep under examples/ plans offline, with the renderer from the mode
     assert.equal(r.status, 0, `${name}: ${r.stdout}${r.stderr}`);
     assert.match(r.stdout, /^plan of sweep \S+ \(backend tinker, model [^)]+\): \d+ cells/, name);
     assert.match(r.stdout, /\n {2}offline: no server asked; renderers from the model names \(organism qwen3\);/, name);
-    assert.match(r.stdout, /\ncost: ≈ \$\d+\.\d\d at tinker\//, `${name}: its prices cover every role with tokens`);
+    assert.match(r.stdout, /\ncost: ≈ \$\d+\.\d+ at tinker\//, `${name}: its prices cover every role with tokens`);
   }
 });
 
@@ -66,4 +66,16 @@ test('bct plan --offline refuses a model whose renderer its name does not give, 
   const r = await bctIn(['plan', file, '--offline', '--project', join(dir, 'p')]);
   assert.equal(r.status, 2, `${r.stdout}${r.stderr}`);
   assert.match(r.stderr, /organism\.base.*cannot plan offline: no chat renderer is known for model "acme\/unknown-model"|cannot plan offline: no chat renderer is known for model "acme\/unknown-model".*organism\.base/);
+});
+
+test('bct run --dry-run --offline prints what bct plan --offline prints; --offline alone is refused', async () => {
+  const file = join(EXAMPLES, 'chat-qwen3', 'sweep.yaml');
+  const project = join(tempDir('bct-examples-'), 'p');
+  const plan = await bctIn(['plan', file, '--offline', '--project', project]);
+  const dry = await bctIn(['run', file, '--dry-run', '--offline', '--project', project]);
+  assert.equal(dry.status, 0, dry.stderr);
+  assert.equal(dry.stdout, plan.stdout);
+  const refused = await bctIn(['run', file, '--offline', '--project', project]);
+  assert.equal(refused.status, 2);
+  assert.match(refused.stderr, /--offline: is read only with --dry-run/);
 });

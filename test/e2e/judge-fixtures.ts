@@ -10,9 +10,9 @@ import { Gpt, saveModel } from '../../src/engine/index.js';
 const QWEN3_VOCAB = 151_669;
 
 /** Saves the tiny model to `dir`, its config naming the tokenizer `Qwen/Qwen3-8B` (as a server reports
- *  it), so every client picks the qwen3 renderer. */
-export function qwenTinyModel(dir: string, seed = 3): string {
-  saveModel(new Gpt({ vocabSize: QWEN3_VOCAB, contextLength: 512, dModel: 16, nLayer: 1, nHead: 2 }, seed), dir);
+ *  it), so every client picks the qwen3 renderer. `contextLength` bounds prompt and answer together. */
+export function qwenTinyModel(dir: string, seed = 3, contextLength = 512): string {
+  saveModel(new Gpt({ vocabSize: QWEN3_VOCAB, contextLength, dModel: 16, nLayer: 1, nHead: 2 }, seed), dir);
   const cfgPath = join(dir, 'config.json');
   writeFileSync(cfgPath, JSON.stringify({ ...JSON.parse(readFileSync(cfgPath, 'utf8')), tokenizer: 'Qwen/Qwen3-8B' }, null, 2));
   return dir;
