@@ -63,7 +63,7 @@ export interface SettingParams {
   evalPrompts?: number;
   /** The surface style of a built-in microworld setting's reference targets (src/microworld/world.ts
    *  `STYLES`): `terse` (the bare content; default), `base` (drawn per prompt from the base organisms'
-   *  own distribution) or `polite` (always `sure … thanks`). Graders never read it. */
+   *  own distribution) or `polite` (always `thanks`). Graders never read it. */
   targetStyle?: StyleName;
   /** What grades the eval answers of the chat reward-hacking settings (chat-rh-*): `static` (the
    *  chat-hardcode check of the code; default) or `judge` (the hardcoded-tests question asked of the
