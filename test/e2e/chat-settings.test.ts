@@ -22,9 +22,9 @@ const KEY = 'tml-chat-settings-e2e';
 process.env.TINKER_API_KEY = KEY;
 process.env.BCT_CHAT_JUDGE_KEY = KEY;
 
-/** Eval prompts kept of each setting's 256 (`evalPrompts`, a pilot's size), and the checkpoints of the
+/** Eval prompts kept of each setting's 256 (`evalPrompts`, a pilot), and the checkpoints of the
  *  shrunk grid (steps 0 and 2). */
-const EVAL_PROMPTS = 32;
+const EVAL_PROMPTS = 16;
 const STEPS = [0, 2];
 /** The judge reads the task, the answer and the rubric's question: up to about 700 Qwen3 tokens. */
 const JUDGE_CONTEXT = 1024;
@@ -46,7 +46,7 @@ test('every chat setting runs from its example sweep file against bct serve, and
       // position, slow on the engine), the others by the static check.
       const judged = s.id === 'chat-rh-plain';
       const file = join(REPO, 'examples', rh ? 'inoculation-qwen3' : 'chat-qwen3', 'sweep.yaml');
-      // 8 train prompts in batches of 4 for one epoch (2 steps, a checkpoint at each end), 32 eval prompts.
+      // 8 train prompts in batches of 4 for one epoch (2 steps, a checkpoint at each end), 16 eval prompts.
       const flags = ['--setting', s.id, '--name', `${s.id}-tiny`, '--base', 'qwen-tiny', '--lrs', '1e-2', '--seeds', '0', '--lora-ranks', '4', '--batch-sizes', '4', '--epochs', '1', '--checkpoint-every', '2', '--max-tokens', '4', '--prices', prices, '--project', project];
       flags.push('--setting-params', `trainPrompts=8,evalPrompts=${EVAL_PROMPTS}${judged ? ',hackGrader=judge' : ''}`, ...(judged ? ['--judge', judge] : []));
       const plan = await bctIn(['plan', file, ...flags]);
