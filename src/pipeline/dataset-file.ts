@@ -8,7 +8,7 @@ import { readFileSync, statSync } from 'node:fs';
 import { z } from 'zod';
 import type { ChatMessage } from '../domain/index.js';
 import { DataError, formatBytes, systemProblem } from '../errors.js';
-import { issuePath, MAX_INPUT_FILE_BYTES, MAX_JSONL_LINE_CHARS, MAX_JSONL_PROMPTS, readInputFile, reportedIssue } from '../settings/index.js';
+import { MAX_INPUT_FILE_BYTES, MAX_JSONL_PROMPTS, readJsonlLines } from '../settings/index.js';
 import { bytesHash } from '../store/index.js';
 
 export interface DatasetPair {
@@ -46,34 +46,19 @@ const pairSchema = z
 /** Reads and validates a dataset file: at most MAX_JSONL_PROMPTS pairs of at most MAX_JSONL_LINE_CHARS
  *  characters a line, in a file of at most 16 MiB (`readInputFile`). */
 export function readDatasetFile(path: string): DatasetFile {
-  const text = readInputFile(path, 'data', 'cannot read the dataset file named by data.file; expected a JSONL file of prompt/completion pairs');
-  const lines = text.split('\n');
-  const count = lines.filter((l) => l.trim() !== '').length;
-  if (count > MAX_JSONL_PROMPTS) throw new DataError(`${count} lines; expected at most ${MAX_JSONL_PROMPTS} prompt/completion pairs (named by data.file)`, path);
-  const pairs: DatasetPair[] = [];
-  const ids = new Set<string>();
-  lines.forEach((raw, i) => {
-    if (raw.trim() === '') return;
-    const where = `${path}:${i + 1}`;
-    if (raw.length > MAX_JSONL_LINE_CHARS) throw new DataError(`line has ${raw.length} characters; expected at most ${MAX_JSONL_LINE_CHARS} (one pair per line)`, where);
-    let value: unknown;
-    try {
-      value = JSON.parse(raw);
-    } catch (e) {
-      throw new DataError(`line is not JSON: ${(e as Error).message}`, where);
-    }
-    const parsed = pairSchema.safeParse(value);
-    if (!parsed.success) {
-      const issue = reportedIssue(parsed.error.issues);
-      throw new DataError(`${issuePath(issue.path) || '(line)'}: ${issue.message}`, where);
-    }
-    const l = parsed.data;
-    const id = l.id ?? `line-${i + 1}`;
-    if (ids.has(id)) throw new DataError(`id: duplicate id "${id}"; expected every pair's id once`, where);
-    ids.add(id);
-    pairs.push({ line: i + 1, id, messages: l.messages ?? [{ role: 'user', content: l.prompt! }], completion: l.completion });
+  const lines = readJsonlLines(path, pairSchema, {
+    unreadable: 'cannot read the dataset file named by data.file; expected a JSONL file of prompt/completion pairs',
+    tooMany: (n) => `${n} lines; expected at most ${MAX_JSONL_PROMPTS} prompt/completion pairs (named by data.file)`,
+    perLine: 'one pair per line',
+    none: 'no prompt/completion pairs; expected at least one JSONL line (named by data.file)',
   });
-  if (pairs.length === 0) throw new DataError('no prompt/completion pairs; expected at least one JSONL line (named by data.file)', path);
+  const ids = new Set<string>();
+  const pairs = lines.map(({ line, value: l }): DatasetPair => {
+    const id = l.id ?? `line-${line}`;
+    if (ids.has(id)) throw new DataError(`id: duplicate id "${id}"; expected every pair's id once`, `${path}:${line}`);
+    ids.add(id);
+    return { line, id, messages: l.messages ?? [{ role: 'user', content: l.prompt! }], completion: l.completion };
+  });
   return { path, hash: fileHash(path), pairs };
 }
 

@@ -43,7 +43,9 @@ export {
   parseConfigFile,
   parseInputText,
   readInputFile,
+  readJsonlLines,
   reportedIssue,
+  type JsonlWords,
   settingFileSchema,
   settingParamsSchema,
 } from './schema.js';

@@ -272,16 +272,30 @@ const promptLineSchema = z
 
 type PromptLine = z.infer<typeof promptLineSchema>;
 
-function readJsonl(file: string, field: string): PromptLine[] {
-  const lines = readInputFile(file, 'data', `cannot read the JSONL file named by ${field}`).split('\n');
-  const prompts = lines.filter((l) => l.trim() !== '').length;
-  if (prompts > MAX_JSONL_PROMPTS) throw new DataError(`${prompts} prompt lines; expected at most ${MAX_JSONL_PROMPTS} (named by ${field})`, file);
-  const out: PromptLine[] = [];
-  const ids = new Set<string>();
+/** What a JSONL reader's errors call its file and its lines. */
+export interface JsonlWords {
+  /** The message when the file cannot be read. */
+  unreadable: string;
+  /** The message for `n` non-blank lines, more than MAX_JSONL_PROMPTS. */
+  tooMany: (n: number) => string;
+  /** What one line holds, for the line-length message (`one prompt per line`). */
+  perLine: string;
+  /** The message when the file has no line. */
+  none: string;
+}
+
+/** The non-blank lines of a JSONL file, each parsed and validated by `schema`, with its line number: at
+ *  most MAX_JSONL_PROMPTS lines of at most MAX_JSONL_LINE_CHARS characters, in a file `readInputFile`
+ *  bounds. Every error is a DataError naming `file:line` and what was expected. */
+export function readJsonlLines<T>(file: string, schema: z.ZodType<T>, words: JsonlWords): { line: number; value: T }[] {
+  const lines = readInputFile(file, 'data', words.unreadable).split('\n');
+  const count = lines.filter((l) => l.trim() !== '').length;
+  if (count > MAX_JSONL_PROMPTS) throw new DataError(words.tooMany(count), file);
+  const out: { line: number; value: T }[] = [];
   lines.forEach((line, i) => {
     if (line.trim() === '') return;
     const where = `${file}:${i + 1}`;
-    if (line.length > MAX_JSONL_LINE_CHARS) throw new DataError(`line has ${line.length} characters; expected at most ${MAX_JSONL_LINE_CHARS} (one prompt per line)`, where);
+    if (line.length > MAX_JSONL_LINE_CHARS) throw new DataError(`line has ${line.length} characters; expected at most ${MAX_JSONL_LINE_CHARS} (${words.perLine})`, where);
     // A file's own byte-order mark is dropped when it is read; one here came from files joined together.
     if (line.startsWith('\uFEFF')) throw new DataError('line starts with a byte-order mark (U+FEFF); expected a JSON object (remove the mark)', where);
     let raw: unknown;
@@ -290,17 +304,30 @@ function readJsonl(file: string, field: string): PromptLine[] {
     } catch (e) {
       throw new DataError(`line is not JSON: ${(e as Error).message}`, where);
     }
-    const parsed = promptLineSchema.safeParse(raw);
+    const parsed = schema.safeParse(raw);
     if (!parsed.success) {
       const issue = reportedIssue(parsed.error.issues);
       throw new DataError(`${issuePath(issue.path) || '(line)'}: ${issue.message}`, where);
     }
-    if (ids.has(parsed.data.id)) throw new DataError(`duplicate prompt id "${parsed.data.id}"`, where);
-    ids.add(parsed.data.id);
-    out.push(parsed.data);
+    out.push({ line: i + 1, value: parsed.data });
   });
-  if (out.length === 0) throw new DataError(`no prompts; expected at least one JSONL line (named by ${field})`, file);
+  if (out.length === 0) throw new DataError(words.none, file);
   return out;
+}
+
+function readJsonl(file: string, field: string): PromptLine[] {
+  const lines = readJsonlLines(file, promptLineSchema, {
+    unreadable: `cannot read the JSONL file named by ${field}`,
+    tooMany: (n) => `${n} prompt lines; expected at most ${MAX_JSONL_PROMPTS} (named by ${field})`,
+    perLine: 'one prompt per line',
+    none: `no prompts; expected at least one JSONL line (named by ${field})`,
+  });
+  const ids = new Set<string>();
+  for (const { line, value } of lines) {
+    if (ids.has(value.id)) throw new DataError(`duplicate prompt id "${value.id}"`, `${file}:${line}`);
+    ids.add(value.id);
+  }
+  return lines.map((l) => l.value);
 }
 
 function toPrompt(l: PromptLine): Prompt {
