@@ -1,4 +1,4 @@
-/* Argument readers shared by the addon's functions (bct_gemm.c, bct_kernels.c).
+/* Argument readers shared by the addon's functions (bct_gemm.c, bct_kernels.c, bct_attention.c).
  *
  * Each reader converts one JavaScript argument or throws a TypeError/RangeError whose message names the
  * function and the argument ("sgemm.lda: ...", "gelu.x: ..."), returning 0 so that checks chain with `||`
@@ -72,7 +72,8 @@ static inline int arg_index(napi_env env, napi_value v, const char *fn, const ch
 /* A typed array of the given element type; with `nullable`, null gives data NULL and length 0. */
 static inline int arg_array(napi_env env, napi_value v, const char *fn, const char *arg, napi_typedarray_type want,
                             int nullable, void **data, int64_t *len) {
-  const char *what = want == napi_float64_array ? "expected a Float64Array" : "expected a Float32Array";
+  const char *what = want == napi_float64_array ? "expected a Float64Array"
+                     : want == napi_int32_array ? "expected an Int32Array" : "expected a Float32Array";
   if (nullable) {
     napi_valuetype t;
     if (napi_typeof(env, v, &t) != napi_ok) return fail_type(env, fn, arg, what);
@@ -97,5 +98,19 @@ static inline int arg_array(napi_env env, napi_value v, const char *fn, const ch
 static inline int arg_f32(napi_env env, napi_value v, const char *fn, const char *arg, float **data, int64_t *len) {
   return arg_array(env, v, fn, arg, napi_float32_array, 0, (void **)data, len);
 }
+
+/* An array must hold at least `need` elements from the start (need ≥ 0, already overflow-checked). */
+static inline int fits(napi_env env, const char *fn, const char *arg, int64_t len, int64_t need) {
+  if (need <= len) return 1;
+  char msg[200];
+  snprintf(msg, sizeof msg, "%s.%s: needs %lld elements but the array has %lld", fn, arg, (long long)need, (long long)len);
+  return fail_range(env, msg);
+}
+
+/* Readers for the kernels' wrappers, where `v` holds the arguments and FN names the function. */
+#define F32(i, name, ptr, len) arg_array(env, v[i], FN, name, napi_float32_array, 0, (void **)&ptr, &len)
+#define F32_OR_NULL(i, name, ptr, len) arg_array(env, v[i], FN, name, napi_float32_array, 1, (void **)&ptr, &len)
+#define I32(i, name, ptr, len) arg_array(env, v[i], FN, name, napi_int32_array, 0, (void **)&ptr, &len)
+#define INDEX(i, name, out) arg_index(env, v[i], FN, name, &out)
 
 #endif

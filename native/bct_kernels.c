@@ -1,8 +1,11 @@
 /* The engine's small ops in C: layer norm, GELU, prefix softmax (attention), shifted exponentials of
- * logit rows (cross-entropy) and the AdamW update, with the signatures and meaning of their TypeScript
+ * logit rows and the row loops of the cross-entropy, and the AdamW update (attention itself is in
+ * bct_attention.c), with the signatures and meaning of their TypeScript
  * references in src/engine/kernels.ts. In V8 these loops run one element at a time; here the compiler
  * vectorises them (one clone per instruction-set level, picked when the addon loads), which is what makes
  * them worth a crossing (residual adds too): at microworld scale they took about half of a training step.
+ *
+ * Layer norm forward, GELU and the residual add split their rows or elements over the cores (parallel.h).
  *
  * Arithmetic is float32 per element with float64 sums, as in the references, but in another order and
  * with a float32 exponential and tanh, so results agree with the references to float tolerance, not bit
@@ -14,12 +17,8 @@
 #include <string.h>
 #include <node_api.h>
 #include "args.h"
-
-#if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__)
-#define VECTOR_CLONES __attribute__((target_clones("arch=x86-64-v4", "arch=x86-64-v3", "default")))
-#else
-#define VECTOR_CLONES
-#endif
+#include "parallel.h"
+#include "vec_math.h"
 
 #define LN_EPS 1e-5
 #define GELU_K 0.7978845608028654f /* sqrt(2/pi) */
@@ -37,40 +36,6 @@ static inline float tanh_f(float u) {
   const float q = 4.89352518554385e-3f + x2 * (2.26843463243900e-3f + x2 * (1.18534705686654e-4f + x2 * 1.19825839466702e-6f));
   const float t = p / q;
   return fabsf(u) > TANH_CLAMP ? copysignf(1.0f, u) : t;
-}
-
-/* e^x for x ≤ 88, 0 below −87: round-to-nearest range reduction (the 1.5·2^23 trick, exact without
- * fast-math), a two-part ln 2, a degree-7 polynomial, and 2^k built in the exponent bits. */
-static inline float exp_f(float x) {
-  const float big = 12582912.0f; /* 1.5 · 2^23 */
-  const float kf = (x * 1.44269504088896341f + big) - big;
-  const float r = (x - kf * 0.693359375f) - kf * -2.12194440e-4f;
-  const float p = 1.0f + r * (1.0f + r * (0.5f + r * (1.0f / 6 + r * (1.0f / 24 + r * (1.0f / 120 + r * (1.0f / 720 + r * (1.0f / 5040)))))));
-  int32_t bits = ((int32_t)kf + 127) << 23;
-  float s = 0;
-  memcpy(&s, &bits, sizeof s);
-  return x < -87.0f ? 0.0f : p * s;
-}
-
-/* The largest of x[0..n). */
-static inline float max_of(const float *x, int64_t n) {
-  float m = -INFINITY;
-#pragma omp simd reduction(max : m)
-  for (int64_t j = 0; j < n; j++) m = x[j] > m ? x[j] : m;
-  return m;
-}
-
-/* x[j] ← exp((x[j] − m)·scale) for j < n; returns their sum (in double): the shared middle of every
- * softmax here (attention rows, decode attention, cross-entropy and sampling logits). */
-static inline double exp_shifted(float *x, int64_t n, float m, float scale) {
-  double s = 0;
-#pragma omp simd reduction(+ : s)
-  for (int64_t j = 0; j < n; j++) {
-    const float e = exp_f((x[j] - m) * scale);
-    x[j] = e;
-    s += e;
-  }
-  return s;
 }
 
 VECTOR_CLONES
@@ -201,39 +166,6 @@ static void exp_rows(float *lg, float *rowMax, double *rowSum, int64_t R, int64_
   }
 }
 
-/* Attention of G single-token rows against their KV caches, every head: row g's query (head h at
- * q + g·qStride + h·D) against keys 0..keys−1 of its cache (k/v + g·rowStride + h·headStride, D apart),
- * softmax(scale · q·Kᵀ) V into out + g·outStride + h·D. sc: keys floats of scratch. */
-VECTOR_CLONES
-static void decode_attention(const float *q, int64_t qStride, const float *k, const float *v, int64_t rowStride,
-                             int64_t headStride, float *out, int64_t outStride, int64_t G, int64_t H, int64_t D,
-                             int64_t keys, float scale, float *sc) {
-  for (int64_t g = 0; g < G; g++) {
-    for (int64_t h = 0; h < H; h++) {
-      const float *qh = q + g * qStride + h * D;
-      const float *kh = k + g * rowStride + h * headStride, *vh = v + g * rowStride + h * headStride;
-      float *o = out + g * outStride + h * D;
-      float m = -INFINITY;
-      for (int64_t j = 0; j < keys; j++) {
-        float s = 0;
-#pragma omp simd reduction(+ : s)
-        for (int64_t d = 0; d < D; d++) s += qh[d] * kh[j * D + d];
-        s *= scale;
-        sc[j] = s;
-        m = s > m ? s : m;
-      }
-      const float inv = (float)(1.0 / exp_shifted(sc, keys, m, 1.0f));
-#pragma omp simd
-      for (int64_t d = 0; d < D; d++) o[d] = 0;
-      for (int64_t j = 0; j < keys; j++) {
-        const float w = sc[j] * inv;
-#pragma omp simd
-        for (int64_t d = 0; d < D; d++) o[d] += w * vh[j * D + d];
-      }
-    }
-  }
-}
-
 /* out may be a or b (a gradient accumulating in place). */
 VECTOR_CLONES
 static void add_arrays(float *out, const float *a, const float *b, int64_t n) {
@@ -265,22 +197,93 @@ static double sum_squares(const float *g, int64_t n, double start) {
   return start + s;
 }
 
-/* ---- Node-API wrappers: read, check extents, run. ---- */
+/* ---- The cross-entropy's row loops (loss.ts): row r of a chunk is row rows[r0 + r] of the batch. ---- */
 
-/* An array must hold at least `need` elements from the start (need ≥ 0, already overflow-checked). */
-static int fits(napi_env env, const char *fn, const char *arg, int64_t len, int64_t need) {
-  if (need <= len) return 1;
-  char msg[200];
-  snprintf(msg, sizeof msg, "%s.%s: needs %lld elements but the array has %lld", fn, arg, (long long)need, (long long)len);
-  return fail_range(env, msg);
+VECTOR_CLONES
+static void gather_rows(float *out, const float *x, const int32_t *rows, int64_t R, int64_t C) {
+  for (int64_t r = 0; r < R; r++) memcpy(out + r * C, x + (int64_t)rows[r] * C, sizeof(float) * (size_t)C);
 }
+
+VECTOR_CLONES
+static void cross_entropy_input_grad(float *dx, const float *dxc, const float *w, const int32_t *rows, const int32_t *targets,
+                                     const float *rowKS, const float *rowK, int64_t R, int64_t C) {
+  for (int64_t r = 0; r < R; r++) {
+    float *o = dx + (int64_t)rows[r] * C;
+    const float *t = w + (int64_t)targets[rows[r]] * C, *e = dxc + r * C;
+    const float ks = rowKS[r], k = rowK[r];
+#pragma omp simd
+    for (int64_t c = 0; c < C; c++) o[c] = ks * e[c] - k * t[c];
+  }
+}
+
+VECTOR_CLONES
+static void scale_rows(float *out, const float *x, const float *scale, int64_t R, int64_t C) {
+  for (int64_t r = 0; r < R; r++) {
+    const float ks = scale[r];
+#pragma omp simd
+    for (int64_t c = 0; c < C; c++) out[r * C + c] = ks * x[r * C + c];
+  }
+}
+
+VECTOR_CLONES
+static void cross_entropy_target_grad(float *dw, const float *xc, const int32_t *rows, const int32_t *targets, const float *rowK,
+                                      int64_t R, int64_t C) {
+  for (int64_t r = 0; r < R; r++) {
+    float *o = dw + (int64_t)targets[rows[r]] * C;
+    const float k = rowK[r];
+#pragma omp simd
+    for (int64_t c = 0; c < C; c++) o[c] -= k * xc[r * C + c];
+  }
+}
+
+/* ---- Splitting the elementwise kernels over the cores (parallel.h): each part runs the same loop on a
+ * contiguous range of elements (rows, for layer norm), so a split never changes a value. The flop
+ * estimates only decide whether a split pays. ---- */
+
+typedef struct {
+  float *out, *th, *mean, *rstd;
+  const float *x, *w, *b, *dy, *a2;
+  int64_t C;
+  int accumulate;
+} elementwise_ctx;
+
+static void layer_norm_forward_part(const void *ctx, int64_t n0, int64_t n1, float *scratch) {
+  (void)scratch;
+  const elementwise_ctx *c = ctx;
+  layer_norm_forward(c->out + n0 * c->C, c->mean ? c->mean + n0 : NULL, c->rstd ? c->rstd + n0 : NULL, c->x + n0 * c->C,
+                     c->w, c->b, n1 - n0, c->C);
+}
+
+static void gelu_forward_part(const void *ctx, int64_t i0, int64_t i1, float *scratch) {
+  (void)scratch;
+  const elementwise_ctx *c = ctx;
+  gelu_forward(c->out + i0, c->th ? c->th + i0 : NULL, c->x + i0, i1 - i0);
+}
+
+static void gelu_backward_part(const void *ctx, int64_t i0, int64_t i1, float *scratch) {
+  (void)scratch;
+  const elementwise_ctx *c = ctx;
+  gelu_backward(c->out + i0, c->accumulate, c->dy + i0, c->x + i0, c->th + i0, i1 - i0);
+}
+
+static void add_part(const void *ctx, int64_t i0, int64_t i1, float *scratch) {
+  (void)scratch;
+  const elementwise_ctx *c = ctx;
+  add_arrays(c->out + i0, c->x + i0, c->a2 + i0, i1 - i0);
+}
+
+/* Runs a part function over n items, split when `flops` pays; throws when the thread scratch cannot be had. */
+static void split(napi_env env, const char *fn, part_fn part, const elementwise_ctx *ctx, int64_t n, double flops) {
+  if (run_parts(part, ctx, n, flops, 0)) return;
+  char msg[120];
+  snprintf(msg, sizeof msg, "%s: could not allocate the thread scratch", fn);
+  napi_throw_error(env, "ERR_BCT_NATIVE_MEMORY", msg);
+}
+
+/* ---- Node-API wrappers: read, check extents, run. ---- */
 
 /* a·b (+ c) for counts below 2^31, as an int64 that cannot overflow. */
 static int64_t span(int64_t a, int64_t b, int64_t c) { return a * b + c; }
-
-#define F32(i, name, ptr, len) arg_array(env, v[i], FN, name, napi_float32_array, 0, (void **)&ptr, &len)
-#define F32_OR_NULL(i, name, ptr, len) arg_array(env, v[i], FN, name, napi_float32_array, 1, (void **)&ptr, &len)
-#define INDEX(i, name, out) arg_index(env, v[i], FN, name, &out)
 
 static napi_value js_layer_norm_forward(napi_env env, napi_callback_info info) {
 #define FN "layerNormForward"
@@ -296,7 +299,8 @@ static napi_value js_layer_norm_forward(napi_env env, napi_callback_info info) {
       (mean && !fits(env, FN, "mean", meanLen, N)) || (rstd && !fits(env, FN, "rstd", rstdLen, N)))
     return NULL;
   if (C == 0) return NULL;
-  layer_norm_forward(out + outOff, mean, rstd, x + xOff, w, b, N, C);
+  const elementwise_ctx ctx = {.out = out + outOff, .mean = mean, .rstd = rstd, .x = x + xOff, .w = w, .b = b, .C = C};
+  split(env, FN, layer_norm_forward_part, &ctx, N, 8.0 * (double)N * (double)C);
   return NULL;
 #undef FN
 }
@@ -330,7 +334,8 @@ static napi_value js_gelu_forward(napi_env env, napi_callback_info info) {
       !F32(2, "x", x, xLen) || !INDEX(3, "n", n))
     return NULL;
   if (!fits(env, FN, "out", outLen, n) || (th && !fits(env, FN, "th", thLen, n)) || !fits(env, FN, "x", xLen, n)) return NULL;
-  gelu_forward(out, th, x, n);
+  const elementwise_ctx ctx = {.out = out, .th = th, .x = x};
+  split(env, FN, gelu_forward_part, &ctx, n, 24.0 * (double)n);
   return NULL;
 #undef FN
 }
@@ -347,7 +352,8 @@ static napi_value js_gelu_backward(napi_env env, napi_callback_info info) {
   if (!fits(env, FN, "dx", dxLen, n) || !fits(env, FN, "dy", dyLen, n) || !fits(env, FN, "x", xLen, n) ||
       !fits(env, FN, "th", thLen, n))
     return NULL;
-  gelu_backward(dx, acc, dy, x, th, n);
+  const elementwise_ctx ctx = {.out = dx, .accumulate = acc, .dy = dy, .x = x, .th = th};
+  split(env, FN, gelu_backward_part, &ctx, n, 16.0 * (double)n);
   return NULL;
 #undef FN
 }
@@ -418,43 +424,6 @@ static napi_value js_exp_rows(napi_env env, napi_callback_info info) {
 #undef FN
 }
 
-/* The last element an operand reaches: off + (G−1)·rowStride + (H−1)·headStride + extent. */
-static int64_t reach(int64_t off, int64_t G, int64_t rowStride, int64_t H, int64_t headStride, int64_t extent) {
-  return off + (G - 1) * rowStride + (H - 1) * headStride + extent;
-}
-
-#define MAX_KEYS 16384 /* scratch on the stack: keys floats, at most 64 KiB */
-
-static napi_value js_decode_attention(napi_env env, napi_callback_info info) {
-#define FN "decodeAttention"
-  napi_value v[16];
-  float *q = NULL, *k = NULL, *vv = NULL, *out = NULL, scale = 0;
-  int64_t qLen = 0, kLen = 0, vLen = 0, outLen = 0, qOff = 0, qStride = 0, cacheOff = 0, rowStride = 0, headStride = 0,
-          outOff = 0, outStride = 0, G = 0, H = 0, D = 0, keys = 0;
-  if (!arg_count(env, info, FN, 16, v) || !F32(0, "q", q, qLen) || !INDEX(1, "qOff", qOff) ||
-      !INDEX(2, "qStride", qStride) || !F32(3, "k", k, kLen) || !F32(4, "v", vv, vLen) || !INDEX(5, "cacheOff", cacheOff) ||
-      !INDEX(6, "rowStride", rowStride) || !INDEX(7, "headStride", headStride) || !F32(8, "out", out, outLen) ||
-      !INDEX(9, "outOff", outOff) || !INDEX(10, "outStride", outStride) || !INDEX(11, "G", G) || !INDEX(12, "H", H) ||
-      !INDEX(13, "D", D) || !INDEX(14, "keys", keys) || !arg_float(env, v[15], FN, "scale", &scale))
-    return NULL;
-  if (G == 0 || H == 0 || D == 0) return NULL;
-  if (keys < 1 || keys > MAX_KEYS) {
-    char msg[128];
-    snprintf(msg, sizeof msg, "%s.keys: expected an integer in [1, %d], got %lld", FN, MAX_KEYS, (long long)keys);
-    return fail_range(env, msg), NULL;
-  }
-  if (!fits(env, FN, "q", qLen, reach(qOff, G, qStride, H, D, D)) ||
-      !fits(env, FN, "k", kLen, reach(cacheOff, G, rowStride, H, headStride, keys * D)) ||
-      !fits(env, FN, "v", vLen, reach(cacheOff, G, rowStride, H, headStride, keys * D)) ||
-      !fits(env, FN, "out", outLen, reach(outOff, G, outStride, H, D, D)))
-    return NULL;
-  float sc[keys];
-  decode_attention(q + qOff, qStride, k + cacheOff, vv + cacheOff, rowStride, headStride, out + outOff, outStride,
-                   G, H, D, keys, scale, sc);
-  return NULL;
-#undef FN
-}
-
 static napi_value js_add(napi_env env, napi_callback_info info) {
 #define FN "add"
   napi_value v[4];
@@ -464,7 +433,8 @@ static napi_value js_add(napi_env env, napi_callback_info info) {
       !INDEX(3, "n", n))
     return NULL;
   if (!fits(env, FN, "out", outLen, n) || !fits(env, FN, "a", aLen, n) || !fits(env, FN, "b", bLen, n)) return NULL;
-  add_arrays(out, a, b, n);
+  const elementwise_ctx ctx = {.out = out, .x = a, .a2 = b};
+  split(env, FN, add_part, &ctx, n, 4.0 * (double)n);
   return NULL;
 #undef FN
 }
@@ -499,6 +469,99 @@ static napi_value js_sum_squares(napi_env env, napi_callback_info info) {
 #undef FN
 }
 
+/* rows[r0 .. r0+R) must exist and each must index a row of `nRows`; with targets, each targets[row] a row
+ * of `nTargets`. The message names the entry. */
+static int check_rows(napi_env env, const char *fn, const int32_t *rows, int64_t rowsLen, int64_t r0, int64_t R, int64_t nRows,
+                      const int32_t *targets, int64_t targetsLen, int64_t nTargets) {
+  if (!fits(env, fn, "rows", rowsLen, r0 + R)) return 0;
+  char msg[200];
+  for (int64_t r = r0; r < r0 + R; r++) {
+    const int64_t i = rows[r];
+    if (i < 0 || i >= nRows) {
+      snprintf(msg, sizeof msg, "%s.rows[%lld]: row %lld is outside [0, %lld)", fn, (long long)r, (long long)i, (long long)nRows);
+      return fail_range(env, msg);
+    }
+    if (!targets) continue;
+    if (i >= targetsLen || targets[i] < 0 || targets[i] >= nTargets) {
+      snprintf(msg, sizeof msg, "%s.targets[%lld]: expected a row of [0, %lld)", fn, (long long)i, (long long)nTargets);
+      return fail_range(env, msg);
+    }
+  }
+  return 1;
+}
+
+/* gatherRows(out, x, rows, r0, R, C) */
+static napi_value js_gather_rows(napi_env env, napi_callback_info info) {
+#define FN "gatherRows"
+  napi_value v[6];
+  float *out = NULL, *x = NULL;
+  int32_t *rows = NULL;
+  int64_t outLen = 0, xLen = 0, rowsLen = 0, r0 = 0, R = 0, C = 0;
+  if (!arg_count(env, info, FN, 6, v) || !F32(0, "out", out, outLen) || !F32(1, "x", x, xLen) || !I32(2, "rows", rows, rowsLen) ||
+      !INDEX(3, "r0", r0) || !INDEX(4, "R", R) || !INDEX(5, "C", C))
+    return NULL;
+  if (C == 0 || R == 0) return NULL;
+  if (!fits(env, FN, "out", outLen, span(R, C, 0)) || !check_rows(env, FN, rows, rowsLen, r0, R, xLen / C, NULL, 0, 0)) return NULL;
+  gather_rows(out, x, rows + r0, R, C);
+  return NULL;
+#undef FN
+}
+
+/* crossEntropyInputGrad(dx, dxc, w, rows, targets, rowKS, rowK, r0, R, C) */
+static napi_value js_cross_entropy_input_grad(napi_env env, napi_callback_info info) {
+#define FN "crossEntropyInputGrad"
+  napi_value v[10];
+  float *dx = NULL, *dxc = NULL, *w = NULL, *ks = NULL, *k = NULL;
+  int32_t *rows = NULL, *targets = NULL;
+  int64_t dxLen = 0, dxcLen = 0, wLen = 0, ksLen = 0, kLen = 0, rowsLen = 0, tLen = 0, r0 = 0, R = 0, C = 0;
+  if (!arg_count(env, info, FN, 10, v) || !F32(0, "dx", dx, dxLen) || !F32(1, "dxc", dxc, dxcLen) || !F32(2, "w", w, wLen) ||
+      !I32(3, "rows", rows, rowsLen) || !I32(4, "targets", targets, tLen) || !F32(5, "rowKS", ks, ksLen) ||
+      !F32(6, "rowK", k, kLen) || !INDEX(7, "r0", r0) || !INDEX(8, "R", R) || !INDEX(9, "C", C))
+    return NULL;
+  if (C == 0 || R == 0) return NULL;
+  if (!fits(env, FN, "dxc", dxcLen, span(R, C, 0)) || !fits(env, FN, "rowKS", ksLen, R) || !fits(env, FN, "rowK", kLen, R) ||
+      !check_rows(env, FN, rows, rowsLen, r0, R, dxLen / C, targets, tLen, wLen / C))
+    return NULL;
+  cross_entropy_input_grad(dx, dxc, w, rows + r0, targets, ks, k, R, C);
+  return NULL;
+#undef FN
+}
+
+/* scaleRows(out, x, scale, R, C) */
+static napi_value js_scale_rows(napi_env env, napi_callback_info info) {
+#define FN "scaleRows"
+  napi_value v[5];
+  float *out = NULL, *x = NULL, *scale = NULL;
+  int64_t outLen = 0, xLen = 0, sLen = 0, R = 0, C = 0;
+  if (!arg_count(env, info, FN, 5, v) || !F32(0, "out", out, outLen) || !F32(1, "x", x, xLen) || !F32(2, "scale", scale, sLen) ||
+      !INDEX(3, "R", R) || !INDEX(4, "C", C))
+    return NULL;
+  if (!fits(env, FN, "out", outLen, span(R, C, 0)) || !fits(env, FN, "x", xLen, span(R, C, 0)) || !fits(env, FN, "scale", sLen, R))
+    return NULL;
+  scale_rows(out, x, scale, R, C);
+  return NULL;
+#undef FN
+}
+
+/* crossEntropyTargetGrad(dw, xc, rows, targets, rowK, r0, R, C) */
+static napi_value js_cross_entropy_target_grad(napi_env env, napi_callback_info info) {
+#define FN "crossEntropyTargetGrad"
+  napi_value v[8];
+  float *dw = NULL, *xc = NULL, *k = NULL;
+  int32_t *rows = NULL, *targets = NULL;
+  int64_t dwLen = 0, xcLen = 0, kLen = 0, rowsLen = 0, tLen = 0, r0 = 0, R = 0, C = 0;
+  if (!arg_count(env, info, FN, 8, v) || !F32(0, "dw", dw, dwLen) || !F32(1, "xc", xc, xcLen) || !I32(2, "rows", rows, rowsLen) ||
+      !I32(3, "targets", targets, tLen) || !F32(4, "rowK", k, kLen) || !INDEX(5, "r0", r0) || !INDEX(6, "R", R) || !INDEX(7, "C", C))
+    return NULL;
+  if (C == 0 || R == 0) return NULL;
+  if (!fits(env, FN, "xc", xcLen, span(R, C, 0)) || !fits(env, FN, "rowK", kLen, R) ||
+      !check_rows(env, FN, rows, rowsLen, r0, R, INT32_MAX, targets, tLen, dwLen / C))
+    return NULL;
+  cross_entropy_target_grad(dw, xc, rows + r0, targets, k, R, C);
+  return NULL;
+#undef FN
+}
+
 /* Adds the kernels to the addon's exports; called from the module init in bct_gemm.c. */
 napi_status bct_define_kernels(napi_env env, napi_value exports) {
   napi_property_descriptor props[] = {
@@ -509,10 +572,13 @@ napi_status bct_define_kernels(napi_env env, napi_value exports) {
     {"prefixSoftmax", NULL, js_prefix_softmax, NULL, NULL, NULL, napi_default, NULL},
     {"prefixSoftmaxBackward", NULL, js_prefix_softmax_backward, NULL, NULL, NULL, napi_default, NULL},
     {"expRows", NULL, js_exp_rows, NULL, NULL, NULL, napi_default, NULL},
-    {"decodeAttention", NULL, js_decode_attention, NULL, NULL, NULL, napi_default, NULL},
     {"add", NULL, js_add, NULL, NULL, NULL, napi_default, NULL},
     {"adamw", NULL, js_adamw, NULL, NULL, NULL, napi_default, NULL},
     {"sumSquares", NULL, js_sum_squares, NULL, NULL, NULL, napi_default, NULL},
+    {"gatherRows", NULL, js_gather_rows, NULL, NULL, NULL, napi_default, NULL},
+    {"crossEntropyInputGrad", NULL, js_cross_entropy_input_grad, NULL, NULL, NULL, napi_default, NULL},
+    {"scaleRows", NULL, js_scale_rows, NULL, NULL, NULL, napi_default, NULL},
+    {"crossEntropyTargetGrad", NULL, js_cross_entropy_target_grad, NULL, NULL, NULL, napi_default, NULL},
   };
   return napi_define_properties(env, exports, sizeof props / sizeof props[0], props);
 }

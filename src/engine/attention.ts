@@ -1,6 +1,9 @@
 // Fused causal multi-head self-attention: qkv (B, T, 3C) → y (B, T, C), one op with one backward.
 // Shape legend: B batch, T time, C channels, H heads, D head dim (C/H).
-// Both big products per (batch, head) go through sgemmStridedBatched: S = Q Kᵀ (T×T) and Y = P V (T×D).
+// With the addon's kernels, forward and backward are one fused call each (native/bct_attention.c: only the
+// causal half, split over the cores). Otherwise both big products per (batch, head) go through
+// sgemmStridedBatched, S = Q Kᵀ (T×T) and Y = P V (T×D), with prefixSoftmax between: the reference, and
+// on the pure-TypeScript path the bit-exact one.
 // Sequences are right-padded, so padding never leaks into earlier positions under the causal mask.
 import { ShapeError } from '../errors.js';
 import { Tape, Tensor, fmtShape } from './tensor.js';
@@ -22,6 +25,8 @@ export function causalSelfAttention(tape: Tape, qkv: Tensor, nHead: number): Ten
   // Heads are read in place: for sequence b, head h's q is the (T, D) block at b·T·3C + h·D with row
   // stride 3C (k at +C, v at +2C), so one strided batch over the H heads per sequence needs no copies.
   const p = tape.scratch(B * H * TT); // (B, H, T, T) attention probabilities
+  const fused = tape.kernels.causalAttention && tape.kernels.causalAttentionBackward;
+  if (fused) return fusedAttention(tape, qkv, [B, T, H, D], p, rec);
   for (let b = 0; b < B; b++) {
     const o = b * T * C3;
     g.sgemmStridedBatched(false, true, T, T, D, scale, x, o, C3, D, x, o + C, C3, D, 0, p, b * H * TT, T, TT, H);
@@ -54,6 +59,24 @@ export function causalSelfAttention(tape: Tape, qkv: Tensor, nHead: number): Ten
         g.sgemmStridedBatched(false, false, T, D, T, scale, dp, pb, T, TT, x, o + C, C3, D, beta, dx, o, C3, D, H);
         g.sgemmStridedBatched(true, false, T, D, T, scale, dp, pb, T, TT, x, o, C3, D, beta, dx, o + C, C3, D, H);
       }
+    });
+  }
+  return y;
+}
+
+/** The addon's fused forward and backward (same contract as the strided-batch path above). */
+function fusedAttention(tape: Tape, qkv: Tensor, [B, T, H, D]: readonly [number, number, number, number], p: Float32Array,
+  rec: boolean): Tensor {
+  const k = tape.kernels;
+  const scale = 1 / Math.sqrt(D);
+  const y = tape.output([B, T, H * D], rec); // (B, T, C)
+  k.causalAttention!(qkv.data, p, y.data, B, T, H, D, scale);
+  if (rec) {
+    tape.record(() => {
+      const dy = y.grad;
+      if (!dy) return;
+      const [dx, acc] = tape.gradTarget(qkv);
+      k.causalAttentionBackward!(qkv.data, p, dy, dx, acc, B, T, H, D, scale);
     });
   }
   return y;

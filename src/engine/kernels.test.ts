@@ -12,6 +12,8 @@ import { kernelsFor, nativeKernels } from './kernel-select.js';
 import { getGemm, getGemmBackend } from './gemm/index.js';
 import { validateKernels } from './kernel-check.js';
 import { loadOpenblasGemm } from './gemm/openblas.js';
+import { causalSelfAttention } from './attention.js';
+import { Tape, Tensor } from './tensor.js';
 
 const ref = TYPESCRIPT_KERNELS;
 const native = nativeKernels();
@@ -42,7 +44,7 @@ function both<T extends Float32Array[]>(inputs: T, f: (k: Kernels, a: T) => void
 
 test('native layer norm forward and backward match the reference (offsets, null outputs)', { skip }, () => {
   const rng = new Rng(1);
-  for (const [N, C] of [[5, 128], [3, 37], [1, 1], [7, 256]] as const) {
+  for (const [N, C] of [[5, 128], [3, 37], [1, 1], [7, 256], [4099, 128]] as const) { // the last is split over the cores
     const x = randn(rng, N * C + 3, 2);
     const w = randn(rng, C), b = randn(rng, C);
     const [r, n] = both([new Float32Array(N * C + 5), new Float32Array(N), new Float32Array(N)], (k, [out, mean, rstd]) =>
@@ -68,7 +70,11 @@ test('native layer norm forward and backward match the reference (offsets, null 
 
 test('native GELU matches the reference, saturated tails and in-place use included', { skip }, () => {
   const rng = new Rng(2);
-  const n = 1037;
+  // 1037: vector tails; 400,003: split over the cores (parts of uneven length).
+  for (const n of [1037, 400_003]) geluCase(rng, n);
+});
+
+function geluCase(rng: Rng, n: number): void {
   const x = randn(rng, n, 3);
   for (const v of [0, -0, 40, -40, 7.9, -7.9, 1e-4]) x[rng.int(n)] = v;
   const [r, nat] = both([new Float32Array(n), new Float32Array(n)], (k, [out, th]) => k.geluForward(out, th, x, n));
@@ -84,7 +90,7 @@ test('native GELU matches the reference, saturated tails and in-place use includ
     const [rd, nd] = both([start], (k, [dx]) => k.geluBackward(dx, accumulate, dy, x, r[1], n));
     assertClose(nd[0], rd[0], `gelu backward accumulate=${accumulate}`);
   }
-});
+}
 
 test('native prefix softmax and its backward match the reference for training and sampling layouts', { skip }, () => {
   const rng = new Rng(3);
@@ -125,12 +131,13 @@ test('native exp rows match the reference, with row maxima and float64 sums', { 
 
 test('native add matches the reference, also accumulating in place', { skip }, () => {
   const rng = new Rng(6);
-  const n = 1001;
-  const a = randn(rng, n), b = randn(rng, n);
-  const [r, nat] = both([new Float32Array(n)], (k, [out]) => k.add(out, a, b, n));
-  assert.deepEqual(nat[0], r[0]); // one rounding of one sum: the same bits in C and in V8
-  const [ri, ni] = both([a], (k, [acc]) => k.add(acc, acc, b, n));
-  assert.deepEqual(ni[0], ri[0]);
+  for (const n of [1001, 2_000_003]) { // the second is split over the cores
+    const a = randn(rng, n), b = randn(rng, n);
+    const [r, nat] = both([new Float32Array(n)], (k, [out]) => k.add(out, a, b, n));
+    assert.deepEqual(nat[0], r[0]); // one rounding of one sum: the same bits in C and in V8
+    const [ri, ni] = both([a], (k, [acc]) => k.add(acc, acc, b, n));
+    assert.deepEqual(ni[0], ri[0]);
+  }
 });
 
 test('native AdamW update and sum of squares match the reference and zero the gradient', { skip }, () => {
@@ -147,29 +154,112 @@ test('native AdamW update and sum of squares match the reference and zero the gr
 
 test('native decode attention matches softmax(scale·q Kᵀ) V computed in float64, row by row and head by head', { skip }, () => {
   const rng = new Rng(7);
-  const G = 5, H = 3, D = 8, T = 11, keys = 9, C = H * D, C3 = 3 * C, scale = 1 / Math.sqrt(D);
-  const qOff = 2, cacheOff = 4, outOff = 1;
-  const q = randn(rng, qOff + G * C3), k = randn(rng, cacheOff + G * H * T * D), v = randn(rng, cacheOff + G * H * T * D);
-  const out = new Float32Array(outOff + G * C).fill(NaN); // every written element is overwritten
-  native!.decodeAttention!(q, qOff, C3, k, v, cacheOff, H * T * D, T * D, out, outOff, C, G, H, D, keys, scale);
-  for (let g = 0; g < G; g++) {
-    for (let h = 0; h < H; h++) {
-      const base = cacheOff + g * H * T * D + h * T * D;
-      const s = Array.from({ length: keys }, (_, j) => {
-        let dot = 0;
-        for (let d = 0; d < D; d++) dot += q[qOff + g * C3 + h * D + d]! * k[base + j * D + d]!;
-        return dot * scale;
-      });
-      const m = Math.max(...s);
-      const e = s.map((x) => Math.exp(x - m));
-      const z = e.reduce((a, b) => a + b, 0);
-      const want = Array.from({ length: D }, (_, d) => e.reduce((acc, p, j) => acc + (p / z) * v[base + j * D + d]!, 0));
-      assertClose(out.subarray(outOff + g * C + h * D, outOff + g * C + h * D + D), want, `row ${g} head ${h}`, 1e-5);
+  // One key, key counts on and off the 8-key groups, head sizes on and off the 8-channel vectors; G 64 is
+  // large enough to be split over the cores.
+  for (const [G, H, D, T, keys] of [[5, 3, 8, 11, 9], [5, 3, 8, 11, 1], [3, 2, 12, 40, 33], [4, 2, 64, 80, 70], [64, 4, 64, 24, 24]] as const) {
+    const C = H * D, C3 = 3 * C, scale = 1 / Math.sqrt(D);
+    const qOff = 2, cacheOff = 4, outOff = 1;
+    const q = randn(rng, qOff + G * C3), k = randn(rng, cacheOff + G * H * T * D), v = randn(rng, cacheOff + G * H * T * D);
+    const out = new Float32Array(outOff + G * C).fill(NaN); // every written element is overwritten
+    native!.decodeAttention!(q, qOff, C3, k, v, cacheOff, H * T * D, T * D, out, outOff, C, G, H, D, keys, scale);
+    for (let g = 0; g < G; g++) {
+      for (let h = 0; h < H; h++) {
+        const base = cacheOff + g * H * T * D + h * T * D;
+        const s = Array.from({ length: keys }, (_, j) => {
+          let dot = 0;
+          for (let d = 0; d < D; d++) dot += q[qOff + g * C3 + h * D + d]! * k[base + j * D + d]!;
+          return dot * scale;
+        });
+        const m = Math.max(...s);
+        const e = s.map((x) => Math.exp(x - m));
+        const z = e.reduce((a, b) => a + b, 0);
+        const want = Array.from({ length: D }, (_, d) => e.reduce((acc, p, j) => acc + (p / z) * v[base + j * D + d]!, 0));
+        assertClose(out.subarray(outOff + g * C + h * D, outOff + g * C + h * D + D), want, `G ${G} D ${D} keys ${keys}: row ${g} head ${h}`, 1e-5);
+      }
+    }
+    assert.ok(Number.isNaN(out[0]!), 'nothing before outOff is written');
+    assert.throws(() => native!.decodeAttention!(q, qOff, C3, k, v, cacheOff, H * T * D, T * D, out, outOff, C, G, H, D, T + 5 * T, scale),
+      /^RangeError: decodeAttention\.k: needs/);
+  }
+});
+
+/** Largest |a − b| over the largest |b|: the error relative to the tensor's scale. */
+function relMaxDiff(a: Float32Array, b: Float32Array): number {
+  let d = 0, m = 0;
+  for (let i = 0; i < b.length; i++) {
+    d = Math.max(d, Math.abs(a[i]! - b[i]!));
+    m = Math.max(m, Math.abs(b[i]!));
+  }
+  return d / m;
+}
+
+test('native fused causal attention and its backward match the strided-batch path, accumulating or not', { skip }, () => {
+  const gemm = getGemm();
+  // The same addon without its fused attention: sgemmStridedBatched and prefixSoftmax, as attention.ts runs them.
+  const unfused: Kernels = { ...native!, causalAttention: undefined, causalAttentionBackward: undefined };
+  const rng = new Rng(11);
+  // T below one 8-key chunk, T and D off every block size, the microworld's and gpt-4m's heads, large logits.
+  for (const [B, T, H, D, scale] of [[2, 5, 2, 8, 1], [3, 21, 3, 12, 1], [2, 48, 4, 32, 1], [1, 67, 2, 64, 1], [2, 19, 2, 16, 6]] as const) {
+    const qkv = new Tensor([B, T, 3 * H * D], randn(rng, B * T * 3 * H * D, scale), true);
+    const dy = randn(rng, B * T * H * D);
+    for (const accumulate of [false, true]) {
+      const start = accumulate ? randn(rng, qkv.size) : null;
+      const run = (k: Kernels): [Float32Array, Float32Array] => {
+        const tape = new Tape(gemm, k);
+        qkv.grad = start ? start.slice() : null;
+        const y = causalSelfAttention(tape, qkv, H);
+        const out = Float32Array.from(y.data); // (B, T, C)
+        tape.backward(y, dy);
+        return [out, Float32Array.from(qkv.grad!)];
+      };
+      const [yRef, gRef] = run(unfused);
+      const [yNat, gNat] = run(native!);
+      const what = `(B ${B}, T ${T}, H ${H}, D ${D}, scale ${scale}, accumulate ${accumulate})`;
+      assert.ok(relMaxDiff(yNat, yRef) < 2e-6, `y ${what}: ${relMaxDiff(yNat, yRef)}`);
+      assert.ok(relMaxDiff(gNat, gRef) < 2e-6, `dqkv ${what}: ${relMaxDiff(gNat, gRef)}`);
     }
   }
-  assert.ok(Number.isNaN(out[0]!), 'nothing before outOff is written');
-  assert.throws(() => native!.decodeAttention!(q, qOff, C3, k, v, cacheOff, H * T * D, T * D, out, outOff, C, G, H, D, T + 5 * T, scale),
-    /^RangeError: decodeAttention\.k: needs/);
+});
+
+test('native fused attention rejects operands that do not hold (B, T, 3C), (B, H, T, T) or (B, T, C), naming them', { skip }, () => {
+  const k = native!;
+  const qkv = new Float32Array(2 * 4 * 3 * 8), p = new Float32Array(2 * 2 * 16), y = new Float32Array(2 * 4 * 8); // B 2, T 4, H 2, D 4
+  assert.throws(() => k.causalAttention!(qkv, p.subarray(1), y, 2, 4, 2, 4, 0.5), /^RangeError: causalAttention\.p: needs 64 elements/);
+  assert.throws(() => k.causalAttention!(qkv.subarray(1), p, y, 2, 4, 2, 4, 0.5), /^RangeError: causalAttention\.qkv: needs 192/);
+  assert.throws(() => k.causalAttention!(qkv, p, y, 2, 0, 2, 4, 0.5), /^RangeError: causalAttention: expected 1 ≤ T ≤ 4096/);
+  assert.throws(() => k.causalAttentionBackward!(qkv, p, y, qkv.subarray(8), false, 2, 4, 2, 4, 0.5),
+    /^RangeError: causalAttentionBackward\.dqkv: needs 192 elements/);
+  assert.throws(() => k.causalAttentionBackward!(qkv, p, y, qkv, 1 as unknown as boolean, 2, 4, 2, 4, 0.5),
+    /^TypeError: causalAttentionBackward\.accumulate: expected a boolean/);
+});
+
+test('native cross-entropy row kernels match the reference: gathered rows, input and head gradients, repeated targets', { skip }, () => {
+  const rng = new Rng(12);
+  const N = 40, C = 37, V = 9, R = 13, r0 = 5;
+  const rows = Int32Array.from({ length: r0 + R + 2 }, () => rng.int(N)); // any order, repeats allowed
+  const targets = Int32Array.from({ length: N }, () => rng.int(3)); // few targets: head rows hit many times
+  const x = randn(rng, N * C), w = randn(rng, V * C), dxc = randn(rng, R * C);
+  const rowKS = randn(rng, R), rowK = randn(rng, R);
+  const [rg, ng] = both([new Float32Array(R * C)], (k, [out]) => k.gatherRows(out, x, rows, r0, R, C));
+  assert.deepEqual(ng[0], rg[0]);
+  const [ri, ni] = both([new Float32Array(N * C).fill(NaN)], (k, [dx]) =>
+    k.crossEntropyInputGrad(dx, dxc, w, rows, targets, rowKS, rowK, r0, R, C));
+  assertClose(ni[0].map((v) => (Number.isNaN(v) ? 0 : v)), ri[0].map((v) => (Number.isNaN(v) ? 0 : v)), 'input gradient');
+  assert.deepEqual(Array.from(ni[0], Number.isNaN), Array.from(ri[0], Number.isNaN), 'the same rows are written');
+  const [rs, ns] = both([new Float32Array(R * C)], (k, [out]) => k.scaleRows(out, rg[0], rowKS, R, C));
+  assertClose(ns[0], rs[0], 'scaled rows');
+  const [rt, nt] = both([randn(rng, V * C)], (k, [dw]) => k.crossEntropyTargetGrad(dw, rg[0], rows, targets, rowK, r0, R, C));
+  assertClose(nt[0], rt[0], 'head gradient', 1e-5);
+  const k = native!;
+  assert.throws(() => k.gatherRows(new Float32Array(R * C), x, Int32Array.from([0, N]), 0, 2, C),
+    /^RangeError: gatherRows\.rows\[1\]: row 40 is outside \[0, 40\)/);
+  const badTargets = targets.slice();
+  badTargets[rows[r0]!] = V;
+  assert.throws(() => k.crossEntropyTargetGrad(new Float32Array(V * C), rg[0], rows, badTargets, rowK, r0, R, C),
+    /^RangeError: crossEntropyTargetGrad\.targets\[\d+\]: expected a row of \[0, 9\)/);
+  assert.throws(() => k.scaleRows(x, x, rowKS, R + 1, C), /^RangeError: scaleRows\.scale: needs 14 elements/);
+  assert.throws(() => k.gatherRows(new Float32Array(R * C), x, new Float32Array(4) as unknown as Int32Array, 0, 2, C),
+    /^TypeError: gatherRows\.rows: expected an Int32Array/);
 });
 
 test('validateKernels passes the native kernels and catches a wrong one', { skip }, () => {

@@ -198,6 +198,47 @@ export function sumSquares(g: Float32Array, start: number): number {
   return sq;
 }
 
+// The cross-entropy's row loops (loss.ts). Row r < R of a chunk is row rows[r0 + r] of the batch; its
+// target is targets[rows[r0 + r]].
+
+/** out[r·C ..] = x[rows[r0 + r]·C ..] for r < R: the chunk's rows of x, gathered. */
+export function gatherRows(out: Float32Array, x: Float32Array, rows: Int32Array, r0: number, R: number, C: number): void {
+  for (let r = 0; r < R; r++) {
+    const o = rows[r0 + r]! * C;
+    for (let c = 0; c < C; c++) out[r * C + c] = x[o + c]!;
+  }
+}
+
+/** dx[rows[r0 + r]·C ..] = rowKS[r]·dxc[r·C ..] − rowK[r]·w[target·C ..]: the input gradient kᵢ(eᵢ/sᵢ W − W[tᵢ]). */
+export function crossEntropyInputGrad(dx: Float32Array, dxc: Float32Array, w: Float32Array, rows: Int32Array,
+  targets: Int32Array, rowKS: Float32Array, rowK: Float32Array, r0: number, R: number, C: number): void {
+  for (let r = 0; r < R; r++) {
+    const ks = rowKS[r]!;
+    const k = rowK[r]!;
+    const o = rows[r0 + r]! * C;
+    const t = targets[rows[r0 + r]!]! * C;
+    for (let c = 0; c < C; c++) dx[o + c] = ks * dxc[r * C + c]! - k * w[t + c]!;
+  }
+}
+
+/** out[r·C ..] = scale[r]·x[r·C ..] for r < R. */
+export function scaleRows(out: Float32Array, x: Float32Array, scale: Float32Array, R: number, C: number): void {
+  for (let r = 0; r < R; r++) {
+    const ks = scale[r]!;
+    for (let c = 0; c < C; c++) out[r * C + c] = ks * x[r * C + c]!;
+  }
+}
+
+/** dw[target·C ..] −= rowK[r]·xc[r·C ..], rows in order: the head's gradient −Σᵢ kᵢ onehot(tᵢ) xcᵢ. */
+export function crossEntropyTargetGrad(dw: Float32Array, xc: Float32Array, rows: Int32Array, targets: Int32Array,
+  rowK: Float32Array, r0: number, R: number, C: number): void {
+  for (let r = 0; r < R; r++) {
+    const k = rowK[r]!;
+    const t = targets[rows[r0 + r]!]! * C;
+    for (let c = 0; c < C; c++) dw[t + c] -= k * xc[r * C + c]!;
+  }
+}
+
 /** The small ops as one set: the TypeScript references above, or the addon's vectorised versions. */
 export interface Kernels {
   readonly backend: 'typescript' | 'native';
@@ -211,6 +252,10 @@ export interface Kernels {
   add: typeof add;
   adamw: typeof adamw;
   sumSquares: typeof sumSquares;
+  gatherRows: typeof gatherRows;
+  crossEntropyInputGrad: typeof crossEntropyInputGrad;
+  scaleRows: typeof scaleRows;
+  crossEntropyTargetGrad: typeof crossEntropyTargetGrad;
   /** Native only: attention of G single-token rows against their KV caches, all H heads at once; row g's
    *  query (head h) at q[qOff + g·qStride + h·D ..], its keys and values at k/v[cacheOff + g·rowStride +
    *  h·headStride ..] (keys × D), the result softmax(scale·q Kᵀ) V at out[outOff + g·outStride + h·D ..].
@@ -218,9 +263,19 @@ export interface Kernels {
   decodeAttention?: (q: Float32Array, qOff: number, qStride: number, k: Float32Array, v: Float32Array,
     cacheOff: number, rowStride: number, headStride: number, out: Float32Array, outOff: number, outStride: number,
     G: number, H: number, D: number, keys: number, scale: number) => void;
+  /** Native only: causal self-attention of the (B, T, 3C) projection qkv (C = H·D, heads read in place),
+   *  writing the probabilities p (B, H, T, T; zero above the diagonal) and y = P V (B, T, C). Its
+   *  reference is attention.ts's strided batches with prefixSoftmax. */
+  causalAttention?: (qkv: Float32Array, p: Float32Array, y: Float32Array, B: number, T: number, H: number, D: number,
+    scale: number) => void;
+  /** Native only: the backward of causalAttention from dy (B, T, C) and the forward's p, into dqkv (B, T, 3C),
+   *  added to it when accumulate, written otherwise. */
+  causalAttentionBackward?: (qkv: Float32Array, p: Float32Array, dy: Float32Array, dqkv: Float32Array, accumulate: boolean,
+    B: number, T: number, H: number, D: number, scale: number) => void;
 }
 
 export const TYPESCRIPT_KERNELS: Kernels = {
   backend: 'typescript', layerNormForward, layerNormBackward, geluForward, geluBackward, prefixSoftmax,
-  prefixSoftmaxBackward, expRows, add, adamw, sumSquares,
+  prefixSoftmaxBackward, expRows, add, adamw, sumSquares, gatherRows, crossEntropyInputGrad, scaleRows,
+  crossEntropyTargetGrad,
 };

@@ -10,6 +10,7 @@ const CHUNK = 512;
 
 // float64 row sums of exp(logit − max), reused across calls (the arenas hand out float32 only).
 let rowSumBuf = new Float64Array(CHUNK); // (CHUNK)
+let rowsBuf = new Int32Array(CHUNK); // (≥ N) indices of the rows with a positive weight, reused likewise
 
 export interface CrossEntropyResult {
   /** Σᵢ wᵢ·nllᵢ / Σᵢ wᵢ as a scalar (1); 0 when no weight is positive. */
@@ -32,15 +33,18 @@ export function linearCrossEntropy(tape: Tape, x: Tensor, w: Tensor, targets: In
   const g = tape.gemm;
   const rec = tape.needsGrad(x, w);
   const nll = tape.scratch(N).fill(0); // (N)
-  const rows: number[] = [];
+  if (rowsBuf.length < N) rowsBuf = new Int32Array(N); // (N)
+  let nRows = 0;
   let weightSum = 0;
   for (let i = 0; i < N; i++) {
     if (weights[i]! > 0) {
-      rows.push(i);
+      rowsBuf[nRows++] = i;
       weightSum += weights[i]!;
     }
   }
-  const RC = Math.max(1, Math.min(CHUNK, rows.length)); // rows per chunk; small for scoring a few tokens
+  const rows = rowsBuf.subarray(0, nRows); // (nRows) the rows with a positive weight
+  const k = tape.kernels;
+  const RC = Math.max(1, Math.min(CHUNK, nRows)); // rows per chunk; small for scoring a few tokens
   const xc = tape.scratch(RC * C); // (R, C)
   const lg = tape.scratch(RC * V); // (R, V)
   const dx = rec && x.requiresGrad ? tape.scratch(N * C).fill(0) : null; // (N, C)
@@ -54,9 +58,9 @@ export function linearCrossEntropy(tape: Tape, x: Tensor, w: Tensor, targets: In
   const rowSum = rowSumBuf; // (R) sᵢ, kept in float64 for the log-sum-exp
   const rowTarget = tape.scratch(RC); // (R) logit of each row's target, read before expRows overwrites it
   let total = 0;
-  for (let r0 = 0; r0 < rows.length; r0 += RC) {
-    const R = Math.min(RC, rows.length - r0);
-    for (let r = 0; r < R; r++) xc.set(x.data.subarray(rows[r0 + r]! * C, rows[r0 + r]! * C + C), r * C);
+  for (let r0 = 0; r0 < nRows; r0 += RC) {
+    const R = Math.min(RC, nRows - r0);
+    k.gatherRows(xc, x.data, rows, r0, R, C);
     g.sgemm(false, true, R, V, C, 1, xc, 0, C, w.data, 0, C, 0, lg, 0, V);
     for (let r = 0; r < R; r++) {
       const i = rows[r0 + r]!;
@@ -64,7 +68,7 @@ export function linearCrossEntropy(tape: Tape, x: Tensor, w: Tensor, targets: In
       if (tgt < 0 || tgt >= V) throw new ShapeError(`crossEntropy: target ${tgt} at row ${i} is outside the vocabulary [0, ${V})`);
       rowTarget[r] = lg[r * V + tgt]!;
     }
-    tape.kernels.expRows(lg, rowMax, rowSum, R, V, 1); // each row now holds exp(logit − max)
+    k.expRows(lg, rowMax, rowSum, R, V, 1); // each row now holds exp(logit − max)
     for (let r = 0; r < R; r++) {
       const i = rows[r0 + r]!;
       const s = rowSum[r]!;
@@ -80,25 +84,12 @@ export function linearCrossEntropy(tape: Tape, x: Tensor, w: Tensor, targets: In
     // dW += eᵀ diag(k/s) xc − Σᵢ kᵢ onehot(tᵢ) xcᵢ.
     if (dx && dxc) {
       g.sgemm(false, false, R, C, V, 1, lg, 0, V, w.data, 0, C, 0, dxc, 0, C);
-      for (let r = 0; r < R; r++) {
-        const ks = rowKS[r]!;
-        const k = rowK[r]!;
-        const o = rows[r0 + r]! * C;
-        const t = targets[rows[r0 + r]!]! * C;
-        for (let c = 0; c < C; c++) dx[o + c] = ks * dxc[r * C + c]! - k * w.data[t + c]!;
-      }
+      k.crossEntropyInputGrad(dx, dxc, w.data, rows, targets, rowKS, rowK, r0, R, C);
     }
     if (dw && xs) {
-      for (let r = 0; r < R; r++) {
-        const ks = rowKS[r]!;
-        for (let c = 0; c < C; c++) xs[r * C + c] = ks * xc[r * C + c]!;
-      }
+      k.scaleRows(xs, xc, rowKS, R, C);
       g.sgemm(true, false, V, C, R, 1, lg, 0, V, xs, 0, C, 1, dw, 0, C);
-      for (let r = 0; r < R; r++) {
-        const k = rowK[r]!;
-        const t = targets[rows[r0 + r]!]! * C;
-        for (let c = 0; c < C; c++) dw[t + c] -= k * xc[r * C + c]!;
-      }
+      k.crossEntropyTargetGrad(dw, xc, rows, targets, rowK, r0, R, C);
     }
   }
   const loss = tape.output([1], rec); // (1)

@@ -1,0 +1,21 @@
+/* Splitting a kernel's items over the cores (parallel.c), for kernels whose items write disjoint outputs:
+ * items i0..i1 run on one thread, in order, so a split never changes a result. A thread per part is
+ * started for the call and joined before it returns (pthreads; the calling thread runs part 0). The
+ * thread count is OpenBLAS's (the cores this process may use, or OPENBLAS_NUM_THREADS).
+ */
+#ifndef BCT_PARALLEL_H
+#define BCT_PARALLEL_H
+
+#include <stdint.h>
+
+/* Below this many flops in a call, starting a thread costs more than it saves. */
+#define MIN_SPLIT_FLOPS (1 << 22)
+
+/* Items i0..i1−1 of a call, with `scratch` floats of this part's own. */
+typedef void (*part_fn)(const void *ctx, int64_t i0, int64_t i1, float *scratch);
+
+/* Runs fn over items 0..items−1, split over the threads when `flops` reaches MIN_SPLIT_FLOPS; each part
+ * owns `scratch` floats. Returns 0 when the scratch cannot be allocated (then nothing has run). */
+int run_parts(part_fn fn, const void *ctx, int64_t items, double flops, int64_t scratch);
+
+#endif
