@@ -260,11 +260,10 @@ static INLINE void decode_scores(float *sc, const float *qh, const float *kh, in
   int64_t t = 0;
   if (D % 8 == 0) {
     for (; t + 8 <= keys; t += 8) {
+      /* Key by key, so the cache is read in address order (the loop is bound by memory). */
       v8 a[8] = {0};
-      for (int64_t d = 0; d < D; d += 8) {
-        const v8 qv = load8(qh + d);
-        for (int r = 0; r < 8; r++) a[r] += qv * load8(kh + (t + r) * D + d);
-      }
+      for (int r = 0; r < 8; r++)
+        for (int64_t d = 0; d < D; d += 8) a[r] += load8(qh + d) * load8(kh + (t + r) * D + d);
       store8(sc + t, lane_sums(a));
     }
   }
