@@ -24,6 +24,14 @@ static inline int fail_range(napi_env env, const char *msg) {
   return 0;
 }
 
+/* A kernel's scratch could not be allocated: an Error naming the function. */
+static inline int fail_memory(napi_env env, const char *fn) {
+  char msg[160];
+  snprintf(msg, sizeof msg, "%s: could not allocate the scratch", fn);
+  napi_throw_error(env, "ERR_BCT_NATIVE_MEMORY", msg);
+  return 0;
+}
+
 /* Exactly `want` arguments into v (which holds at least `want` slots). */
 static inline int arg_count(napi_env env, napi_callback_info info, const char *fn, size_t want, napi_value *v) {
   size_t argc = want;

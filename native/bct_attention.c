@@ -350,12 +350,6 @@ static int shape_args(napi_env env, const char *fn, napi_value *v, int64_t *B, i
   return 1;
 }
 
-static int out_of_memory(napi_env env, const char *fn) {
-  char msg[120];
-  snprintf(msg, sizeof msg, "%s: could not allocate the scratch", fn);
-  napi_throw_error(env, "ERR_BCT_NATIVE_MEMORY", msg);
-  return 0;
-}
 
 /* causalAttention(qkv, p, y, B, T, H, D, scale) */
 static napi_value js_causal_attention(napi_env env, napi_callback_info info) {
@@ -371,7 +365,7 @@ static napi_value js_causal_attention(napi_env env, napi_callback_info info) {
   const attn_job job = {.qkv = qkv, .p_out = p, .y = y, .T = T, .H = H, .D = D, .scale = scale};
   const double flops = 2.0 * (double)B * (double)H * (double)T * (double)T * (double)D; /* the causal half of QKᵀ and PV */
   const int64_t D8 = round8(D), T8 = round8(T);
-  if (!run_parts(forward_items, &job, B * H, flops, 3 * T * D8 + D8 * T8 + 4 * T8)) out_of_memory(env, FN);
+  if (!run_parts(forward_items, &job, B * H, split_threads(flops), 3 * T * D8 + D8 * T8 + 4 * T8)) fail_memory(env, FN);
   return NULL;
 #undef FN
 }
@@ -394,7 +388,7 @@ static napi_value js_causal_attention_backward(napi_env env, napi_callback_info 
   const attn_job job = {.qkv = qkv, .p = p, .dy = dy, .dx = dx, .accumulate = accumulate, .T = T, .H = H, .D = D, .scale = scale};
   const double flops = 4.0 * (double)B * (double)H * (double)T * (double)T * (double)D;
   const int64_t D8 = round8(D), T8 = round8(T);
-  if (!run_parts(backward_items, &job, B * H, flops, 6 * T * D8 + D8 * T8 + 4 * T8 + T * T)) out_of_memory(env, FN);
+  if (!run_parts(backward_items, &job, B * H, split_threads(flops), 6 * T * D8 + D8 * T8 + 4 * T8 + T * T)) fail_memory(env, FN);
   return NULL;
 #undef FN
 }
@@ -432,8 +426,8 @@ static napi_value js_decode_attention(napi_env env, napi_callback_info info) {
     return NULL;
   const decode_job job = {q + qOff, k + cacheOff, vv + cacheOff, out + outOff, qStride, rowStride, headStride, outStride,
                           H, D, keys, scale};
-  if (!run_parts(decode_rows, &job, G, 4.0 * (double)G * (double)H * (double)keys * (double)D, round8(keys)))
-    out_of_memory(env, FN);
+  if (!run_parts(decode_rows, &job, G, split_threads(4.0 * (double)G * (double)H * (double)keys * (double)D), round8(keys)))
+    fail_memory(env, FN);
   return NULL;
 #undef FN
 }

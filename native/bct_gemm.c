@@ -7,7 +7,6 @@
  */
 #define _GNU_SOURCE
 #include <limits.h>
-#include <pthread.h>
 #include <sched.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -16,6 +15,7 @@
 #include <cblas.h>
 #include <node_api.h>
 #include "args.h"
+#include "parallel.h"
 
 /* The small ops, in bct_kernels.c, and the fused training attention, in bct_attention.c. */
 napi_status bct_define_kernels(napi_env env, napi_value exports);
@@ -89,13 +89,20 @@ static void *run_items(void *arg) {
   return NULL;
 }
 
-#define MAX_THREADS 64
 #define SMALL_ITEM_FLOPS (1 << 24) /* below this OpenBLAS gains little from splitting one product */
-#define MIN_SPLIT_FLOPS (1 << 22)  /* below this starting threads costs more than it saves */
 /* Below this many flops in a whole call, OpenBLAS's own second thread costs more than it saves: measured
  * on 2 cores, (64×256)·(256×256) and smaller ran 1.1–2× faster single-threaded, (64×256)·(256×768) and
  * larger gained from the second thread. */
 #define SINGLE_THREAD_FLOPS (1 << 24)
+
+/* Items b0 + i0 .. b0 + i1 of the batched call ctx (a gemm_job), for run_parts. */
+static void gemm_part(const void *ctx, int64_t i0, int64_t i1, float *scratch) {
+  (void)scratch;
+  gemm_job part = *(const gemm_job *)ctx;
+  part.b1 = part.b0 + i1;
+  part.b0 += i0;
+  run_items(&part);
+}
 
 /* Many small products (attention heads): OpenBLAS splits each one across its threads, and for a
  * 128×128×64 item the hand-offs cost more than the arithmetic. Instead, give each thread a share of
@@ -106,7 +113,6 @@ static void run_batch(const gemm_job *job) {
   const double item = 2.0 * job->M * job->N * job->K;
   int threads = openblas_get_num_threads();
   if (threads > batch) threads = (int)batch;
-  if (threads > MAX_THREADS) threads = MAX_THREADS;
   if (threads_wanted > 1 && item * (double)batch < SINGLE_THREAD_FLOPS) {
     openblas_set_num_threads(1);
     run_items((void *)job);
@@ -117,22 +123,8 @@ static void run_batch(const gemm_job *job) {
     run_items((void *)job);
     return;
   }
-  gemm_job parts[MAX_THREADS];
-  pthread_t tid[MAX_THREADS];
-  int started[MAX_THREADS] = {0};
   openblas_set_num_threads(1);
-  for (int t = 0; t < threads; t++) {
-    parts[t] = *job;
-    parts[t].b0 = job->b0 + batch * t / threads;
-    parts[t].b1 = job->b0 + batch * (t + 1) / threads;
-    /* Part 0 runs on this thread; if a thread cannot start, its part runs here too. */
-    if (t > 0) started[t] = pthread_create(&tid[t], NULL, run_items, &parts[t]) == 0;
-  }
-  run_items(&parts[0]);
-  for (int t = 1; t < threads; t++) {
-    if (started[t]) pthread_join(tid[t], NULL);
-    else run_items(&parts[t]);
-  }
+  if (!run_parts(gemm_part, job, batch, threads, 0)) run_items((void *)job); /* no thread scratch: one thread */
   openblas_set_num_threads(threads_wanted);
 }
 

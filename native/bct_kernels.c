@@ -274,10 +274,7 @@ static void add_part(const void *ctx, int64_t i0, int64_t i1, float *scratch) {
 
 /* Runs a part function over n items, split when `flops` pays; throws when the thread scratch cannot be had. */
 static void split(napi_env env, const char *fn, part_fn part, const elementwise_ctx *ctx, int64_t n, double flops) {
-  if (run_parts(part, ctx, n, flops, 0)) return;
-  char msg[120];
-  snprintf(msg, sizeof msg, "%s: could not allocate the thread scratch", fn);
-  napi_throw_error(env, "ERR_BCT_NATIVE_MEMORY", msg);
+  if (!run_parts(part, ctx, n, split_threads(flops), 0)) fail_memory(env, fn);
 }
 
 /* ---- Node-API wrappers: read, check extents, run. ---- */

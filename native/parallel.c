@@ -20,11 +20,15 @@ static void *run_part(void *arg) {
   return NULL;
 }
 
-int run_parts(part_fn fn, const void *ctx, int64_t items, double flops, int64_t scratch) {
-  int threads = openblas_get_num_threads();
+int split_threads(double flops) {
+  const int threads = openblas_get_num_threads();
+  return flops < MIN_SPLIT_FLOPS || threads < 1 ? 1 : threads;
+}
+
+int run_parts(part_fn fn, const void *ctx, int64_t items, int threads, int64_t scratch) {
   if (threads > items) threads = (int)items;
   if (threads > MAX_THREADS) threads = MAX_THREADS;
-  if (threads < 1 || flops < MIN_SPLIT_FLOPS) threads = 1;
+  if (threads < 1) threads = 1;
   float *buf = malloc(sizeof(float) * (size_t)(scratch > 0 ? scratch : 1) * (size_t)threads);
   if (!buf) return 0;
   part parts[MAX_THREADS];

@@ -14,8 +14,12 @@
 /* Items i0..i1−1 of a call, with `scratch` floats of this part's own. */
 typedef void (*part_fn)(const void *ctx, int64_t i0, int64_t i1, float *scratch);
 
-/* Runs fn over items 0..items−1, split over the threads when `flops` reaches MIN_SPLIT_FLOPS; each part
- * owns `scratch` floats. Returns 0 when the scratch cannot be allocated (then nothing has run). */
-int run_parts(part_fn fn, const void *ctx, int64_t items, double flops, int64_t scratch);
+/* The threads a call of `flops` should use: 1 below MIN_SPLIT_FLOPS, else OpenBLAS's thread count (read
+ * it before setting OpenBLAS to one thread for the parts). */
+int split_threads(double flops);
+
+/* Runs fn over items 0..items−1 in at most `threads` parts; each part owns `scratch` floats. Returns 0 when
+ * the scratch cannot be allocated (then nothing has run). */
+int run_parts(part_fn fn, const void *ctx, int64_t items, int threads, int64_t scratch);
 
 #endif
