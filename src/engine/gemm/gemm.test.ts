@@ -174,21 +174,24 @@ test('BCT_GEMM forces a backend and rejects unknown names', () => {
   else assert.match(ob.out, /^BackendError: gemm\.openblas: the OpenBLAS GEMM addon is unavailable/);
 });
 
-test('an OPENBLAS_CORETYPE in the environment is respected, and the loader leaks none into it', {
+test('an OPENBLAS_CORETYPE in the environment is respected, and the loader leaks neither it nor a thread timeout', {
   skip: openblas.addon && process.arch === 'x64' ? false : 'needs the OpenBLAS addon on x64',
 }, () => {
   const code = `const m = await import(${JSON.stringify(new URL('./openblas.js', import.meta.url).href)});
-console.log(JSON.stringify([m.loadOpenblasGemm().addon.coreName(), process.env.OPENBLAS_CORETYPE ?? null]));`;
-  const run = (coreType: string | undefined): unknown => {
-    const env: Record<string, string | undefined> = { ...process.env, OPENBLAS_CORETYPE: coreType };
+console.log(JSON.stringify([m.loadOpenblasGemm().addon.coreName(), process.env.OPENBLAS_CORETYPE ?? null,
+  process.env.OPENBLAS_THREAD_TIMEOUT ?? null]));`;
+  const run = (coreType: string | undefined, timeout?: string): unknown => {
+    const env: Record<string, string | undefined> = { ...process.env, OPENBLAS_CORETYPE: coreType, OPENBLAS_THREAD_TIMEOUT: timeout };
     if (coreType === undefined) delete env.OPENBLAS_CORETYPE;
+    if (timeout === undefined) delete env.OPENBLAS_THREAD_TIMEOUT;
     const r = spawnSync(process.execPath, [...process.execArgv, '--input-type=module', '-e', code], { encoding: 'utf8', env });
     return JSON.parse(r.stdout.trim() || 'null');
   };
-  // Prescott (SSE3) kernels run on every x86-64 CPU.
-  assert.deepEqual(run('Prescott'), ['Prescott', 'Prescott']);
-  const [core, left] = run(undefined) as [string, string | null];
+  // Prescott (SSE3) kernels run on every x86-64 CPU; a user's timeout stays as given.
+  assert.deepEqual(run('Prescott', '24'), ['Prescott', 'Prescott', '24']);
+  const [core, left, timeout] = run(undefined) as [string, string | null, string | null];
   assert.equal(left, null);
+  assert.equal(timeout, null);
   assert.ok(core.length > 0);
 });
 
