@@ -7,12 +7,14 @@
  * its softmax in the same pass, and the items are split over the cores.
  *
  * Per item, with S = scale·Q Kᵀ (causal: row i sees keys 0..i) and P = softmax(S) row by row:
- *   forward   P (T, T), zero above the diagonal; Y = P V                       into y (B, T, C)
+ *   forward   P (T, T), kept for the backward; Y = P V                         into y (B, T, C)
  *   backward  dP = dY Vᵀ; dV = Pᵀ dY; dS = P ⊙ (dP − rowsum(dP ⊙ P)); dQ = scale·dS K; dK = scale·dSᵀ Q
  * Each item's operands are first packed (rows padded to a multiple of 8 channels, K or V also transposed),
- * and the products run as small register-blocked kernels on 8-float vectors, skipping the zero half. Arithmetic is float32 with float64 row sums, as in the
- * TypeScript path through sgemm and prefixSoftmax, but in another order: results agree with it to float
- * tolerance (src/engine/kernels.test.ts), and do not depend on how the items are split over threads.
+ * and the products run as small register-blocked kernels on 8-float vectors, skipping the zero half. P's
+ * rows hold zeros above the diagonal only as far as these kernels read (zero_to). Arithmetic is float32
+ * with float64 row sums, as in the TypeScript path through sgemm and prefixSoftmax, but in another order:
+ * results agree with it to float tolerance (src/engine/kernels.test.ts), and do not depend on how the
+ * items are split over threads.
  */
 #include <node_api.h>
 #include "args.h"
@@ -30,12 +32,10 @@ typedef struct {
   float scale;
 } attn_job;
 
-#define INLINE VEC_INLINE
-
-static INLINE int64_t round8(int64_t n) { return (n + 7) & ~(int64_t)7; }
+static VEC_INLINE int64_t round8(int64_t n) { return (n + 7) & ~(int64_t)7; }
 
 /* Copies the (T, D) block at src (row stride ld) into dst (T, D8), zero-padding each row to D8. */
-static INLINE void pack_rows(float *dst, const float *src, int64_t ld, int64_t T, int64_t D, int64_t D8) {
+static VEC_INLINE void pack_rows(float *dst, const float *src, int64_t ld, int64_t T, int64_t D, int64_t D8) {
   for (int64_t t = 0; t < T; t++) {
     for (int64_t d = 0; d < D; d++) dst[t * D8 + d] = src[t * ld + d];
     for (int64_t d = D; d < D8; d++) dst[t * D8 + d] = 0;
@@ -43,7 +43,7 @@ static INLINE void pack_rows(float *dst, const float *src, int64_t ld, int64_t T
 }
 
 /* The transpose of the (T, D) block at src into dst (D8, T8), zero-padded. */
-static INLINE void pack_transposed(float *dst, const float *src, int64_t ld, int64_t T, int64_t D, int64_t D8, int64_t T8) {
+static VEC_INLINE void pack_transposed(float *dst, const float *src, int64_t ld, int64_t T, int64_t D, int64_t D8, int64_t T8) {
   for (int64_t t = 0; t < T; t++)
     for (int64_t d = 0; d < D; d++) dst[d * T8 + t] = src[t * ld + d];
   for (int64_t d = 0; d < D8; d++)
@@ -51,7 +51,7 @@ static INLINE void pack_transposed(float *dst, const float *src, int64_t ld, int
 }
 
 /* Writes (or adds) the (T, D8) block src to the (T, D) block at dst (row stride ld). */
-static INLINE void store_rows(float *dst, int64_t ld, const float *src, int64_t T, int64_t D, int64_t D8, int accumulate) {
+static VEC_INLINE void store_rows(float *dst, int64_t ld, const float *src, int64_t T, int64_t D, int64_t D8, int accumulate) {
   for (int64_t t = 0; t < T; t++) {
     float *o = dst + t * ld;
     const float *x = src + t * D8;
@@ -64,7 +64,7 @@ static INLINE void store_rows(float *dst, int64_t ld, const float *src, int64_t 
 
 /* sc (4, T8) ← rows i0..i0+3 of A (T, D8) times Bt (D8, T8), keys 0..8·chunks−1. Rows past T repeat row
  * T−1 (their results are not read). Four rows share each load of Bt; two chunks keep eight sums going. */
-static INLINE void scores4(float *sc, const float *A, const float *Bt, int64_t i0, int64_t T, int64_t D8, int64_t T8,
+static VEC_INLINE void scores4(float *sc, const float *A, const float *Bt, int64_t i0, int64_t T, int64_t D8, int64_t T8,
                            int64_t chunks) {
   const float *a[4];
   for (int r = 0; r < 4; r++) a[r] = A + (i0 + r < T ? i0 + r : T - 1) * D8;
@@ -96,7 +96,7 @@ static INLINE void scores4(float *sc, const float *A, const float *Bt, int64_t i
 /* out (T, D8) ← W X for a lower-triangular W (T, T), row stride ldw, zero above the diagonal; X (T, D8).
  * With `transposed`, out ← Wᵀ X instead. Four output rows share each load of X; two 8-channel chunks keep
  * eight sums going. Rows (or, transposed, columns) past T repeat the last one and are not stored. */
-static INLINE void lower_times(float *out, const float *W, int64_t ldw, int transposed, const float *X, int64_t T,
+static VEC_INLINE void lower_times(float *out, const float *W, int64_t ldw, int transposed, const float *X, int64_t T,
                                int64_t D8) {
   const int64_t chunks = D8 / 8;
   for (int64_t r0 = 0; r0 < T; r0 += 4) {
@@ -129,20 +129,20 @@ static INLINE void lower_times(float *out, const float *W, int64_t ldw, int tran
 /* Rows of P and dS are written from key 0 to zero_to(i0, T) for the rows i0..i0+3 of a block: the
  * softmax's keys 0..i, then zeros, as far as any kernel here reads (the 8-key chunks of the next row
  * block's softmax, and the 4×4 diagonal block of lower_times). Entries past it are never read. */
-static INLINE int64_t zero_to(int64_t i0, int64_t T) {
+static VEC_INLINE int64_t zero_to(int64_t i0, int64_t T) {
   const int64_t end = round8(i0 + 4);
   return end < T ? end : T;
 }
 
 /* Writes (or, for a chunk past T, writes only up to T) the eight values x at row + 8c. */
-static INLINE void store_chunk(float *row, int64_t c, int64_t T, v8 x) {
+static VEC_INLINE void store_chunk(float *row, int64_t c, int64_t T, v8 x) {
   if (8 * c + 8 <= T) store8(row + 8 * c, x);
   else
     for (int64_t t = 8 * c; t < T; t++) row[t] = x[t - 8 * c];
 }
 
 /* The eight values at row + 8c, zeros for those past T. */
-static INLINE v8 load_chunk(const float *row, int64_t c, int64_t T) {
+static VEC_INLINE v8 load_chunk(const float *row, int64_t c, int64_t T) {
   if (8 * c + 8 <= T) return load8(row + 8 * c);
   v8 x = {0};
   for (int64_t t = 8 * c; t < T; t++) x[t - 8 * c] = row[t];
@@ -150,7 +150,7 @@ static INLINE v8 load_chunk(const float *row, int64_t c, int64_t T) {
 }
 
 /* pi[0..i] ← softmax(scale · s[0..i]), pi[i+1..end) ← 0. s (T8 floats, keys 0..round8(i+1)) is overwritten. */
-static INLINE void softmax_row(float *pi, float *s, int64_t i, int64_t T, float scale, int64_t end) {
+static VEC_INLINE void softmax_row(float *pi, float *s, int64_t i, int64_t T, float scale, int64_t end) {
   const int64_t n = i + 1, chunks = (n + 7) / 8;
   for (int64_t t = n; t < 8 * chunks; t++) s[t] = -INFINITY; /* masked: exp8 gives 0 */
   v8 mx = load8(s);
@@ -173,7 +173,7 @@ static INLINE void softmax_row(float *pi, float *s, int64_t i, int64_t T, float 
 
 /* dsi[0..i] ← scale · P ⊙ (dP − rowsum(dP ⊙ P)) from the row pi of P and dp = dP (keys 0..round8(i+1);
  * pi is zero past i), dsi[i+1..end) ← 0. */
-static INLINE void softmax_row_backward(float *dsi, const float *dp, const float *pi, int64_t i, int64_t T, float scale,
+static VEC_INLINE void softmax_row_backward(float *dsi, const float *dp, const float *pi, int64_t i, int64_t T, float scale,
                                         int64_t end) {
   const int64_t chunks = (i + 8) / 8;
   v4d dot = {0};
@@ -225,7 +225,8 @@ static void backward_items(const void *ctx, int64_t it0, int64_t it1, float *scr
     for (int64_t i0 = 0; i0 < T; i0 += 4) {
       const int64_t keys = i0 + 4 < T ? i0 + 4 : T;
       scores4(sc, dyp, vt, i0, T, D8, T8, (keys + 7) / 8); /* dP rows i0..i0+3 */
-      for (int64_t i = i0; i < keys; i++) softmax_row_backward(ds + i * T, sc + (i - i0) * T8, pb + i * T, i, T, j->scale, zero_to(i0, T));
+      for (int64_t i = i0; i < keys; i++)
+        softmax_row_backward(ds + i * T, sc + (i - i0) * T8, pb + i * T, i, T, j->scale, zero_to(i0, T));
     }
     lower_times(dv, pb, T, 1, dyp, T, D8); /* dV = Pᵀ dY */
     lower_times(dq, ds, T, 0, kp, T, D8);  /* dQ = scale·dS K */
@@ -246,17 +247,17 @@ typedef struct {
 } decode_job;
 
 /* Lane r of the result is the sum of the lanes of a[r] (the steps of eight horizontal adds). */
-static INLINE v8 hadd(v8 x, v8 y) {
+static VEC_INLINE v8 hadd(v8 x, v8 y) {
   return __builtin_shufflevector(x, y, 0, 2, 8, 10, 4, 6, 12, 14) + __builtin_shufflevector(x, y, 1, 3, 9, 11, 5, 7, 13, 15);
 }
-static INLINE v8 lane_sums(const v8 a[8]) {
+static VEC_INLINE v8 lane_sums(const v8 a[8]) {
   const v8 u0 = hadd(hadd(a[0], a[1]), hadd(a[2], a[3])), u1 = hadd(hadd(a[4], a[5]), hadd(a[6], a[7]));
   return __builtin_shufflevector(u0, u1, 0, 1, 2, 3, 8, 9, 10, 11) + __builtin_shufflevector(u0, u1, 4, 5, 6, 7, 12, 13, 14, 15);
 }
 
 /* sc[0..keys) ← q · k_t for one row and head. With D a multiple of 8, eight keys at a time: eight
  * independent sums, reduced together. */
-static INLINE void decode_scores(float *sc, const float *qh, const float *kh, int64_t keys, int64_t D) {
+static VEC_INLINE void decode_scores(float *sc, const float *qh, const float *kh, int64_t keys, int64_t D) {
   int64_t t = 0;
   if (D % 8 == 0) {
     for (; t + 8 <= keys; t += 8) {
@@ -276,7 +277,7 @@ static INLINE void decode_scores(float *sc, const float *qh, const float *kh, in
 }
 
 /* o[0..D) ← Σ_t w[t] v_t. With D a multiple of 8, sixteen channels at a time over two keys. */
-static INLINE void decode_values(float *o, const float *w, const float *vh, int64_t keys, int64_t D) {
+static VEC_INLINE void decode_values(float *o, const float *w, const float *vh, int64_t keys, int64_t D) {
   if (D % 8 == 0) {
     for (int64_t c = 0; c < D; c += 16) {
       const int two = c + 8 < D;
@@ -349,7 +350,6 @@ static int shape_args(napi_env env, const char *fn, napi_value *v, int64_t *B, i
   }
   return 1;
 }
-
 
 /* causalAttention(qkv, p, y, B, T, H, D, scale) */
 static napi_value js_causal_attention(napi_env env, napi_callback_info info) {

@@ -124,7 +124,7 @@ static void run_batch(const gemm_job *job) {
     return;
   }
   openblas_set_num_threads(1);
-  if (!run_parts(gemm_part, job, batch, threads, 0)) run_items((void *)job); /* no thread scratch: one thread */
+  run_parts(gemm_part, job, batch, threads, 0);
   openblas_set_num_threads(threads_wanted);
 }
 

@@ -242,7 +242,7 @@ static void cross_entropy_target_grad(float *dw, const float *xc, const int32_t 
 
 typedef struct {
   float *out, *th, *mean, *rstd;
-  const float *x, *w, *b, *dy, *a2;
+  const float *x, *w, *b, *dy, *addend;
   int64_t C;
   int accumulate;
 } elementwise_ctx;
@@ -269,12 +269,12 @@ static void gelu_backward_part(const void *ctx, int64_t i0, int64_t i1, float *s
 static void add_part(const void *ctx, int64_t i0, int64_t i1, float *scratch) {
   (void)scratch;
   const elementwise_ctx *c = ctx;
-  add_arrays(c->out + i0, c->x + i0, c->a2 + i0, i1 - i0);
+  add_arrays(c->out + i0, c->x + i0, c->addend + i0, i1 - i0);
 }
 
-/* Runs a part function over n items, split when `flops` pays; throws when the thread scratch cannot be had. */
-static void split(napi_env env, const char *fn, part_fn part, const elementwise_ctx *ctx, int64_t n, double flops) {
-  if (!run_parts(part, ctx, n, split_threads(flops), 0)) fail_memory(env, fn);
+/* Runs a part function over n items, split when `flops` pays (no scratch, so it cannot fail). */
+static void split(part_fn part, const elementwise_ctx *ctx, int64_t n, double flops) {
+  run_parts(part, ctx, n, split_threads(flops), 0);
 }
 
 /* ---- Node-API wrappers: read, check extents, run. ---- */
@@ -297,7 +297,7 @@ static napi_value js_layer_norm_forward(napi_env env, napi_callback_info info) {
     return NULL;
   if (C == 0) return NULL;
   const elementwise_ctx ctx = {.out = out + outOff, .mean = mean, .rstd = rstd, .x = x + xOff, .w = w, .b = b, .C = C};
-  split(env, FN, layer_norm_forward_part, &ctx, N, 8.0 * (double)N * (double)C);
+  split(layer_norm_forward_part, &ctx, N, 8.0 * (double)N * (double)C);
   return NULL;
 #undef FN
 }
@@ -332,7 +332,7 @@ static napi_value js_gelu_forward(napi_env env, napi_callback_info info) {
     return NULL;
   if (!fits(env, FN, "out", outLen, n) || (th && !fits(env, FN, "th", thLen, n)) || !fits(env, FN, "x", xLen, n)) return NULL;
   const elementwise_ctx ctx = {.out = out, .th = th, .x = x};
-  split(env, FN, gelu_forward_part, &ctx, n, 24.0 * (double)n);
+  split(gelu_forward_part, &ctx, n, 24.0 * (double)n);
   return NULL;
 #undef FN
 }
@@ -350,7 +350,7 @@ static napi_value js_gelu_backward(napi_env env, napi_callback_info info) {
       !fits(env, FN, "th", thLen, n))
     return NULL;
   const elementwise_ctx ctx = {.out = dx, .accumulate = acc, .dy = dy, .x = x, .th = th};
-  split(env, FN, gelu_backward_part, &ctx, n, 16.0 * (double)n);
+  split(gelu_backward_part, &ctx, n, 16.0 * (double)n);
   return NULL;
 #undef FN
 }
@@ -430,8 +430,8 @@ static napi_value js_add(napi_env env, napi_callback_info info) {
       !INDEX(3, "n", n))
     return NULL;
   if (!fits(env, FN, "out", outLen, n) || !fits(env, FN, "a", aLen, n) || !fits(env, FN, "b", bLen, n)) return NULL;
-  const elementwise_ctx ctx = {.out = out, .x = a, .a2 = b};
-  split(env, FN, add_part, &ctx, n, 4.0 * (double)n);
+  const elementwise_ctx ctx = {.out = out, .x = a, .addend = b};
+  split(add_part, &ctx, n, 4.0 * (double)n);
   return NULL;
 #undef FN
 }

@@ -29,13 +29,14 @@ int run_parts(part_fn fn, const void *ctx, int64_t items, int threads, int64_t s
   if (threads > items) threads = (int)items;
   if (threads > MAX_THREADS) threads = MAX_THREADS;
   if (threads < 1) threads = 1;
-  float *buf = malloc(sizeof(float) * (size_t)(scratch > 0 ? scratch : 1) * (size_t)threads);
-  if (!buf) return 0;
+  /* Kernels without scratch (the elementwise ones, the batched products) allocate nothing per call. */
+  float *buf = scratch > 0 ? malloc(sizeof(float) * (size_t)scratch * (size_t)threads) : NULL;
+  if (scratch > 0 && !buf) return 0;
   part parts[MAX_THREADS];
   pthread_t tid[MAX_THREADS];
   int started[MAX_THREADS] = {0};
   for (int t = 0; t < threads; t++) {
-    parts[t] = (part){fn, ctx, items * t / threads, items * (t + 1) / threads, buf + (size_t)scratch * (size_t)t};
+    parts[t] = (part){fn, ctx, items * t / threads, items * (t + 1) / threads, buf ? buf + (size_t)scratch * (size_t)t : NULL};
     /* Part 0 runs on this thread; a part whose thread cannot start runs here too. */
     if (t > 0) started[t] = pthread_create(&tid[t], NULL, run_part, &parts[t]) == 0;
   }

@@ -19,7 +19,8 @@ typedef void (*part_fn)(const void *ctx, int64_t i0, int64_t i1, float *scratch)
 int split_threads(double flops);
 
 /* Runs fn over items 0..items−1 in at most `threads` parts; each part owns `scratch` floats. Returns 0 when
- * the scratch cannot be allocated (then nothing has run). */
+ * the scratch cannot be allocated (then nothing has run); with no scratch it allocates nothing and
+ * always returns 1. */
 int run_parts(part_fn fn, const void *ctx, int64_t items, int threads, int64_t scratch);
 
 #endif

@@ -264,8 +264,8 @@ export interface Kernels {
     cacheOff: number, rowStride: number, headStride: number, out: Float32Array, outOff: number, outStride: number,
     G: number, H: number, D: number, keys: number, scale: number) => void;
   /** Native only: causal self-attention of the (B, T, 3C) projection qkv (C = H·D, heads read in place),
-   *  writing the probabilities p (B, H, T, T; zero above the diagonal) and y = P V (B, T, C). Its
-   *  reference is attention.ts's strided batches with prefixSoftmax. */
+   *  writing y = P V (B, T, C) and the probabilities p (B, H, T, T) for causalAttentionBackward (above the
+   *  diagonal only as far as it reads). Its reference is attention.ts's strided batches with prefixSoftmax. */
   causalAttention?: (qkv: Float32Array, p: Float32Array, y: Float32Array, B: number, T: number, H: number, D: number,
     scale: number) => void;
   /** Native only: the backward of causalAttention from dy (B, T, C) and the forward's p, into dqkv (B, T, 3C),
