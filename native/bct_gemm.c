@@ -1,7 +1,8 @@
 /* OpenBLAS sgemm for bctlab, over the plain Node-API (node_api.h).
  *
  * Exports sgemm, sgemmStridedBatched (the batch loop runs here: one crossing from JavaScript per batch)
- * numThreads and coreName, the small ops of bct_kernels.c and the attention of bct_attention.c. Every argument is checked before OpenBLAS sees it: a wrong type or an operand that
+ * numThreads and coreName, the small ops of bct_kernels.c, the attention of bct_attention.c and the packed
+ * products of bct_packed.c. Every argument is checked before OpenBLAS sees it: a wrong type or an operand that
  * reaches outside its Float32Array throws a JavaScript TypeError/RangeError naming the argument, so a bad
  * call can never read or write out of bounds. Argument order and meaning match src/engine/gemm/index.ts.
  */
@@ -17,9 +18,11 @@
 #include "args.h"
 #include "parallel.h"
 
-/* The small ops, in bct_kernels.c, and the fused training attention, in bct_attention.c. */
+/* The small ops, in bct_kernels.c, the fused attention, in bct_attention.c, and the products against packed
+ * weights, in bct_packed.c. */
 napi_status bct_define_kernels(napi_env env, napi_value exports);
 napi_status bct_define_attention(napi_env env, napi_value exports);
+napi_status bct_define_packed(napi_env env, napi_value exports);
 
 /* In OpenBLAS's cblas.h, but not in every cblas.h that the multiarch alternative may point to. */
 void openblas_set_num_threads(int num_threads);
@@ -197,6 +200,8 @@ NAPI_MODULE_INIT(/* napi_env env, napi_value exports */) {
     {"coreName", NULL, core_name, NULL, NULL, NULL, napi_default, NULL},
   };
   if (napi_define_properties(env, exports, sizeof props / sizeof props[0], props) != napi_ok) return NULL;
-  if (bct_define_kernels(env, exports) != napi_ok || bct_define_attention(env, exports) != napi_ok) return NULL;
+  if (bct_define_kernels(env, exports) != napi_ok || bct_define_attention(env, exports) != napi_ok ||
+      bct_define_packed(env, exports) != napi_ok)
+    return NULL;
   return exports;
 }

@@ -166,6 +166,38 @@ static void exp_rows(float *lg, float *rowMax, double *rowSum, int64_t R, int64_
   }
 }
 
+/* Rows r0..r1 of sampleRows: each row's p = exp((logit − max)·scale) in the part's scratch (V floats), as
+ * exp_rows makes them, then the first token whose running sum passes u·z, in double as the sampler did in
+ * JavaScript; V − 1 when rounding never lets it pass. */
+typedef struct {
+  const float *logits;
+  const double *uniforms;
+  int32_t *tokens;
+  int64_t V;
+  float scale;
+} sample_ctx;
+
+static void sample_part(const void *ctx, int64_t r0, int64_t r1, float *p) {
+  const sample_ctx *c = ctx;
+  const int64_t V = c->V;
+  for (int64_t r = r0; r < r1; r++) {
+    memcpy(p, c->logits + r * V, sizeof(float) * (size_t)V);
+    float m = 0;
+    double z = 0;
+    exp_rows(p, &m, &z, 1, V, c->scale);
+    double u = c->uniforms[r] * z;
+    int64_t tok = V - 1;
+    for (int64_t j = 0; j < V; j++) {
+      u -= p[j];
+      if (u < 0) {
+        tok = j;
+        break;
+      }
+    }
+    c->tokens[r] = (int32_t)tok;
+  }
+}
+
 /* out may be a or b (a gradient accumulating in place). */
 VECTOR_CLONES
 static void add_arrays(float *out, const float *a, const float *b, int64_t n) {
@@ -421,6 +453,29 @@ static napi_value js_exp_rows(napi_env env, napi_callback_info info) {
 #undef FN
 }
 
+/* sampleRows(logits, R, V, scale, uniforms, tokens) */
+static napi_value js_sample_rows(napi_env env, napi_callback_info info) {
+#define FN "sampleRows"
+  napi_value v[6];
+  float *logits = NULL, scale = 1;
+  double *uniforms = NULL;
+  int32_t *tokens = NULL;
+  int64_t lgLen = 0, uLen = 0, tLen = 0, R = 0, V = 0;
+  if (!arg_count(env, info, FN, 6, v) || !F32(0, "logits", logits, lgLen) || !INDEX(1, "R", R) || !INDEX(2, "V", V) ||
+      !arg_float(env, v[3], FN, "scale", &scale) ||
+      !arg_array(env, v[4], FN, "uniforms", napi_float64_array, 0, (void **)&uniforms, &uLen) ||
+      !I32(5, "tokens", tokens, tLen))
+    return NULL;
+  if (V < 1) return fail_range(env, "sampleRows.V: expected an integer ≥ 1"), NULL;
+  if (!fits(env, FN, "logits", lgLen, span(R, V, 0)) || !fits(env, FN, "uniforms", uLen, R) || !fits(env, FN, "tokens", tLen, R))
+    return NULL;
+  if (R == 0) return NULL;
+  const sample_ctx ctx = {logits, uniforms, tokens, V, scale};
+  if (!run_parts(sample_part, &ctx, R, split_threads(24.0 * (double)R * (double)V), V)) fail_memory(env, FN);
+  return NULL;
+#undef FN
+}
+
 static napi_value js_add(napi_env env, napi_callback_info info) {
 #define FN "add"
   napi_value v[4];
@@ -569,6 +624,7 @@ napi_status bct_define_kernels(napi_env env, napi_value exports) {
     {"prefixSoftmax", NULL, js_prefix_softmax, NULL, NULL, NULL, napi_default, NULL},
     {"prefixSoftmaxBackward", NULL, js_prefix_softmax_backward, NULL, NULL, NULL, napi_default, NULL},
     {"expRows", NULL, js_exp_rows, NULL, NULL, NULL, napi_default, NULL},
+    {"sampleRows", NULL, js_sample_rows, NULL, NULL, NULL, napi_default, NULL},
     {"add", NULL, js_add, NULL, NULL, NULL, napi_default, NULL},
     {"adamw", NULL, js_adamw, NULL, NULL, NULL, napi_default, NULL},
     {"sumSquares", NULL, js_sum_squares, NULL, NULL, NULL, napi_default, NULL},

@@ -9,7 +9,7 @@ import { loadOpenblasGemm } from './gemm/openblas.js';
 import { TYPESCRIPT_KERNELS, type Kernels } from './kernels.js';
 
 const KERNEL_NAMES = ['layerNormForward', 'layerNormBackward', 'geluForward', 'geluBackward', 'prefixSoftmax',
-  'prefixSoftmaxBackward', 'expRows', 'add', 'adamw', 'sumSquares', 'gatherRows', 'crossEntropyInputGrad', 'scaleRows',
+  'prefixSoftmaxBackward', 'expRows', 'sampleRows', 'add', 'adamw', 'sumSquares', 'gatherRows', 'crossEntropyInputGrad', 'scaleRows',
   'crossEntropyTargetGrad', 'decodeAttention', 'causalAttention', 'causalAttentionBackward'] as const;
 
 type NativeKernels = Required<Omit<Kernels, 'backend'>>;
@@ -28,7 +28,7 @@ export function nativeKernels(): Kernels | null {
     layerNormForward: k.layerNormForward, layerNormBackward: k.layerNormBackward,
     geluForward: k.geluForward, geluBackward: k.geluBackward,
     prefixSoftmax: k.prefixSoftmax, prefixSoftmaxBackward: k.prefixSoftmaxBackward,
-    expRows: k.expRows, add: k.add, adamw: k.adamw, sumSquares: k.sumSquares, gatherRows: k.gatherRows,
+    expRows: k.expRows, sampleRows: k.sampleRows, add: k.add, adamw: k.adamw, sumSquares: k.sumSquares, gatherRows: k.gatherRows,
     crossEntropyInputGrad: k.crossEntropyInputGrad, scaleRows: k.scaleRows, crossEntropyTargetGrad: k.crossEntropyTargetGrad,
     decodeAttention: k.decodeAttention,
     causalAttention: k.causalAttention, causalAttentionBackward: k.causalAttentionBackward,

@@ -6,6 +6,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
+import { Worker } from 'node:worker_threads';
 import { Rng } from './rng.js';
 import { TYPESCRIPT_KERNELS, type Kernels } from './kernels.js';
 import { kernelsFor, nativeKernels } from './kernel-select.js';
@@ -127,6 +128,35 @@ test('native exp rows match the reference, with row maxima and float64 sums', { 
     assert.deepEqual(maxN, maxR);
     assertClose(sumN, sumR, 'row sums', 1e-6);
   }
+});
+
+test('native sampleRows draws the tokens the reference draws, and those of native expRows with the scan in float64', { skip }, () => {
+  const rng = new Rng(12);
+  const R = 64, V = 4096; // the sampler's batch: split over the cores
+  const lg = randn(rng, R * V, 3);
+  const uniforms = Float64Array.from({ length: R }, () => rng.uniform());
+  uniforms[0] = 0;
+  uniforms[1] = 1 - 2 ** -53; // the running sum may never pass u·z: the last token
+  for (const scale of [1, 1 / 0.7]) {
+    const want = new Int32Array(R), got = new Int32Array(R);
+    const before = lg.slice();
+    ref.sampleRows(lg, R, V, scale, uniforms, want);
+    native!.sampleRows(lg, R, V, scale, uniforms, got);
+    assert.deepEqual(lg, before, 'the logits are left as they are');
+    assert.deepEqual(got, want, `scale ${scale}`);
+    // The path sampleRows replaced: native expRows on a copy of the row, then the scan in JavaScript.
+    const p = new Float32Array(V), max = new Float32Array(1), sum = new Float64Array(1);
+    for (let r = 0; r < R; r++) {
+      p.set(lg.subarray(r * V, (r + 1) * V));
+      native!.expRows(p, max, sum, 1, V, scale);
+      let u = uniforms[r]! * sum[0]!, tok = V - 1;
+      for (let j = 0; j < V; j++) if ((u -= p[j]!) < 0) { tok = j; break; }
+      assert.equal(got[r], tok, `row ${r}`);
+    }
+    assert.ok(new Set(got).size > 32, 'different rows draw different tokens');
+  }
+  assert.throws(() => native!.sampleRows(lg, R + 1, V, 1, uniforms, new Int32Array(R + 1)), /^RangeError: sampleRows\.logits: needs/);
+  assert.throws(() => native!.sampleRows(lg, R, V, 1, uniforms, new Int32Array(R - 1)), /^RangeError: sampleRows\.tokens: needs/);
 });
 
 test('native add matches the reference, also accumulating in place', { skip }, () => {
@@ -260,6 +290,41 @@ test('native cross-entropy row kernels match the reference: gathered rows, input
   assert.throws(() => k.scaleRows(x, x, rowKS, R + 1, C), /^RangeError: scaleRows\.scale: needs 14 elements/);
   assert.throws(() => k.gatherRows(new Float32Array(R * C), x, new Float32Array(4) as unknown as Int32Array, 0, 2, C),
     /^TypeError: gatherRows\.rows: expected an Int32Array/);
+});
+
+test('kernels split over the cores give the same results when three JavaScript threads call them at once', { skip }, async () => {
+  // Cells run in worker threads: one call holds the addon's thread pool, the others start their own
+  // threads. Each thread adds, samples and multiplies its own arrays many times and hashes the results.
+  const select = new URL('./kernel-select.js', import.meta.url).href;
+  const gemmIndex = new URL('./gemm/index.js', import.meta.url).href;
+  const code = `
+    const { parentPort, workerData } = require('node:worker_threads');
+    (async () => {
+      const { nativeKernels } = await import(${JSON.stringify(select)});
+      const { getGemmBackend } = await import(${JSON.stringify(gemmIndex)});
+      const k = nativeKernels(), g = getGemmBackend('openblas');
+      const n = 1 << 21, a = new Float32Array(n), b = new Float32Array(n), out = new Float32Array(n);
+      for (let i = 0; i < n; i++) { a[i] = Math.sin(i + workerData); b[i] = Math.cos(i); }
+      const V = 4096, R = 64, u = Float64Array.from({ length: R }, (_, r) => (r + 0.5) / R), tok = new Int32Array(R);
+      const W = a.subarray(0, 512 * 256), P = g.packWeights(W, 0, 512, 256), C = new Float32Array(64 * 512);
+      let h = 0;
+      for (let rep = 0; rep < 40; rep++) {
+        k.add(out, a, b, n);
+        k.sampleRows(out, R, V, 1, u, tok);
+        g.sgemmPacked(64, 1, out, 0, 256, P, 0, C, 0, 512);
+        for (let i = 0; i < R; i++) h = (h * 31 + tok[i]) >>> 0;
+        for (let i = 0; i < C.length; i += 97) h = (h * 31 + Math.round(C[i] * 1e3)) >>> 0;
+      }
+      parentPort.postMessage(h);
+    })();`;
+  const run = (seed: number): Promise<number> => new Promise((resolve, reject) => {
+    const w = new Worker(code, { eval: true, workerData: seed });
+    w.once('message', resolve);
+    w.once('error', reject);
+  });
+  const alone = [await run(1), await run(2), await run(3)];
+  assert.deepEqual(await Promise.all([run(1), run(2), run(3)]), alone);
+  assert.equal(new Set(alone).size, 3, 'the three inputs differ, and so do their results');
 });
 
 test('validateKernels passes the native kernels and catches a wrong one', { skip }, () => {

@@ -169,6 +169,30 @@ export function expRows(lg: Float32Array, rowMax: Float32Array, rowSum: Float64A
   }
 }
 
+/** Draws one token per row of logits (R, V) from softmax(scale·logit): row r's token is the first j where
+ *  the running sum of p = exp((logit − max)·scale) passes uniforms[r]·z (z the row's sum; V − 1 when
+ *  rounding never lets it pass), in float64 as TokenPicker did row by row. logits are left as they are. */
+export function sampleRows(logits: Float32Array, R: number, V: number, scale: number, uniforms: Float64Array,
+  tokens: Int32Array): void {
+  const p = new Float32Array(V); // (V)
+  const max = new Float32Array(1); // (1)
+  const sum = new Float64Array(1); // (1)
+  for (let r = 0; r < R; r++) {
+    p.set(logits.subarray(r * V, (r + 1) * V));
+    expRows(p, max, sum, 1, V, scale);
+    let u = uniforms[r]! * sum[0]!;
+    let tok = V - 1;
+    for (let j = 0; j < V; j++) {
+      u -= p[j]!;
+      if (u < 0) {
+        tok = j;
+        break;
+      }
+    }
+    tokens[r] = tok;
+  }
+}
+
 /** out = a + b elementwise over n values; out may be a or b. */
 export function add(out: Float32Array, a: Float32Array, b: Float32Array, n: number): void {
   for (let i = 0; i < n; i++) out[i] = a[i]! + b[i]!;
@@ -249,6 +273,7 @@ export interface Kernels {
   prefixSoftmax: typeof prefixSoftmax;
   prefixSoftmaxBackward: typeof prefixSoftmaxBackward;
   expRows: typeof expRows;
+  sampleRows: typeof sampleRows;
   add: typeof add;
   adamw: typeof adamw;
   sumSquares: typeof sumSquares;
@@ -276,6 +301,6 @@ export interface Kernels {
 
 export const TYPESCRIPT_KERNELS: Kernels = {
   backend: 'typescript', layerNormForward, layerNormBackward, geluForward, geluBackward, prefixSoftmax,
-  prefixSoftmaxBackward, expRows, add, adamw, sumSquares, gatherRows, crossEntropyInputGrad, scaleRows,
+  prefixSoftmaxBackward, expRows, sampleRows, add, adamw, sumSquares, gatherRows, crossEntropyInputGrad, scaleRows,
   crossEntropyTargetGrad,
 };

@@ -2,6 +2,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { getGemmBackend } from './gemm/index.js';
+import { loadOpenblasGemm } from './gemm/openblas.js';
 import { Gpt } from './gpt.js';
 import { Trainer } from './train.js';
 import { GPT_TINY as TINY } from './config.js';
@@ -64,6 +65,23 @@ test('greedy is deterministic and independent of batching; a seed reproduces a s
   assert.deepEqual(own, s1[1], 'per-prompt seeds make a row independent of its batch');
 });
 
+test('with OpenBLAS and the native kernels, a sampled row has the same tokens and log-probabilities alone as in any batch', {
+  skip: loadOpenblasGemm().gemm?.sgemmPacked ? false : 'the addon has no packed products',
+}, () => {
+  const blas = loadOpenblasGemm().gemm!;
+  const m = new Gpt({ vocabSize: 300, contextLength: 48, dModel: 64, nLayer: 2, nHead: 4 }, 5);
+  // 40 rows: the products and kernels are split over the cores; equal-length prompts decode as groups.
+  const prompts = Array.from({ length: 40 }, (_, i) => Array.from({ length: 1 + (i % 4) }, (_, t) => (7 * i + 3 * t) % 300));
+  const opts = { temperature: 1, maxTokens: 12, seed: 9, logprobs: true };
+  const all = generate(m, prompts, opts, blas);
+  for (const i of [0, 13, 39]) {
+    const alone = generate(m, [prompts[i]!], { ...opts, seeds: [9 + i] }, blas)[0];
+    assert.deepEqual(alone, all[i], `prompt ${i}`);
+  }
+  const greedy = generate(m, prompts.slice(0, 8), { ...opts, temperature: 0 }, blas);
+  assert.deepEqual(generate(m, prompts.slice(0, 3), { ...opts, temperature: 0 }, blas), greedy.slice(0, 3));
+});
+
 test('stop tokens, max tokens, context limit, a tiny top-p and input errors', () => {
   const m = trained();
   const g = generate(m, PROMPTS, { temperature: 0, maxTokens: 6 }, gemm);
@@ -84,12 +102,15 @@ test('stop tokens, max tokens, context limit, a tiny top-p and input errors', ()
 test('top-p sampling draws only from the nucleus, in proportion', () => {
   const logits = Float32Array.from([Math.log(0.5), Math.log(0.3), Math.log(0.15), Math.log(0.05)]);
   const picker = new TokenPicker(4);
-  const rng = new Rng(1);
+  const rngs = [new Rng(1)];
+  const row = Int32Array.of(0);
+  const tok = new Int32Array(1);
+  const pick = (topP: number): number => (picker.pickRows(logits, 1, 1, topP, rngs, row, tok), tok[0]!);
   const counts = [0, 0, 0, 0];
-  for (let i = 0; i < 4000; i++) counts[picker.pick(logits, 0, 1, 0.75, rng)]!++;
+  for (let i = 0; i < 4000; i++) counts[pick(0.75)]!++;
   assert.equal(counts[2]! + counts[3]!, 0, 'tokens outside the 0.8 nucleus never appear');
   assert.ok(Math.abs(counts[0]! / 4000 - 0.625) < 0.03, `token 0 share ${counts[0]! / 4000}, expected 0.5/0.8`);
   const all = [0, 0, 0, 0];
-  for (let i = 0; i < 4000; i++) all[picker.pick(logits, 0, 1, 1, rng)]!++;
+  for (let i = 0; i < 4000; i++) all[pick(1)]!++;
   assert.ok(all[3]! > 100, 'with top-p 1 every token appears');
 });

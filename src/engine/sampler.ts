@@ -8,7 +8,7 @@
 // that row's cache (scores Q Kᵀ, then P V). LoRA adapters are merged into copies of the weights once per
 // generate call (W + scale·B A), so sampling costs the same with or without them.
 import { DataError, ConfigError } from '../errors.js';
-import type { Gemm } from './gemm/index.js';
+import type { Gemm, PackedWeights } from './gemm/index.js';
 import { getGemm } from './gemm/index.js';
 import type { Gpt } from './gpt.js';
 import { TYPESCRIPT_KERNELS, fastExp, type Kernels } from './kernels.js';
@@ -36,10 +36,30 @@ export interface Generation {
 }
 
 interface LayerWeights {
-  attnW: Float32Array; // (3C, C)
-  attnProjW: Float32Array; // (C, C)
-  fcW: Float32Array; // (4C, C)
-  fcProjW: Float32Array; // (C, 4C)
+  attn: StepWeight; // (3C, C)
+  attnProj: StepWeight; // (C, C)
+  fc: StepWeight; // (4C, C)
+  fcProj: StepWeight; // (C, 4C)
+}
+
+/** A weight W (N, K) as the decode step multiplies by it. A decode product has one row per unfinished
+ *  sequence, and OpenBLAS lays the weight out again on every call (about a third of such a product), so
+ *  where the GEMM can, the weight is packed once per generate call. */
+interface StepWeight {
+  readonly W: Float32Array; // (N, K)
+  readonly N: number;
+  readonly K: number;
+  readonly packed: PackedWeights | null;
+}
+
+function stepWeight(gemm: Gemm, W: Float32Array, N: number, K: number): StepWeight {
+  return { W, N, K, packed: gemm.packWeights && gemm.sgemmPacked ? gemm.packWeights(W, 0, N, K) : null };
+}
+
+/** out (E, N) = x (E, K) Wᵀ + beta·out. */
+function project(gemm: Gemm, E: number, x: Float32Array, w: StepWeight, beta: number, out: Float32Array): void {
+  if (w.packed && gemm.sgemmPacked) gemm.sgemmPacked(E, 1, x, 0, w.K, w.packed, beta, out, 0, w.N);
+  else gemm.sgemm(false, true, E, w.N, w.K, 1, x, 0, w.K, w.W, 0, w.K, beta, out, 0, w.N);
 }
 
 /** Generates continuations of each prompt (token ids). */
@@ -75,14 +95,16 @@ export function generate(model: Gpt, prompts: readonly (readonly number[])[], op
   const active = Int32Array.from(prompts, (_, r) => r); // (S) unfinished rows, first nActive used
   let nActive = S;
   let logits = run.step(E);
-  const picker = new TokenPicker(V, run.kernels);
+  const picker = new TokenPicker(V, run.kernels, S);
+  const picked = new Int32Array(S); // (S) the token of each active row, in order of `active`
   // Decode: one token per unfinished row per step; buffers are reused, nothing is allocated per token
   // beyond the growing output arrays.
   for (;;) {
     let n = 0;
+    picker.pickRows(logits, nActive, o.temperature, o.topP, rngs, active, picked);
     for (let k = 0; k < nActive; k++) {
       const r = active[k]!;
-      const tok = picker.pick(logits, k * V, o.temperature, o.topP, rngs[r]!);
+      const tok = picked[k]!;
       const g = out[r]!;
       g.tokens.push(tok);
       g.logprobs?.push(logSoftmaxAt(logits, k * V, V, tok));
@@ -109,6 +131,7 @@ class DecodeState {
   private readonly D: number;
   private readonly T: number;
   private readonly layers: LayerWeights[];
+  private readonly head: StepWeight; // (V, C)
   private readonly kCache: Float32Array[]; // (L) × (S, H, T, D)
   private readonly vCache: Float32Array[]; // (L) × (S, H, T, D)
   private readonly x: Float32Array; // (E, C) residual stream
@@ -133,9 +156,12 @@ class DecodeState {
     const T = (this.T = cfg.contextLength);
     const E = Math.max(S, maxEntries);
     this.layers = model.blocks.map((_, l) => ({
-      attnW: model.effectiveWeight(l, 'attn.c_attn', gemm), attnProjW: model.effectiveWeight(l, 'attn.c_proj', gemm),
-      fcW: model.effectiveWeight(l, 'mlp.c_fc', gemm), fcProjW: model.effectiveWeight(l, 'mlp.c_proj', gemm),
+      attn: stepWeight(gemm, model.effectiveWeight(l, 'attn.c_attn', gemm), 3 * C, C),
+      attnProj: stepWeight(gemm, model.effectiveWeight(l, 'attn.c_proj', gemm), C, C),
+      fc: stepWeight(gemm, model.effectiveWeight(l, 'mlp.c_fc', gemm), 4 * C, C),
+      fcProj: stepWeight(gemm, model.effectiveWeight(l, 'mlp.c_proj', gemm), C, 4 * C),
     }));
+    this.head = stepWeight(gemm, model.head.data, cfg.vocabSize, C);
     this.kCache = model.blocks.map(() => new Float32Array(S * C * T)); // (S, H, T, D)
     this.vCache = model.blocks.map(() => new Float32Array(S * C * T)); // (S, H, T, D)
     this.x = new Float32Array(E * C); // (E, C)
@@ -172,7 +198,7 @@ class DecodeState {
       const blk = model.blocks[l]!;
       const w = this.layers[l]!;
       kernels.layerNormForward(this.h, 0, null, null, x, 0, blk.ln1W.data, blk.ln1B.data, E, C);
-      gemm.sgemm(false, true, E, 3 * C, C, 1, this.h, 0, C, w.attnW, 0, C, 0, this.qkv, 0, 3 * C);
+      project(gemm, E, this.h, w.attn, 0, this.qkv);
       const kc = this.kCache[l]!;
       const vc = this.vCache[l]!;
       const qkv = this.qkv;
@@ -230,18 +256,17 @@ class DecodeState {
           0, this.att, e0 * C, C, D, H);
         k++;
       }
-      gemm.sgemm(false, true, E, C, C, 1, this.att, 0, C, w.attnProjW, 0, C, 1, x, 0, C); // x += att Wᵀ
+      project(gemm, E, this.att, w.attnProj, 1, x); // x += att Wᵀ
       kernels.layerNormForward(this.h, 0, null, null, x, 0, blk.ln2W.data, blk.ln2B.data, E, C);
-      gemm.sgemm(false, true, E, 4 * C, C, 1, this.h, 0, C, w.fcW, 0, C, 0, this.f, 0, 4 * C);
+      project(gemm, E, this.h, w.fc, 0, this.f);
       kernels.geluForward(this.f, null, this.f, E * 4 * C);
-      gemm.sgemm(false, true, E, C, 4 * C, 1, this.f, 0, 4 * C, w.fcProjW, 0, 4 * C, 1, x, 0, C); // x += f Wᵀ
+      project(gemm, E, this.f, w.fcProj, 1, x); // x += f Wᵀ
     }
     for (let k = 0; k < nRuns; k++) {
       const e = runs[k + 1]! - 1;
       kernels.layerNormForward(this.last, k * C, null, null, x, e * C, model.lnfW.data, model.lnfB.data, 1, C);
     }
-    const V = model.config.vocabSize;
-    gemm.sgemm(false, true, nRuns, V, C, 1, this.last, 0, C, model.head.data, 0, C, 0, this.logits, 0, V);
+    project(gemm, nRuns, this.last, this.head, 0, this.logits);
     return this.logits;
   }
 }
@@ -254,20 +279,35 @@ function logSoftmaxAt(logits: Float32Array, off: number, V: number, tok: number)
   return logits[off + tok]! - m - Math.log(z);
 }
 
-/** Chooses a token from one row of logits: greedy, or temperature + nucleus sampling. */
+/** Chooses a token per row of logits: greedy, temperature sampling (every row in one kernel call), or
+ *  temperature + nucleus sampling. */
 export class TokenPicker {
   private readonly p: Float32Array; // (V) unnormalised probabilities
   private readonly idx: Int32Array; // (V) token ids, partitioned during nucleus selection
   private readonly max = new Float32Array(1); // (1) the row's largest logit
   private readonly sum = new Float64Array(1); // (1) z, the sum of p
+  private readonly uniforms: Float64Array; // (rows) one draw per row and step
 
-  /** kernels: those of the sampler's GEMM backend (the exponentials of a row are one call). */
-  constructor(private readonly V: number, private readonly kernels: Kernels = TYPESCRIPT_KERNELS) {
+  /** kernels: those of the sampler's GEMM backend; rows: the most rows one call picks for. */
+  constructor(private readonly V: number, private readonly kernels: Kernels = TYPESCRIPT_KERNELS, rows = 1) {
     this.p = new Float32Array(V); // (V)
     this.idx = new Int32Array(V); // (V)
+    this.uniforms = new Float64Array(rows); // (rows)
   }
 
-  pick(logits: Float32Array, off: number, temperature: number, topP: number, rng: Rng): number {
+  /** tokens[k] ← the pick from row k of logits (n, V), k < n; row k draws from rngs[rowOf[k]]. */
+  pickRows(logits: Float32Array, n: number, temperature: number, topP: number, rngs: readonly Rng[],
+    rowOf: Int32Array, tokens: Int32Array): void {
+    if (temperature > 0 && topP >= 1) {
+      for (let k = 0; k < n; k++) this.uniforms[k] = rngs[rowOf[k]!]!.uniform();
+      this.kernels.sampleRows(logits, n, this.V, 1 / temperature, this.uniforms, tokens);
+      return;
+    }
+    for (let k = 0; k < n; k++) tokens[k] = this.pick(logits, k * this.V, temperature, topP, rngs[rowOf[k]!]!);
+  }
+
+  /** Greedy (lowest id on ties) or nucleus sampling from the row at logits[off ..]. */
+  private pick(logits: Float32Array, off: number, temperature: number, topP: number, rng: Rng): number {
     const V = this.V;
     if (temperature === 0) {
       let best = 0;
@@ -278,17 +318,8 @@ export class TokenPicker {
     const idx = this.idx;
     p.set(logits.subarray(off, off + V));
     this.kernels.expRows(p, this.max, this.sum, 1, V, 1 / temperature); // p = exp((logit − max) / T)
-    const z = this.sum[0]!;
-    if (topP >= 1) {
-      let u = rng.uniform() * z;
-      for (let j = 0; j < V; j++) {
-        u -= p[j]!;
-        if (u < 0) return j;
-      }
-      return V - 1; // rounding left u ≥ 0: the last token
-    }
     for (let j = 0; j < V; j++) idx[j] = j;
-    const [n, mass] = nucleus(p, idx, V, topP * z);
+    const [n, mass] = nucleus(p, idx, V, topP * this.sum[0]!);
     let u = rng.uniform() * mass;
     for (let k = 0; k < n; k++) {
       u -= p[k]!;

@@ -153,6 +153,62 @@ test('openblas addon: the C checks throw a named JS error and never touch memory
   assert.ok(raw.numThreads() >= 1);
 });
 
+test('packed products equal sgemm(A, Wᵀ) for any M, N off the 32-column panels, offsets, alpha and beta', {
+  skip: openblas.gemm?.sgemmPacked ? false : 'the addon has no packed products',
+}, () => {
+  const g = openblas.gemm!;
+  for (const [M, N, K] of [[1, 1, 1], [7, 33, 19], [64, 768, 256], [13, 100, 1024], [130, 45, 7]] as const) {
+    const wOff = 5, aOff = 3, cOff = 2, lda = K + 4, ldc = N + 1;
+    const W = filled(wOff + N * K, 1), A = filled(aOff + M * lda, 2), C0 = filled(cOff + M * ldc, 3);
+    const P = g.packWeights!(W, wOff, N, K);
+    for (const [alpha, beta] of [[1, 0], [1, 1], [0.5, -1.5]] as const) {
+      const want = C0.slice(), got = C0.slice();
+      referenceSgemm(false, true, M, N, K, alpha, A, aOff, lda, W, wOff, K, beta, want, cOff, ldc);
+      g.sgemmPacked!(M, alpha, A, aOff, lda, P, beta, got, cOff, ldc);
+      const d = maxRelDiff(got, want);
+      assert.ok(d < TOL, `M ${M} N ${N} K ${K} alpha ${alpha} beta ${beta}: maxdiff ${d}`);
+      for (let r = 0; r < M; r++) assert.equal(got[cOff + r * ldc + N], C0[cOff + r * ldc + N], 'the padding column is untouched');
+    }
+  }
+  // beta 0 does not read C: NaN there does not reach the result.
+  const W = filled(40 * 9, 4), A = filled(3 * 9, 5), C = new Float32Array(3 * 40).fill(NaN);
+  g.sgemmPacked!(3, 1, A, 0, 9, g.packWeights!(W, 0, 40, 9), 0, C, 0, 40);
+  assert.ok(C.every(Number.isFinite));
+});
+
+test('a packed product gives each row the same bits whatever the other rows and their number', {
+  skip: openblas.gemm?.sgemmPacked ? false : 'the addon has no packed products',
+}, () => {
+  const g = openblas.gemm!;
+  const N = 1000, K = 256, M = 61; // large enough to be split over the cores
+  const P = g.packWeights!(filled(N * K, 6), 0, N, K);
+  const A = filled(M * K, 7), all = new Float32Array(M * N);
+  g.sgemmPacked!(M, 1, A, 0, K, P, 0, all, 0, N);
+  for (const r of [0, 5, 8, 60]) {
+    const one = new Float32Array(N);
+    g.sgemmPacked!(1, 1, A, r * K, K, P, 0, one, 0, N);
+    assert.deepEqual(one, all.subarray(r * N, (r + 1) * N), `row ${r} alone`);
+  }
+});
+
+test('packed products refuse panels of another shape and operands outside their arrays, naming them', {
+  skip: openblas.addon?.sgemmPacked ? false : 'the addon has no packed products',
+}, () => {
+  const raw = openblas.addon!;
+  const P = raw.packWeights!(new Float32Array(40 * 8), 0, 40, 8); // 2 panels of (8, 32)
+  assert.equal(P.length, 2 * 32 * 8);
+  const A = new Float32Array(3 * 8), C = new Float32Array(3 * 40);
+  const bad = (f: () => void, msg: RegExp) => assert.throws(f, msg);
+  bad(() => raw.sgemmPacked!(3, 65, 8, 1, A, 0, 8, P, 0, new Float32Array(3 * 65), 0, 65), /^RangeError: sgemmPacked\.P: holds 512 elements, but packed \(65, 8\) weights hold 768/);
+  bad(() => raw.sgemmPacked!(3, 40, 9, 1, new Float32Array(3 * 9), 0, 9, P, 0, C, 0, 40), /sgemmPacked\.P: holds 512 elements/);
+  bad(() => raw.sgemmPacked!(3, 40, 8, 1, A, 1, 8, P, 0, C, 0, 40), /sgemmPacked\.A: needs 25 elements/);
+  bad(() => raw.sgemmPacked!(3, 40, 8, 1, A, 0, 8, P, 0, C, 1, 40), /sgemmPacked\.C: needs 121 elements/);
+  bad(() => raw.sgemmPacked!(3, 40, 8, 1, A, 0, 7, P, 0, C, 0, 40), /lda ≥ K/);
+  bad(() => raw.packWeights!(new Float32Array(10), 0, 3, 4), /packWeights\.W: needs 12 elements/);
+  bad(() => raw.packWeights!(new Float32Array(10), 0, 0, 4), /packWeights: expected N ≥ 1/);
+  bad(() => raw.packWeights!(new Float32Array(10), 0, 2 ** 20, 2 ** 12), /at most 2\^31 packed elements/);
+});
+
 // getGemm() reads BCT_GEMM once per process, so each case runs in a fresh child process.
 function childGemm(env: Record<string, string>): { out: string; err: string; status: number | null } {
   const index = new URL('./index.js', import.meta.url).href;

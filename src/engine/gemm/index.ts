@@ -16,6 +16,21 @@ export interface Gemm {
         A: Float32Array, aOff: number, lda: number, strideA: number,
         B: Float32Array, bOff: number, ldb: number, strideB: number,
         beta: number, C: Float32Array, cOff: number, ldc: number, strideC: number, batch: number): void;
+  /** OpenBLAS backend only: W (N×K row-major, a Linear layer's weight, from wOff) laid out once for
+   *  sgemmPacked (a copy; later changes to W are not seen). */
+  packWeights?(W: Float32Array, wOff: number, N: number, K: number): PackedWeights;
+  /** OpenBLAS backend only: C(M×N) = alpha·A·Wᵀ + beta·C for packed W, the product sgemm(false, true, …)
+   *  computes, summed in another order. Each output element is one fixed chain of multiply-adds, so a
+   *  row's result is bit-identical whatever M, the other rows or the thread count. beta 0 ignores C. */
+  sgemmPacked?(M: number, alpha: number, A: Float32Array, aOff: number, lda: number, W: PackedWeights,
+        beta: number, C: Float32Array, cOff: number, ldc: number): void;
+}
+
+/** Weights laid out for Gemm.sgemmPacked: `data` holds the (N, K) matrix in the addon's panel layout. */
+export interface PackedWeights {
+  readonly N: number;
+  readonly K: number;
+  readonly data: Float32Array;
 }
 
 export type GemmBackendName = Gemm['backend'];

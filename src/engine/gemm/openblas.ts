@@ -1,7 +1,7 @@
 // Loads the OpenBLAS addon built from native/ (`npm run build:native`) and wraps it as a Gemm.
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import type { Gemm } from './index.js';
+import type { Gemm, PackedWeights } from './index.js';
 import { checkGemmArgs } from './check.js';
 
 /** The functions native/bct_gemm.c exports: the two products with the Gemm signatures (each checks its
@@ -11,6 +11,10 @@ export interface OpenblasAddon extends Pick<Gemm, 'sgemm' | 'sgemmStridedBatched
   numThreads(): number;
   /** The kernel family OpenBLAS chose for this CPU, e.g. "SkylakeX" or "Haswell". */
   coreName(): string;
+  /** The packed products of native/bct_packed.c (absent from an addon built before them). */
+  packWeights?(W: Float32Array, wOff: number, N: number, K: number): Float32Array;
+  sgemmPacked?(M: number, N: number, K: number, alpha: number, A: Float32Array, aOff: number, lda: number,
+    P: Float32Array, beta: number, C: Float32Array, cOff: number, ldc: number): void;
 }
 
 // This file runs from src/engine/gemm/ (tsx) or dist/src/engine/gemm/ (compiled).
@@ -90,7 +94,15 @@ function requireAddon(require: NodeJS.Require): OpenblasLoad {
 }
 
 function wrap(addon: OpenblasAddon): Gemm {
+  const { packWeights, sgemmPacked } = addon;
+  const packed: Pick<Gemm, 'packWeights' | 'sgemmPacked'> = packWeights && sgemmPacked ? {
+    packWeights: (W, wOff, N, K): PackedWeights => ({ N, K, data: packWeights(W, wOff, N, K) }),
+    // The addon checks every argument, the panels' length against N and K included.
+    sgemmPacked: (M, alpha, A, aOff, lda, W, beta, C, cOff, ldc) =>
+      sgemmPacked(M, W.N, W.K, alpha, A, aOff, lda, W.data, beta, C, cOff, ldc),
+  } : {};
   return {
+    ...packed,
     backend: 'openblas',
     sgemm(transA, transB, M, N, K, alpha, A, aOff, lda, B, bOff, ldb, beta, C, cOff, ldc) {
       checkGemmArgs(transA, transB, M, N, K, A, aOff, lda, 0, B, bOff, ldb, 0, C, cOff, ldc, 0, 1);
