@@ -432,12 +432,58 @@ static napi_value js_decode_attention(napi_env env, napi_callback_info info) {
 #undef FN
 }
 
+/* storeKv(qkv, E, H, D, T, rows, pos, kc, vc): entry e's key and value (columns C..3C of qkv row e, C = H·D)
+ * into row rows[e], position pos[e] of the (S, H, T, D) caches, every index checked first. The same loop
+ * in JavaScript took 0.45 ms of a 7–8 ms gpt-4m decode step at 64 rows, mostly page faults (the sampler
+ * now touches its caches up front); this one takes 0.13 ms. */
+static napi_value js_store_kv(napi_env env, napi_callback_info info) {
+#define FN "storeKv"
+  napi_value v[9];
+  float *qkv = NULL, *kc = NULL, *vc = NULL;
+  int32_t *rows = NULL, *pos = NULL;
+  int64_t qLen = 0, rLen = 0, pLen = 0, kLen = 0, vLen = 0, E = 0, H = 0, D = 0, T = 0;
+  if (!arg_count(env, info, FN, 9, v) || !F32(0, "qkv", qkv, qLen) || !INDEX(1, "E", E) || !INDEX(2, "H", H) ||
+      !INDEX(3, "D", D) || !INDEX(4, "T", T) || !I32(5, "rows", rows, rLen) || !I32(6, "pos", pos, pLen) ||
+      !F32(7, "kc", kc, kLen) || !F32(8, "vc", vc, vLen))
+    return NULL;
+  if (E == 0) return NULL;
+  int64_t C = 0, rowSize = 0;
+  if (H < 1 || D < 1 || T < 1 || __builtin_mul_overflow(H, D, &C) || __builtin_mul_overflow(C, T, &rowSize) ||
+      kLen != vLen || kLen < rowSize || kLen % rowSize != 0) {
+    char msg[200];
+    snprintf(msg, sizeof msg, "%s: expected H, D, T ≥ 1 and caches of equal length, a multiple of H·T·D = %lld; got %lld and %lld",
+             FN, (long long)rowSize, (long long)kLen, (long long)vLen);
+    return fail_range(env, msg), NULL;
+  }
+  if (!fits(env, FN, "qkv", qLen, E * 3 * C) || !fits(env, FN, "rows", rLen, E) || !fits(env, FN, "pos", pLen, E)) return NULL;
+  const int64_t S = kLen / rowSize;
+  for (int64_t e = 0; e < E; e++) {
+    if (rows[e] < 0 || rows[e] >= S || pos[e] < 0 || pos[e] >= T) {
+      char msg[200];
+      snprintf(msg, sizeof msg, "%s: entry %lld is at row %d, position %d; expected a row below %lld and a position below %lld",
+               FN, (long long)e, rows[e], pos[e], (long long)S, (long long)T);
+      return fail_range(env, msg), NULL;
+    }
+  }
+  for (int64_t e = 0; e < E; e++) {
+    const float *src = qkv + e * 3 * C;
+    for (int64_t h = 0; h < H; h++) {
+      const int64_t dst = ((rows[e] * H + h) * T + pos[e]) * D;
+      memcpy(kc + dst, src + C + h * D, sizeof(float) * (size_t)D);
+      memcpy(vc + dst, src + 2 * C + h * D, sizeof(float) * (size_t)D);
+    }
+  }
+  return NULL;
+#undef FN
+}
+
 /* Adds the attention kernels to the addon's exports; called from the module init in bct_gemm.c. */
 napi_status bct_define_attention(napi_env env, napi_value exports) {
   napi_property_descriptor props[] = {
     {"causalAttention", NULL, js_causal_attention, NULL, NULL, NULL, napi_default, NULL},
     {"causalAttentionBackward", NULL, js_causal_attention_backward, NULL, NULL, NULL, napi_default, NULL},
     {"decodeAttention", NULL, js_decode_attention, NULL, NULL, NULL, napi_default, NULL},
+    {"storeKv", NULL, js_store_kv, NULL, NULL, NULL, napi_default, NULL},
   };
   return napi_define_properties(env, exports, sizeof props / sizeof props[0], props);
 }

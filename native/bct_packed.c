@@ -69,23 +69,28 @@ static VEC_INLINE void tile(const packed_job *j, int64_t m0, int64_t mr, int64_t
   }
 }
 
-/* Panels p0..p1−1 for every row: each panel (K·32 floats) is read from cache once per 8 rows. */
+/* Panels p0..p1−1 for every row, MC rows at a time: the rows' block of A stays in cache while the panels
+ * (K·32 floats each) pass over it, and each panel is read once per 8 rows. */
+#define MC 64
 VECTOR_CLONES
 static void packed_panels(const void *ctx, int64_t p0, int64_t p1, float *scratch) {
   (void)scratch;
   const packed_job *j = ctx;
-  for (int64_t p = p0; p < p1; p++) {
-    int64_t m = 0;
-    for (; m + MR <= j->M; m += MR) tile(j, m, MR, p);
-    switch (j->M - m) {
-      case 7: tile(j, m, 7, p); break;
-      case 6: tile(j, m, 6, p); break;
-      case 5: tile(j, m, 5, p); break;
-      case 4: tile(j, m, 4, p); break;
-      case 3: tile(j, m, 3, p); break;
-      case 2: tile(j, m, 2, p); break;
-      case 1: tile(j, m, 1, p); break;
-      default: break;
+  for (int64_t m0 = 0; m0 < j->M; m0 += MC) {
+    const int64_t m1 = m0 + MC < j->M ? m0 + MC : j->M;
+    for (int64_t p = p0; p < p1; p++) {
+      int64_t m = m0;
+      for (; m + MR <= m1; m += MR) tile(j, m, MR, p);
+      switch (m1 - m) {
+        case 7: tile(j, m, 7, p); break;
+        case 6: tile(j, m, 6, p); break;
+        case 5: tile(j, m, 5, p); break;
+        case 4: tile(j, m, 4, p); break;
+        case 3: tile(j, m, 3, p); break;
+        case 2: tile(j, m, 2, p); break;
+        case 1: tile(j, m, 1, p); break;
+        default: break;
+      }
     }
   }
 }

@@ -10,7 +10,7 @@ import { TYPESCRIPT_KERNELS, type Kernels } from './kernels.js';
 
 const KERNEL_NAMES = ['layerNormForward', 'layerNormBackward', 'geluForward', 'geluBackward', 'prefixSoftmax',
   'prefixSoftmaxBackward', 'expRows', 'sampleRows', 'add', 'adamw', 'sumSquares', 'gatherRows', 'crossEntropyInputGrad', 'scaleRows',
-  'crossEntropyTargetGrad', 'decodeAttention', 'causalAttention', 'causalAttentionBackward'] as const;
+  'crossEntropyTargetGrad', 'decodeAttention', 'storeKv', 'causalAttention', 'causalAttentionBackward'] as const;
 
 type NativeKernels = Required<Omit<Kernels, 'backend'>>;
 
@@ -30,7 +30,7 @@ export function nativeKernels(): Kernels | null {
     prefixSoftmax: k.prefixSoftmax, prefixSoftmaxBackward: k.prefixSoftmaxBackward,
     expRows: k.expRows, sampleRows: k.sampleRows, add: k.add, adamw: k.adamw, sumSquares: k.sumSquares, gatherRows: k.gatherRows,
     crossEntropyInputGrad: k.crossEntropyInputGrad, scaleRows: k.scaleRows, crossEntropyTargetGrad: k.crossEntropyTargetGrad,
-    decodeAttention: k.decodeAttention,
+    decodeAttention: k.decodeAttention, storeKv: k.storeKv,
     causalAttention: k.causalAttention, causalAttentionBackward: k.causalAttentionBackward,
   };
   return native;

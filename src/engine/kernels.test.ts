@@ -223,6 +223,31 @@ function relMaxDiff(a: Float32Array, b: Float32Array): number {
   return d / m;
 }
 
+test('native storeKv writes each entry\'s key and value where the sampler\'s loop does, and checks every index', { skip }, () => {
+  const rng = new Rng(13);
+  const S = 5, H = 3, D = 12, T = 9, C = H * D, E = 7;
+  const qkv = randn(rng, E * 3 * C);
+  const rows = Int32Array.of(0, 0, 0, 4, 2, 3, 1), pos = Int32Array.of(0, 1, 2, 8, 5, 0, 3);
+  const want = [randn(rng, S * C * T), randn(rng, S * C * T)], got = want.map((a) => a.slice());
+  for (let e = 0; e < E; e++) {
+    for (let h = 0; h < H; h++) {
+      for (let d = 0; d < D; d++) {
+        want[0]![((rows[e]! * H + h) * T + pos[e]!) * D + d] = qkv[e * 3 * C + C + h * D + d]!;
+        want[1]![((rows[e]! * H + h) * T + pos[e]!) * D + d] = qkv[e * 3 * C + 2 * C + h * D + d]!;
+      }
+    }
+  }
+  native!.storeKv!(qkv, E, H, D, T, rows, pos, got[0]!, got[1]!);
+  assert.deepEqual(got, want);
+  const before = got.map((a) => a.slice());
+  assert.throws(() => native!.storeKv!(qkv, E, H, D, T, rows, Int32Array.of(0, 1, 2, 9, 5, 0, 3), got[0]!, got[1]!),
+    /^RangeError: storeKv: entry 3 is at row 4, position 9; expected a row below 5 and a position below 9/);
+  assert.throws(() => native!.storeKv!(qkv, E, H, D, T, Int32Array.of(0, 0, 0, 5, 2, 3, 1), pos, got[0]!, got[1]!), /entry 3 is at row 5/);
+  assert.throws(() => native!.storeKv!(qkv, E + 1, H, D, T, new Int32Array(8), new Int32Array(8), got[0]!, got[1]!), /storeKv\.qkv: needs/);
+  assert.throws(() => native!.storeKv!(qkv, E, H, D, T, rows, pos, got[0]!, got[1]!.subarray(1)), /caches of equal length/);
+  assert.deepEqual(got, before, 'a refused call writes nothing');
+});
+
 test('native fused causal attention and its backward match the strided-batch path, accumulating or not', { skip }, () => {
   const gemm = getGemm();
   // The same addon without its fused attention: sgemmStridedBatched and prefixSoftmax, as attention.ts runs them.

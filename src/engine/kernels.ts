@@ -288,6 +288,10 @@ export interface Kernels {
   decodeAttention?: (q: Float32Array, qOff: number, qStride: number, k: Float32Array, v: Float32Array,
     cacheOff: number, rowStride: number, headStride: number, out: Float32Array, outOff: number, outStride: number,
     G: number, H: number, D: number, keys: number, scale: number) => void;
+  /** Native only: entry e's key and value (columns C..3C of row e of qkv (E, 3C), C = H·D) into row rows[e],
+   *  position pos[e] of the (S, H, T, D) caches kc and vc. Its reference is the sampler's loop. */
+  storeKv?: (qkv: Float32Array, E: number, H: number, D: number, T: number, rows: Int32Array, pos: Int32Array,
+    kc: Float32Array, vc: Float32Array) => void;
   /** Native only: causal self-attention of the (B, T, 3C) projection qkv (C = H·D, heads read in place),
    *  writing y = P V (B, T, C) and the probabilities p (B, H, T, T) for causalAttentionBackward (above the
    *  diagonal only as far as it reads). Its reference is attention.ts's strided batches with prefixSoftmax. */

@@ -1,6 +1,6 @@
 // Batched generation with a preallocated KV cache, and teacher-forced scoring.
 // Shape legend: S sequences in the batch, E entries (tokens fed in one step), C channels, H heads,
-// D head dim, T positions (contextLength), V vocab, R LoRA rank.
+// D head dim, T positions the cache holds (at most contextLength), V vocab, R LoRA rank.
 //
 // One `step` feeds E entries (row, position, token): the prompts of every row at once (prefill), then one
 // token per unfinished row (decode). Rows keep their own positions, so prompts of different lengths share
@@ -80,7 +80,9 @@ export function generate(model: Gpt, prompts: readonly (readonly number[])[], op
   const S = prompts.length;
   const out: Generation[] = prompts.map(() => (o.logprobs ? { tokens: [], finishReason: 'length', logprobs: [] } : { tokens: [], finishReason: 'length' }));
   if (S === 0 || o.maxTokens === 0) return out;
-  const run = new DecodeState(model, gemm, kernels, S, prompts.reduce((n, p) => n + p.length, 0));
+  // Positions 0..len+maxTokens−2 of a row are fed (its last token is not), so the cache holds no more.
+  const positions = Math.min(cfg.contextLength, prompts.reduce((n, p) => Math.max(n, p.length), 0) + o.maxTokens);
+  const run = new DecodeState(model, gemm, kernels, S, prompts.reduce((n, p) => n + p.length, 0), positions);
   const rngs = prompts.map((_, i) => new Rng(o.seeds ? o.seeds[i]! : o.seed + i));
   const stop = new Set(o.stopTokens);
   const V = cfg.vocabSize;
@@ -124,7 +126,8 @@ export function generate(model: Gpt, prompts: readonly (readonly number[])[], op
   return out;
 }
 
-/** Per-generate-call buffers and the KV cache: (S, H, T, D) keys and values per layer. */
+/** Per-generate-call buffers and the KV cache: (S, H, T, D) keys and values per layer, T the positions
+ *  this call can reach. */
 class DecodeState {
   private readonly C: number;
   private readonly H: number;
@@ -148,12 +151,13 @@ class DecodeState {
   readonly pos: Int32Array;
   readonly ids: Int32Array;
 
-  constructor(private readonly model: Gpt, private readonly gemm: Gemm, readonly kernels: Kernels, S: number, maxEntries: number) {
+  constructor(private readonly model: Gpt, private readonly gemm: Gemm, readonly kernels: Kernels, S: number, maxEntries: number,
+    positions: number) {
     const cfg = model.config;
     const C = (this.C = cfg.dModel);
     this.H = cfg.nHead;
     this.D = C / cfg.nHead;
-    const T = (this.T = cfg.contextLength);
+    const T = (this.T = positions);
     const E = Math.max(S, maxEntries);
     this.layers = model.blocks.map((_, l) => ({
       attn: stepWeight(gemm, model.effectiveWeight(l, 'attn.c_attn', gemm), 3 * C, C),
@@ -162,8 +166,10 @@ class DecodeState {
       fcProj: stepWeight(gemm, model.effectiveWeight(l, 'mlp.c_proj', gemm), C, 4 * C),
     }));
     this.head = stepWeight(gemm, model.head.data, cfg.vocabSize, C);
-    this.kCache = model.blocks.map(() => new Float32Array(S * C * T)); // (S, H, T, D)
-    this.vCache = model.blocks.map(() => new Float32Array(S * C * T)); // (S, H, T, D)
+    // Touched once here, page by page: left to the decode steps, the first store to each page of a fresh
+    // allocation faulted one page at a time (gpt-4m, 64 rows: 0.45 → 0.13 ms per step for the stores).
+    this.kCache = model.blocks.map(() => new Float32Array(S * C * T).fill(0)); // (S, H, T, D)
+    this.vCache = model.blocks.map(() => new Float32Array(S * C * T).fill(0)); // (S, H, T, D)
     this.x = new Float32Array(E * C); // (E, C)
     this.h = new Float32Array(E * C); // (E, C)
     this.att = new Float32Array(E * C); // (E, C)
@@ -202,13 +208,16 @@ class DecodeState {
       const kc = this.kCache[l]!;
       const vc = this.vCache[l]!;
       const qkv = this.qkv;
-      for (let e = 0; e < E; e++) {
-        for (let hd = 0; hd < H; hd++) {
-          const dst = ((rows[e]! * H + hd) * T + pos[e]!) * D;
-          const src = e * 3 * C + hd * D;
-          for (let d = 0; d < D; d++) {
-            kc[dst + d] = qkv[src + C + d]!;
-            vc[dst + d] = qkv[src + 2 * C + d]!;
+      if (kernels.storeKv) kernels.storeKv(qkv, E, H, D, T, rows, pos, kc, vc);
+      else {
+        for (let e = 0; e < E; e++) {
+          for (let hd = 0; hd < H; hd++) {
+            const dst = ((rows[e]! * H + hd) * T + pos[e]!) * D;
+            const src = e * 3 * C + hd * D;
+            for (let d = 0; d < D; d++) {
+              kc[dst + d] = qkv[src + C + d]!;
+              vc[dst + d] = qkv[src + 2 * C + d]!;
+            }
           }
         }
       }
