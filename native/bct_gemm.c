@@ -26,12 +26,10 @@ napi_status bct_define_packed(napi_env env, napi_value exports);
 
 /* In OpenBLAS's cblas.h, but not in every cblas.h that the multiarch alternative may point to. */
 void openblas_set_num_threads(int num_threads);
-int openblas_get_num_threads(void);
 char *openblas_get_corename(void);
 
 #define MAX_ARGS 20
 
-static int threads_wanted = 1; /* OpenBLAS's thread count, restored after a split batch */
 
 /* The operand (rows×cols, leading dimension ld, `batch` copies every `stride` from `off`) must lie inside
  * `len` elements. Overflow-checked: all inputs are < 2^31, but (batch-1)·stride may not fit. */
@@ -72,8 +70,7 @@ typedef struct {
   int64_t sC, b0, b1;
 } gemm_job;
 
-static void *run_items(void *arg) {
-  const gemm_job *j = arg;
+static void run_items(const gemm_job *j) {
   const enum CBLAS_TRANSPOSE ta = j->tA ? CblasTrans : CblasNoTrans, tb = j->tB ? CblasTrans : CblasNoTrans;
   for (int64_t b = j->b0; b < j->b1; b++) {
     const float *a = j->A + b * j->sA, *bm = j->B + b * j->sB;
@@ -89,17 +86,15 @@ static void *run_items(void *arg) {
       cblas_sgemm(CblasRowMajor, ta, tb, j->M, j->N, j->K, j->alpha, a, j->lda, bm, j->ldb, j->beta, c, j->ldc);
     }
   }
-  return NULL;
 }
 
-#define SMALL_ITEM_FLOPS (1 << 24) /* below this OpenBLAS gains little from splitting one product */
-/* Below this many flops in a whole call, OpenBLAS's own second thread costs more than it saves: measured
- * on 2 cores, (64×256)·(256×256) and smaller ran 1.1–2× faster single-threaded, (64×256)·(256×768) and
- * larger gained from the second thread. */
+/* Below this many flops in a whole call, a second thread costs more than it saves: measured on 2 cores
+ * with OpenBLAS's own threads, (64×256)·(256×256) and smaller ran 1.1–2× faster on one thread,
+ * (64×256)·(256×768) and larger gained from the second. */
 #define SINGLE_THREAD_FLOPS (1 << 24)
 
 /* Items b0 + i0 .. b0 + i1 of the batched call ctx (a gemm_job), for run_parts. */
-static void gemm_part(const void *ctx, int64_t i0, int64_t i1, float *scratch) {
+static void items_part(const void *ctx, int64_t i0, int64_t i1, float *scratch) {
   (void)scratch;
   gemm_job part = *(const gemm_job *)ctx;
   part.b1 = part.b0 + i1;
@@ -107,28 +102,43 @@ static void gemm_part(const void *ctx, int64_t i0, int64_t i1, float *scratch) {
   run_items(&part);
 }
 
-/* Many small products (attention heads): OpenBLAS splits each one across its threads, and for a
- * 128×128×64 item the hand-offs cost more than the arithmetic. Instead, give each thread a share of
- * the items and let OpenBLAS run single-threaded inside each. Results are the same either way: OpenBLAS
- * never splits the K sum across threads. */
+/* Rows i0..i1 of C for every item of ctx (a gemm_job). */
+static void rows_part(const void *ctx, int64_t i0, int64_t i1, float *scratch) {
+  (void)scratch;
+  gemm_job part = *(const gemm_job *)ctx;
+  part.M = (int)(i1 - i0);
+  part.A += part.tA ? i0 : i0 * part.lda;
+  part.C += i0 * part.ldc;
+  run_items(&part);
+}
+
+/* Columns i0..i1 of C for every item of ctx (a gemm_job). */
+static void columns_part(const void *ctx, int64_t i0, int64_t i1, float *scratch) {
+  (void)scratch;
+  gemm_job part = *(const gemm_job *)ctx;
+  part.N = (int)(i1 - i0);
+  part.B += part.tB ? i0 * part.ldb : i0;
+  part.C += i0;
+  run_items(&part);
+}
+
+#define MIN_PART_ROWS 16 /* rows (or columns) of C per part, at least */
+
+/* The addon's threads run every product: OpenBLAS is single-threaded, and a call large enough is split
+ * over the pool of parallel.c, by items when there are enough of them (attention heads), else by rows of
+ * C, else by columns. With OpenBLAS's own threads, each product had to wake them (or they spun, sharing a
+ * core with the addon's kernels between products); run alternately on 2 cores, the split was faster in
+ * 12 of 12 rounds: microworld fixed batches +2–6%, the base recipe +4–22%, gpt-4m training +1–18%.
+ * OpenBLAS never splits the K sum, so a part's elements are summed as OpenBLAS sums them. */
 static void run_batch(const gemm_job *job) {
   const int64_t batch = job->b1 - job->b0;
-  const double item = 2.0 * job->M * job->N * job->K;
-  int threads = openblas_get_num_threads();
-  if (threads > batch) threads = (int)batch;
-  if (threads_wanted > 1 && item * (double)batch < SINGLE_THREAD_FLOPS) {
-    openblas_set_num_threads(1);
-    run_items((void *)job);
-    openblas_set_num_threads(threads_wanted);
-    return;
-  }
-  if (threads < 2 || item > SMALL_ITEM_FLOPS || item * (double)batch < MIN_SPLIT_FLOPS) {
-    run_items((void *)job);
-    return;
-  }
-  openblas_set_num_threads(1);
-  run_parts(gemm_part, job, batch, threads, 0);
-  openblas_set_num_threads(threads_wanted);
+  const double flops = 2.0 * job->M * job->N * job->K * (double)batch;
+  const int threads = thread_count();
+  if (threads < 2 || flops < SINGLE_THREAD_FLOPS) run_items(job);
+  else if (batch >= threads) run_parts(items_part, job, batch, threads, 0);
+  else if (job->M >= MIN_PART_ROWS * threads) run_parts(rows_part, job, job->M, threads, 0);
+  else if (job->N >= MIN_PART_ROWS * threads) run_parts(columns_part, job, job->N, threads, 0);
+  else run_items(job);
 }
 
 /* Parses (transA, transB, M, N, K, alpha, A, aOff, lda, [strideA], B, bOff, ldb, [strideB], beta,
@@ -169,14 +179,7 @@ static napi_value sgemm_batched(napi_env env, napi_callback_info info) { return 
 static napi_value num_threads(napi_env env, napi_callback_info info) {
   (void)info;
   napi_value out;
-  napi_create_int32(env, openblas_get_num_threads(), &out);
-  return out;
-}
-
-static napi_value core_name(napi_env env, napi_callback_info info) {
-  (void)info;
-  napi_value out;
-  napi_create_string_utf8(env, openblas_get_corename(), NAPI_AUTO_LENGTH, &out);
+  napi_create_int32(env, thread_count(), &out);
   return out;
 }
 
@@ -188,15 +191,32 @@ static int core_count(void) {
   return n > 0 ? (int)n : 1;
 }
 
+/* setThreadCount(n): the addon's threads, n ≥ 1, or 0 for the cores this process may use. */
+static napi_value set_threads(napi_env env, napi_callback_info info) {
+  napi_value v[1];
+  int64_t n = 0;
+  if (!arg_count(env, info, "setThreadCount", 1, v) || !arg_index(env, v[0], "setThreadCount", "n", &n)) return NULL;
+  set_thread_count(n == 0 ? core_count() : (int)(n < 1024 ? n : 1024));
+  return NULL;
+}
+
+static napi_value core_name(napi_env env, napi_callback_info info) {
+  (void)info;
+  napi_value out;
+  napi_create_string_utf8(env, openblas_get_corename(), NAPI_AUTO_LENGTH, &out);
+  return out;
+}
+
 NAPI_MODULE_INIT(/* napi_env env, napi_value exports */) {
-  /* OpenBLAS reads OPENBLAS_NUM_THREADS itself when it loads; a user's setting wins. */
-  const char *user = getenv("OPENBLAS_NUM_THREADS");
-  if (user == NULL || *user == '\0') openblas_set_num_threads(core_count());
-  threads_wanted = openblas_get_num_threads();
+  /* OpenBLAS runs on one thread, inside the addon's parts; the addon's threads default to the cores
+   * (src/engine/gemm/openblas.ts then applies a user's OPENBLAS_NUM_THREADS through setThreadCount). */
+  set_thread_count(core_count());
+  openblas_set_num_threads(1);
   napi_property_descriptor props[] = {
     {"sgemm", NULL, sgemm, NULL, NULL, NULL, napi_default, NULL},
     {"sgemmStridedBatched", NULL, sgemm_batched, NULL, NULL, NULL, napi_default, NULL},
     {"numThreads", NULL, num_threads, NULL, NULL, NULL, napi_default, NULL},
+    {"setThreadCount", NULL, set_threads, NULL, NULL, NULL, napi_default, NULL},
     {"coreName", NULL, core_name, NULL, NULL, NULL, napi_default, NULL},
   };
   if (napi_define_properties(env, exports, sizeof props / sizeof props[0], props) != napi_ok) return NULL;

@@ -13,7 +13,6 @@
 #include <time.h>
 #include "parallel.h"
 
-int openblas_get_num_threads(void); /* the addon's thread count (bct_gemm.c sets it at load) */
 
 #define MAX_THREADS 64
 #define SPIN_NS 30000 /* how long an idle pool thread spins before it sleeps */
@@ -31,10 +30,13 @@ static void *run_part(void *arg) {
   return NULL;
 }
 
-int split_threads(double flops) {
-  const int threads = openblas_get_num_threads();
-  return flops < MIN_SPLIT_FLOPS || threads < 1 ? 1 : threads;
-}
+static int threads_at_load = 1;
+
+void set_thread_count(int threads) { threads_at_load = threads < 1 ? 1 : threads > MAX_THREADS ? MAX_THREADS : threads; }
+
+int thread_count(void) { return threads_at_load; }
+
+int split_threads(double flops) { return flops < MIN_SPLIT_FLOPS ? 1 : threads_at_load; }
 
 static int64_t now_ns(void) {
   struct timespec t;

@@ -1,7 +1,7 @@
 /* Splitting a kernel's items over the cores (parallel.c), for kernels whose items write disjoint outputs:
- * items i0..i1 run on one thread, in order, so a split never changes a result. A thread per part is
- * started for the call and joined before it returns (pthreads; the calling thread runs part 0). The
- * thread count is OpenBLAS's (the cores this process may use, or OPENBLAS_NUM_THREADS).
+ * items i0..i1 run on one thread, in order, so a split never changes a result. The parts run on the
+ * addon's kept thread pool (the calling thread runs part 0) and are all done when run_parts returns.
+ * These are the addon's only threads: OpenBLAS runs single-threaded inside the parts (bct_gemm.c).
  */
 #ifndef BCT_PARALLEL_H
 #define BCT_PARALLEL_H
@@ -14,8 +14,12 @@
 /* Items i0..i1−1 of a call, with `scratch` floats of this part's own. */
 typedef void (*part_fn)(const void *ctx, int64_t i0, int64_t i1, float *scratch);
 
-/* The threads a call of `flops` should use: 1 below MIN_SPLIT_FLOPS, else OpenBLAS's thread count (read
- * it before setting OpenBLAS to one thread for the parts). */
+/* The addon's thread count, set once at load (bct_gemm.c): the cores this process may use, or
+ * OPENBLAS_NUM_THREADS. */
+void set_thread_count(int threads);
+int thread_count(void);
+
+/* The threads a call of `flops` should use: 1 below MIN_SPLIT_FLOPS, else thread_count(). */
 int split_threads(double flops);
 
 /* Runs fn over items 0..items−1 in at most `threads` parts; each part owns `scratch` floats. Returns 0 when

@@ -2,7 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { getGemm, getGemmBackend, referenceSgemm, type Gemm } from './index.js';
-import { coreTypeFor, loadOpenblasGemm } from './openblas.js';
+import { coreTypeFor, loadOpenblasGemm, threadsAsked } from './openblas.js';
 import { BctError, ShapeError } from '../../errors.js';
 
 // Small deterministic generator so failures reproduce.
@@ -230,25 +230,34 @@ test('BCT_GEMM forces a backend and rejects unknown names', () => {
   else assert.match(ob.out, /^BackendError: gemm\.openblas: the OpenBLAS GEMM addon is unavailable/);
 });
 
-test('an OPENBLAS_CORETYPE in the environment is respected, and the loader leaks neither it nor a thread timeout', {
+test('OPENBLAS_CORETYPE is respected and OPENBLAS_NUM_THREADS sets the addon\'s threads; the loader leaves both as given', {
   skip: openblas.addon && process.arch === 'x64' ? false : 'needs the OpenBLAS addon on x64',
 }, () => {
   const code = `const m = await import(${JSON.stringify(new URL('./openblas.js', import.meta.url).href)});
-console.log(JSON.stringify([m.loadOpenblasGemm().addon.coreName(), process.env.OPENBLAS_CORETYPE ?? null,
-  process.env.OPENBLAS_THREAD_TIMEOUT ?? null]));`;
-  const run = (coreType: string | undefined, timeout?: string): unknown => {
-    const env: Record<string, string | undefined> = { ...process.env, OPENBLAS_CORETYPE: coreType, OPENBLAS_THREAD_TIMEOUT: timeout };
+const a = m.loadOpenblasGemm().addon;
+console.log(JSON.stringify([a.coreName(), a.numThreads(), process.env.OPENBLAS_CORETYPE ?? null, process.env.OPENBLAS_NUM_THREADS ?? null]));`;
+  const run = (coreType: string | undefined, threads?: string): unknown => {
+    const env: Record<string, string | undefined> = { ...process.env, OPENBLAS_CORETYPE: coreType, OPENBLAS_NUM_THREADS: threads };
     if (coreType === undefined) delete env.OPENBLAS_CORETYPE;
-    if (timeout === undefined) delete env.OPENBLAS_THREAD_TIMEOUT;
+    if (threads === undefined) delete env.OPENBLAS_NUM_THREADS;
     const r = spawnSync(process.execPath, [...process.execArgv, '--input-type=module', '-e', code], { encoding: 'utf8', env });
     return JSON.parse(r.stdout.trim() || 'null');
   };
-  // Prescott (SSE3) kernels run on every x86-64 CPU; a user's timeout stays as given.
-  assert.deepEqual(run('Prescott', '24'), ['Prescott', 'Prescott', '24']);
-  const [core, left, timeout] = run(undefined) as [string, string | null, string | null];
-  assert.equal(left, null);
-  assert.equal(timeout, null);
+  // Prescott (SSE3) kernels run on every x86-64 CPU.
+  assert.deepEqual(run('Prescott', '1'), ['Prescott', 1, 'Prescott', '1']);
+  assert.deepEqual(run('Prescott', '3'), ['Prescott', 3, 'Prescott', '3']);
+  const [core, threads, leftCore, leftThreads] = run(undefined) as [string, number, string | null, string | null];
   assert.ok(core.length > 0);
+  assert.ok(threads >= 1);
+  assert.equal(leftCore, null);
+  assert.equal(leftThreads, null);
+  assert.equal((run('Prescott', 'many') as unknown[])[1], threads, 'a value that is not a positive integer means the cores');
+});
+
+test('threadsAsked reads OPENBLAS_NUM_THREADS as OpenBLAS would: a positive integer, else the cores (0)', () => {
+  assert.equal(threadsAsked('4'), 4);
+  assert.equal(threadsAsked(' 2 '), 2);
+  for (const v of [undefined, '', '0', '-1', '2.5', 'x']) assert.equal(threadsAsked(v), 0, String(v));
 });
 
 test('coreTypeFor asks for AVX-512 kernels on AMD Zen 4/5 only', () => {

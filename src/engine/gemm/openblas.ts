@@ -7,8 +7,11 @@ import { checkGemmArgs } from './check.js';
 /** The functions native/bct_gemm.c exports: the two products with the Gemm signatures (each checks its
  *  arguments in C and throws a TypeError/RangeError), and two queries. */
 export interface OpenblasAddon extends Pick<Gemm, 'sgemm' | 'sgemmStridedBatched'> {
-  /** Threads OpenBLAS uses (set to the core count at load unless OPENBLAS_NUM_THREADS was given). */
+  /** The addon's threads (the cores this process may use, or OPENBLAS_NUM_THREADS); OpenBLAS itself runs
+   *  single-threaded inside them. */
   numThreads(): number;
+  /** Sets numThreads: n ≥ 1, or 0 for the cores (absent from an addon built before it). */
+  setThreadCount?(n: number): void;
   /** The kernel family OpenBLAS chose for this CPU, e.g. "SkylakeX" or "Haswell". */
   coreName(): string;
   /** The packed products of native/bct_packed.c (absent from an addon built before them). */
@@ -51,32 +54,36 @@ export function preferredCoreType(): string | undefined {
   }
 }
 
-/** log2 of the cycles an idle OpenBLAS thread spins (yielding) before it sleeps: OPENBLAS_THREAD_TIMEOUT,
- *  4..30, OpenBLAS's default 28 (about 0.1 s). The addon's own threads (attention, the elementwise
- *  kernels) run between products, and a spinning OpenBLAS thread shares their core. Measured in training
- *  at microworld scale (fixed (64, 48) batches, 2 cores): the fused attention took 18–23 ms per step with
- *  the default, 10–12 ms at 20 (about 0.35 ms of spinning, still enough for back-to-back products to find
- *  the threads awake); at 4 the products paid for waking them and the step was no faster. The base recipe
- *  ran faster at 20 in 5 of 5 alternated runs (median +8%). */
-export const OPENBLAS_THREAD_TIMEOUT = '20';
+/** The addon's thread count from OPENBLAS_NUM_THREADS as a user gave it: a positive integer, or 0 for
+ *  "the cores this process may use" (unset or not a positive integer, which OpenBLAS ignores too). */
+export function threadsAsked(value: string | undefined): number {
+  const n = Number(value);
+  return value !== undefined && /^\s*\d+\s*$/.test(value) && n >= 1 ? n : 0;
+}
 
 /** Loads the raw addon; `reason` says why not when it is unavailable. */
 export function loadOpenblasGemm(): OpenblasLoad {
   if (loaded) return loaded;
   const require = createRequire(import.meta.url);
-  // OpenBLAS reads OPENBLAS_CORETYPE and OPENBLAS_THREAD_TIMEOUT once, when the addon's dlopen loads it;
-  // a user's setting wins. They are removed again so that child processes (e.g. PyTorch) see the
-  // environment as given.
-  const set: Record<string, string | undefined> = {
-    OPENBLAS_CORETYPE: process.env.OPENBLAS_CORETYPE ? undefined : preferredCoreType(),
-    OPENBLAS_THREAD_TIMEOUT: process.env.OPENBLAS_THREAD_TIMEOUT ? undefined : OPENBLAS_THREAD_TIMEOUT,
-  };
-  for (const [name, value] of Object.entries(set)) if (value) process.env[name] = value;
+  // OpenBLAS reads OPENBLAS_CORETYPE and OPENBLAS_NUM_THREADS once, when the addon's dlopen loads it. It
+  // runs single-threaded inside the addon's own threads (native/bct_gemm.c), so it is loaded with one
+  // thread and starts none of its own; a user's OPENBLAS_NUM_THREADS sets the addon's thread count
+  // instead, and a user's OPENBLAS_CORETYPE wins. Both are put back as they were, so that child
+  // processes (e.g. PyTorch) see the environment as given.
+  const user = { OPENBLAS_CORETYPE: process.env.OPENBLAS_CORETYPE, OPENBLAS_NUM_THREADS: process.env.OPENBLAS_NUM_THREADS };
+  const core = user.OPENBLAS_CORETYPE ? undefined : preferredCoreType();
+  if (core) process.env.OPENBLAS_CORETYPE = core;
+  process.env.OPENBLAS_NUM_THREADS = '1';
   try {
-    return (loaded = requireAddon(require));
+    loaded = requireAddon(require);
   } finally {
-    for (const [name, value] of Object.entries(set)) if (value) delete process.env[name];
+    for (const [name, value] of Object.entries(user)) {
+      if (value === undefined) delete process.env[name];
+      else process.env[name] = value;
+    }
   }
+  loaded.addon?.setThreadCount?.(threadsAsked(user.OPENBLAS_NUM_THREADS));
+  return loaded;
 }
 
 function requireAddon(require: NodeJS.Require): OpenblasLoad {
