@@ -240,9 +240,10 @@ static void backward_items(const void *ctx, int64_t it0, int64_t it1, float *scr
 /* ---- Decode: single-token rows against their KV caches (the sampler). ---- */
 
 typedef struct {
-  const float *q, *k, *v;
+  const float *qkv, *k, *v;
+  const int32_t *rows, *pos;
   float *out;
-  int64_t qStride, rowStride, headStride, outStride, H, D, keys;
+  int64_t H, D, T;
   float scale;
 } decode_job;
 
@@ -309,18 +310,19 @@ static VEC_INLINE void decode_values(float *o, const float *w, const float *vh, 
   }
 }
 
-/* Rows g0..g1, every head: softmax(scale · q Kᵀ) V. Scratch: the row's scores, keys rounded up to 8. */
+/* Entries e0..e1, every head: softmax(scale · q Kᵀ) V over the pos[e] + 1 keys of row rows[e]. Scratch: one
+ * entry's scores, T rounded up to 8. */
 VECTOR_CLONES
-static void decode_rows(const void *ctx, int64_t g0, int64_t g1, float *sc) {
+static void decode_entries(const void *ctx, int64_t e0, int64_t e1, float *sc) {
   const decode_job *j = ctx;
-  const int64_t D = j->D, keys = j->keys;
-  for (int64_t g = g0; g < g1; g++) {
-    for (int64_t h = 0; h < j->H; h++) {
-      const float *qh = j->q + g * j->qStride + h * D;
-      const float *kh = j->k + g * j->rowStride + h * j->headStride, *vh = j->v + g * j->rowStride + h * j->headStride;
-      decode_scores(sc, qh, kh, keys, D);
+  const int64_t H = j->H, D = j->D, T = j->T, C = H * D;
+  for (int64_t e = e0; e < e1; e++) {
+    const int64_t keys = (int64_t)j->pos[e] + 1, row = (int64_t)j->rows[e] * H * T * D;
+    for (int64_t h = 0; h < H; h++) {
+      const float *kh = j->k + row + h * T * D, *vh = j->v + row + h * T * D;
+      decode_scores(sc, j->qkv + e * 3 * C + h * D, kh, keys, D);
       softmax_row(sc, sc, keys - 1, round8(keys), j->scale, 0);
-      decode_values(j->out + g * j->outStride + h * D, sc, vh, keys, D);
+      decode_values(j->out + e * C + h * D, sc, vh, keys, D);
     }
   }
 }
@@ -393,40 +395,60 @@ static napi_value js_causal_attention_backward(napi_env env, napi_callback_info 
 #undef FN
 }
 
-/* The last element an operand reaches: off + (G−1)·rowStride + (H−1)·headStride + extent. */
-static int64_t reach(int64_t off, int64_t G, int64_t rowStride, int64_t H, int64_t headStride, int64_t extent) {
-  return off + (G - 1) * rowStride + (H - 1) * headStride + extent;
+/* The (S, H, T, D) caches kc and vc, and entries e0..e1 of rows/pos (within them): the shared checks of
+ * storeKv and decodeAttention. Sets *S and, when keys is not NULL, the keys all entries attend to. */
+static int cache_entries(napi_env env, const char *fn, int64_t H, int64_t D, int64_t T, const int32_t *rows,
+                         int64_t rLen, const int32_t *pos, int64_t pLen, int64_t e0, int64_t e1, int64_t kLen,
+                         int64_t vLen, int64_t *S, double *keys) {
+  int64_t C = 0, rowSize = 0;
+  char msg[200];
+  if (H < 1 || D < 1 || T < 1 || __builtin_mul_overflow(H, D, &C) || __builtin_mul_overflow(C, T, &rowSize) ||
+      kLen != vLen || kLen < rowSize || kLen % rowSize != 0) {
+    snprintf(msg, sizeof msg, "%s: expected H, D, T ≥ 1 and caches of equal length, a multiple of H·T·D = %lld; got %lld and %lld",
+             fn, (long long)rowSize, (long long)kLen, (long long)vLen);
+    return fail_range(env, msg);
+  }
+  if (e0 > e1) {
+    snprintf(msg, sizeof msg, "%s: expected e0 ≤ e1, got %lld and %lld", fn, (long long)e0, (long long)e1);
+    return fail_range(env, msg);
+  }
+  if (!fits(env, fn, "rows", rLen, e1) || !fits(env, fn, "pos", pLen, e1)) return 0;
+  *S = kLen / rowSize;
+  double sum = 0;
+  for (int64_t e = e0; e < e1; e++) {
+    if (rows[e] < 0 || rows[e] >= *S || pos[e] < 0 || pos[e] >= T) {
+      snprintf(msg, sizeof msg, "%s: entry %lld is at row %d, position %d; expected a row below %lld and a position below %lld",
+               fn, (long long)e, rows[e], pos[e], (long long)*S, (long long)T);
+      return fail_range(env, msg);
+    }
+    sum += pos[e] + 1.0;
+  }
+  if (keys) *keys = sum;
+  return 1;
 }
 
-#define MAX_KEYS 16384
-
-/* decodeAttention(q, qOff, qStride, k, v, cacheOff, rowStride, headStride, out, outOff, outStride, G, H, D, keys, scale) */
+/* decodeAttention(qkv, H, D, T, rows, pos, e0, e1, kc, vc, out, scale): for each entry e in e0..e1 (one new
+ * token of row rows[e] at position pos[e], its query in row e of qkv (E, 3C)), softmax(scale·q Kᵀ) V over
+ * the row's keys 0..pos[e] in the (S, H, T, D) caches, into row e of out (E, C). One call takes every
+ * single-token entry of a step, whatever its row and position. */
 static napi_value js_decode_attention(napi_env env, napi_callback_info info) {
 #define FN "decodeAttention"
-  napi_value v[16];
-  float *q = NULL, *k = NULL, *vv = NULL, *out = NULL, scale = 0;
-  int64_t qLen = 0, kLen = 0, vLen = 0, outLen = 0, qOff = 0, qStride = 0, cacheOff = 0, rowStride = 0, headStride = 0,
-          outOff = 0, outStride = 0, G = 0, H = 0, D = 0, keys = 0;
-  if (!arg_count(env, info, FN, 16, v) || !F32(0, "q", q, qLen) || !INDEX(1, "qOff", qOff) ||
-      !INDEX(2, "qStride", qStride) || !F32(3, "k", k, kLen) || !F32(4, "v", vv, vLen) || !INDEX(5, "cacheOff", cacheOff) ||
-      !INDEX(6, "rowStride", rowStride) || !INDEX(7, "headStride", headStride) || !F32(8, "out", out, outLen) ||
-      !INDEX(9, "outOff", outOff) || !INDEX(10, "outStride", outStride) || !INDEX(11, "G", G) || !INDEX(12, "H", H) ||
-      !INDEX(13, "D", D) || !INDEX(14, "keys", keys) || !arg_float(env, v[15], FN, "scale", &scale))
+  napi_value v[12];
+  float *qkv = NULL, *kc = NULL, *vc = NULL, *out = NULL, scale = 0;
+  int32_t *rows = NULL, *pos = NULL;
+  int64_t qLen = 0, rLen = 0, pLen = 0, kLen = 0, vLen = 0, outLen = 0, H = 0, D = 0, T = 0, e0 = 0, e1 = 0, S = 0;
+  double keys = 0;
+  if (!arg_count(env, info, FN, 12, v) || !F32(0, "qkv", qkv, qLen) || !INDEX(1, "H", H) || !INDEX(2, "D", D) ||
+      !INDEX(3, "T", T) || !I32(4, "rows", rows, rLen) || !I32(5, "pos", pos, pLen) || !INDEX(6, "e0", e0) ||
+      !INDEX(7, "e1", e1) || !F32(8, "kc", kc, kLen) || !F32(9, "vc", vc, vLen) || !F32(10, "out", out, outLen) ||
+      !arg_float(env, v[11], FN, "scale", &scale))
     return NULL;
-  if (G == 0 || H == 0 || D == 0) return NULL;
-  if (keys < 1 || keys > MAX_KEYS) {
-    char msg[128];
-    snprintf(msg, sizeof msg, "%s.keys: expected an integer in [1, %d], got %lld", FN, MAX_KEYS, (long long)keys);
-    return fail_range(env, msg), NULL;
-  }
-  if (!fits(env, FN, "q", qLen, reach(qOff, G, qStride, H, D, D)) ||
-      !fits(env, FN, "k", kLen, reach(cacheOff, G, rowStride, H, headStride, keys * D)) ||
-      !fits(env, FN, "v", vLen, reach(cacheOff, G, rowStride, H, headStride, keys * D)) ||
-      !fits(env, FN, "out", outLen, reach(outOff, G, outStride, H, D, D)))
-    return NULL;
-  const decode_job job = {q + qOff, k + cacheOff, vv + cacheOff, out + outOff, qStride, rowStride, headStride, outStride,
-                          H, D, keys, scale};
-  if (!run_parts(decode_rows, &job, G, split_threads(4.0 * (double)G * (double)H * (double)keys * (double)D), round8(keys)))
+  if (!cache_entries(env, FN, H, D, T, rows, rLen, pos, pLen, e0, e1, kLen, vLen, &S, &keys)) return NULL;
+  if (!fits(env, FN, "qkv", qLen, e1 * 3 * H * D) || !fits(env, FN, "out", outLen, e1 * H * D)) return NULL;
+  if (e1 == e0) return NULL;
+  /* run_parts numbers the items from 0: the job's arrays start at entry e0. */
+  const decode_job job = {qkv + e0 * 3 * H * D, kc, vc, rows + e0, pos + e0, out + e0 * H * D, H, D, T, scale};
+  if (!run_parts(decode_entries, &job, e1 - e0, split_threads(4.0 * keys * (double)(H * D)), round8(T)))
     fail_memory(env, FN);
   return NULL;
 #undef FN
@@ -441,30 +463,14 @@ static napi_value js_store_kv(napi_env env, napi_callback_info info) {
   napi_value v[9];
   float *qkv = NULL, *kc = NULL, *vc = NULL;
   int32_t *rows = NULL, *pos = NULL;
-  int64_t qLen = 0, rLen = 0, pLen = 0, kLen = 0, vLen = 0, E = 0, H = 0, D = 0, T = 0;
+  int64_t qLen = 0, rLen = 0, pLen = 0, kLen = 0, vLen = 0, E = 0, H = 0, D = 0, T = 0, S = 0;
   if (!arg_count(env, info, FN, 9, v) || !F32(0, "qkv", qkv, qLen) || !INDEX(1, "E", E) || !INDEX(2, "H", H) ||
       !INDEX(3, "D", D) || !INDEX(4, "T", T) || !I32(5, "rows", rows, rLen) || !I32(6, "pos", pos, pLen) ||
       !F32(7, "kc", kc, kLen) || !F32(8, "vc", vc, vLen))
     return NULL;
-  if (E == 0) return NULL;
-  int64_t C = 0, rowSize = 0;
-  if (H < 1 || D < 1 || T < 1 || __builtin_mul_overflow(H, D, &C) || __builtin_mul_overflow(C, T, &rowSize) ||
-      kLen != vLen || kLen < rowSize || kLen % rowSize != 0) {
-    char msg[200];
-    snprintf(msg, sizeof msg, "%s: expected H, D, T ≥ 1 and caches of equal length, a multiple of H·T·D = %lld; got %lld and %lld",
-             FN, (long long)rowSize, (long long)kLen, (long long)vLen);
-    return fail_range(env, msg), NULL;
-  }
-  if (!fits(env, FN, "qkv", qLen, E * 3 * C) || !fits(env, FN, "rows", rLen, E) || !fits(env, FN, "pos", pLen, E)) return NULL;
-  const int64_t S = kLen / rowSize;
-  for (int64_t e = 0; e < E; e++) {
-    if (rows[e] < 0 || rows[e] >= S || pos[e] < 0 || pos[e] >= T) {
-      char msg[200];
-      snprintf(msg, sizeof msg, "%s: entry %lld is at row %d, position %d; expected a row below %lld and a position below %lld",
-               FN, (long long)e, rows[e], pos[e], (long long)S, (long long)T);
-      return fail_range(env, msg), NULL;
-    }
-  }
+  if (!cache_entries(env, FN, H, D, T, rows, rLen, pos, pLen, 0, E, kLen, vLen, &S, NULL)) return NULL;
+  const int64_t C = H * D;
+  if (!fits(env, FN, "qkv", qLen, E * 3 * C)) return NULL;
   for (int64_t e = 0; e < E; e++) {
     const float *src = qkv + e * 3 * C;
     for (int64_t h = 0; h < H; h++) {

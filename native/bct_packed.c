@@ -58,10 +58,22 @@ static VEC_INLINE void tile(const packed_job *j, int64_t m0, int64_t mr, int64_t
   const int64_t n0 = p * NR, cols = j->N - n0 < NR ? j->N - n0 : NR;
   for (int64_t r = 0; r < mr; r++) {
     float *c = j->C + (m0 + r) * j->ldc + n0;
-    float row[NR];
-    *(v16u *)row = lo[r] * j->alpha;
-    *(v16u *)(row + 16) = hi[r] * j->alpha;
+    const v16 x0 = lo[r] * j->alpha, x1 = hi[r] * j->alpha;
     /* beta 0 writes without reading C (which may hold anything, NaN included). */
+    if (cols == NR) {
+      v16u *c0 = (v16u *)c, *c1 = (v16u *)(c + 16);
+      if (j->beta == 0) {
+        *c0 = x0;
+        *c1 = x1;
+      } else {
+        *c0 = j->beta * *c0 + x0;
+        *c1 = j->beta * *c1 + x1;
+      }
+      continue;
+    }
+    float row[NR]; /* the last panel, cut at N */
+    *(v16u *)row = x0;
+    *(v16u *)(row + 16) = x1;
     if (j->beta == 0)
       for (int64_t n = 0; n < cols; n++) c[n] = row[n];
     else

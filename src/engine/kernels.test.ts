@@ -182,34 +182,41 @@ test('native AdamW update and sum of squares match the reference and zero the gr
   assert.ok(nat[1].every((x) => x === 0), 'the gradient is zeroed');
 });
 
-test('native decode attention matches softmax(scale·q Kᵀ) V computed in float64, row by row and head by head', { skip }, () => {
+test('native decode attention matches softmax(scale·q Kᵀ) V computed in float64, entry by entry and head by head', { skip }, () => {
   const rng = new Rng(7);
-  // One key, key counts on and off the 8-key groups, head sizes on and off the 8-channel vectors; G 64 is
-  // large enough to be split over the cores.
-  for (const [G, H, D, T, keys] of [[5, 3, 8, 11, 9], [5, 3, 8, 11, 1], [3, 2, 12, 40, 33], [4, 2, 64, 80, 70], [64, 4, 64, 24, 24]] as const) {
+  // One key, key counts on and off the 8-key groups, head sizes on and off the 8-channel vectors, entries
+  // of any row at any position; 64 entries are split over the cores.
+  for (const [E, S, H, D, T] of [[5, 4, 3, 8, 11], [3, 3, 2, 12, 40], [4, 2, 2, 64, 80], [64, 64, 4, 64, 24]] as const) {
     const C = H * D, C3 = 3 * C, scale = 1 / Math.sqrt(D);
-    const qOff = 2, cacheOff = 4, outOff = 1;
-    const q = randn(rng, qOff + G * C3), k = randn(rng, cacheOff + G * H * T * D), v = randn(rng, cacheOff + G * H * T * D);
-    const out = new Float32Array(outOff + G * C).fill(NaN); // every written element is overwritten
-    native!.decodeAttention!(q, qOff, C3, k, v, cacheOff, H * T * D, T * D, out, outOff, C, G, H, D, keys, scale);
-    for (let g = 0; g < G; g++) {
+    const rows = Int32Array.from({ length: E + 2 }, (_, e) => (e * 7 + 1) % S);
+    const pos = Int32Array.from({ length: E + 2 }, (_, e) => (e === 1 ? 0 : e === 2 ? T - 1 : (e * 5 + 3) % T));
+    const e0 = 1, e1 = E + 1; // entries before e0 and from e1 on are not read or written
+    const q = randn(rng, (E + 2) * C3), k = randn(rng, S * H * T * D), v = randn(rng, S * H * T * D);
+    const out = new Float32Array((E + 2) * C).fill(NaN); // every written element is overwritten
+    native!.decodeAttention!(q, H, D, T, rows, pos, e0, e1, k, v, out, scale);
+    for (let e = e0; e < e1; e++) {
+      const keys = pos[e]! + 1;
       for (let h = 0; h < H; h++) {
-        const base = cacheOff + g * H * T * D + h * T * D;
+        const base = (rows[e]! * H + h) * T * D;
         const s = Array.from({ length: keys }, (_, j) => {
           let dot = 0;
-          for (let d = 0; d < D; d++) dot += q[qOff + g * C3 + h * D + d]! * k[base + j * D + d]!;
+          for (let d = 0; d < D; d++) dot += q[e * C3 + h * D + d]! * k[base + j * D + d]!;
           return dot * scale;
         });
         const m = Math.max(...s);
-        const e = s.map((x) => Math.exp(x - m));
-        const z = e.reduce((a, b) => a + b, 0);
-        const want = Array.from({ length: D }, (_, d) => e.reduce((acc, p, j) => acc + (p / z) * v[base + j * D + d]!, 0));
-        assertClose(out.subarray(outOff + g * C + h * D, outOff + g * C + h * D + D), want, `G ${G} D ${D} keys ${keys}: row ${g} head ${h}`, 1e-5);
+        const ex = s.map((x) => Math.exp(x - m));
+        const z = ex.reduce((a, b) => a + b, 0);
+        const want = Array.from({ length: D }, (_, d) => ex.reduce((acc, p, j) => acc + (p / z) * v[base + j * D + d]!, 0));
+        assertClose(out.subarray(e * C + h * D, e * C + h * D + D), want, `E ${E} D ${D} keys ${keys}: entry ${e} head ${h}`, 1e-5);
       }
     }
-    assert.ok(Number.isNaN(out[0]!), 'nothing before outOff is written');
-    assert.throws(() => native!.decodeAttention!(q, qOff, C3, k, v, cacheOff, H * T * D, T * D, out, outOff, C, G, H, D, T + 5 * T, scale),
-      /^RangeError: decodeAttention\.k: needs/);
+    assert.ok(Number.isNaN(out[0]!) && Number.isNaN(out[e1 * C]!), 'entries outside e0..e1 are not written');
+    const bad = Int32Array.from(pos);
+    bad[e1 - 1] = T;
+    assert.throws(() => native!.decodeAttention!(q, H, D, T, rows, bad, e0, e1, k, v, out, scale),
+      new RegExp(`^RangeError: decodeAttention: entry ${e1 - 1} is at row \\d+, position ${T}; expected a row below ${S} and a position below ${T}`));
+    assert.throws(() => native!.decodeAttention!(q, H, D, T, rows, pos, e0, E + 3, k, v, out, scale), /^RangeError: decodeAttention\.rows: needs/);
+    assert.throws(() => native!.decodeAttention!(q.subarray(0, e1 * C3 - 1), H, D, T, rows, pos, e0, e1, k, v, out, scale), /^RangeError: decodeAttention\.qkv: needs/);
   }
 });
 
@@ -319,7 +326,8 @@ test('native cross-entropy row kernels match the reference: gathered rows, input
 
 test('kernels split over the cores give the same results when three JavaScript threads call them at once', { skip }, async () => {
   // Cells run in worker threads: one call holds the addon's thread pool, the others start their own
-  // threads. Each thread adds, samples and multiplies its own arrays many times and hashes the results.
+  // threads, and OpenBLAS runs single-threaded in each. Each thread adds, samples and multiplies its own
+  // arrays many times and hashes the results.
   const select = new URL('./kernel-select.js', import.meta.url).href;
   const gemmIndex = new URL('./gemm/index.js', import.meta.url).href;
   const code = `
@@ -337,6 +345,7 @@ test('kernels split over the cores give the same results when three JavaScript t
         k.add(out, a, b, n);
         k.sampleRows(out, R, V, 1, u, tok);
         g.sgemmPacked(64, 1, out, 0, 256, P, 0, C, 0, 512);
+        g.sgemm(false, false, 64, 512, 256, 1, C, 0, 512, W, 0, 512, 1, out, 0, 512); // OpenBLAS, split by rows
         for (let i = 0; i < R; i++) h = (h * 31 + tok[i]) >>> 0;
         for (let i = 0; i < C.length; i += 97) h = (h * 31 + Math.round(C[i] * 1e3)) >>> 0;
       }

@@ -281,13 +281,12 @@ export interface Kernels {
   crossEntropyInputGrad: typeof crossEntropyInputGrad;
   scaleRows: typeof scaleRows;
   crossEntropyTargetGrad: typeof crossEntropyTargetGrad;
-  /** Native only: attention of G single-token rows against their KV caches, all H heads at once; row g's
-   *  query (head h) at q[qOff + g·qStride + h·D ..], its keys and values at k/v[cacheOff + g·rowStride +
-   *  h·headStride ..] (keys × D), the result softmax(scale·q Kᵀ) V at out[outOff + g·outStride + h·D ..].
-   *  Its reference is the sampler's per-head strided batches with prefixSoftmax (sampler.ts). */
-  decodeAttention?: (q: Float32Array, qOff: number, qStride: number, k: Float32Array, v: Float32Array,
-    cacheOff: number, rowStride: number, headStride: number, out: Float32Array, outOff: number, outStride: number,
-    G: number, H: number, D: number, keys: number, scale: number) => void;
+  /** Native only: for each entry e in e0..e1 (one new token of row rows[e] at position pos[e], its query at
+   *  row e of qkv (E, 3C), C = H·D), softmax(scale·q Kᵀ) V over the row's keys 0..pos[e] in the (S, H, T, D)
+   *  caches kc and vc, into row e of out (E, C). Its reference is the sampler's per-head strided batches
+   *  with prefixSoftmax (sampler.ts). */
+  decodeAttention?: (qkv: Float32Array, H: number, D: number, T: number, rows: Int32Array, pos: Int32Array,
+    e0: number, e1: number, kc: Float32Array, vc: Float32Array, out: Float32Array, scale: number) => void;
   /** Native only: entry e's key and value (columns C..3C of row e of qkv (E, 3C), C = H·D) into row rows[e],
    *  position pos[e] of the (S, H, T, D) caches kc and vc. Its reference is the sampler's loop. */
   storeKv?: (qkv: Float32Array, E: number, H: number, D: number, T: number, rows: Int32Array, pos: Int32Array,

@@ -142,7 +142,8 @@ class DecodeState {
   private readonly att: Float32Array; // (E, C) attention output
   private readonly qkv: Float32Array; // (E, 3C)
   private readonly f: Float32Array; // (E, 4C)
-  private readonly scores: Float32Array; // (H, max(T, S), T) scores of one run (or one group of runs), per head
+  private readonly scores: Float32Array; // (H, max(T, S), T) scores of one run (or one group of runs), per head;
+  // the (1, H, n, n) probabilities of a fused prompt run fit in it too
   private readonly last: Float32Array; // (S, C) final hidden state of each row's last entry
   private readonly logits: Float32Array; // (S, V)
   private readonly runs: Int32Array; // (E + 1) start of each run of entries of one row, then E
@@ -227,19 +228,21 @@ class DecodeState {
         const p0 = pos[e0]!;
         const keys = p0 + n; // positions 0..p0+n-1 are visible to the run
         const base = rows[e0]! * H * T * D;
+        if (n === 1 && kernels.decodeAttention) {
+          // The addon's fused loop: every consecutive single-token run (whatever its row and position) and
+          // every head in one call. The strided batches below are its reference (and the path of the
+          // TypeScript kernels).
+          let G = 1;
+          while (k + G < nRuns && runs[k + G + 1]! - runs[k + G]! === 1) G++;
+          kernels.decodeAttention(qkv, H, D, T, rows, pos, e0, e0 + G, kc, vc, this.att, scale);
+          k += G;
+          continue;
+        }
         // Decode steps: consecutive single-token runs of consecutive rows at the same position share one
         // strided batch per head (their caches lie H·T·D apart), instead of two calls per row.
         let G = 1;
         if (n === 1) {
           while (k + G < nRuns && runs[k + G + 1]! - runs[k + G]! === 1 && rows[e0 + G] === rows[e0]! + G && pos[e0 + G] === p0) G++;
-        }
-        if (n === 1 && kernels.decodeAttention) {
-          // The addon's fused loop: all G rows and H heads in one call. The strided batches below are its
-          // reference (and the path of the TypeScript kernels).
-          kernels.decodeAttention(qkv, e0 * 3 * C, 3 * C, kc, vc, base, H * T * D, T * D, this.att, e0 * C, C, G, H, D,
-            keys, scale);
-          k += G;
-          continue;
         }
         if (G > 1) {
           for (let hd = 0; hd < H; hd++) {
@@ -253,6 +256,14 @@ class DecodeState {
               vc, base + hd * T * D, D, H * T * D, 0, this.att, e0 * C + hd * D, C, C, G);
           }
           k += G;
+          continue;
+        }
+        if (p0 === 0 && kernels.causalAttention) {
+          // A prompt from its first token: the run's own keys and values are all it sees, so it is the
+          // training attention of one sequence of n tokens, one fused call (its probabilities go to scratch).
+          kernels.causalAttention(qkv.subarray(e0 * 3 * C, (e0 + n) * 3 * C), this.scores, this.att.subarray(e0 * C, (e0 + n) * C),
+            1, n, H, D, scale);
+          k++;
           continue;
         }
         const nk = n * keys;
