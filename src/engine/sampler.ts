@@ -5,8 +5,10 @@
 // One `step` feeds E entries (row, position, token): the prompts of every row at once (prefill), then one
 // token per unfinished row (decode). Rows keep their own positions, so prompts of different lengths share
 // a batch without padding. Attention for a run of consecutive entries of one row is two sgemms against
-// that row's cache (scores Q Kᵀ, then P V). LoRA adapters are merged into copies of the weights once per
-// generate call (W + scale·B A), so sampling costs the same with or without them.
+// that row's cache (scores Q Kᵀ, then P V); with the addon's kernels, a prompt's run is one fused
+// causalAttention call and a step's single-token entries one decodeAttention call. LoRA adapters are
+// merged into copies of the weights once per generate call (W + scale·B A), so sampling costs the same
+// with or without them.
 import { DataError, ConfigError } from '../errors.js';
 import type { Gemm, PackedWeights } from './gemm/index.js';
 import { getGemm } from './gemm/index.js';
