@@ -396,10 +396,10 @@ static napi_value js_causal_attention_backward(napi_env env, napi_callback_info 
 }
 
 /* The (S, H, T, D) caches kc and vc, and entries e0..e1 of rows/pos (within them): the shared checks of
- * storeKv and decodeAttention. Sets *S and, when keys is not NULL, the keys all entries attend to. */
+ * storeKv and decodeAttention. Sets *keys, when not NULL, to the keys all entries attend to. */
 static int cache_entries(napi_env env, const char *fn, int64_t H, int64_t D, int64_t T, const int32_t *rows,
                          int64_t rLen, const int32_t *pos, int64_t pLen, int64_t e0, int64_t e1, int64_t kLen,
-                         int64_t vLen, int64_t *S, double *keys) {
+                         int64_t vLen, double *keys) {
   int64_t C = 0, rowSize = 0;
   char msg[200];
   if (H < 1 || D < 1 || T < 1 || __builtin_mul_overflow(H, D, &C) || __builtin_mul_overflow(C, T, &rowSize) ||
@@ -413,12 +413,12 @@ static int cache_entries(napi_env env, const char *fn, int64_t H, int64_t D, int
     return fail_range(env, msg);
   }
   if (!fits(env, fn, "rows", rLen, e1) || !fits(env, fn, "pos", pLen, e1)) return 0;
-  *S = kLen / rowSize;
+  const int64_t S = kLen / rowSize; /* rows in the caches */
   double sum = 0;
   for (int64_t e = e0; e < e1; e++) {
-    if (rows[e] < 0 || rows[e] >= *S || pos[e] < 0 || pos[e] >= T) {
+    if (rows[e] < 0 || rows[e] >= S || pos[e] < 0 || pos[e] >= T) {
       snprintf(msg, sizeof msg, "%s: entry %lld is at row %d, position %d; expected a row below %lld and a position below %lld",
-               fn, (long long)e, rows[e], pos[e], (long long)*S, (long long)T);
+               fn, (long long)e, rows[e], pos[e], (long long)S, (long long)T);
       return fail_range(env, msg);
     }
     sum += pos[e] + 1.0;
@@ -436,14 +436,14 @@ static napi_value js_decode_attention(napi_env env, napi_callback_info info) {
   napi_value v[12];
   float *qkv = NULL, *kc = NULL, *vc = NULL, *out = NULL, scale = 0;
   int32_t *rows = NULL, *pos = NULL;
-  int64_t qLen = 0, rLen = 0, pLen = 0, kLen = 0, vLen = 0, outLen = 0, H = 0, D = 0, T = 0, e0 = 0, e1 = 0, S = 0;
+  int64_t qLen = 0, rLen = 0, pLen = 0, kLen = 0, vLen = 0, outLen = 0, H = 0, D = 0, T = 0, e0 = 0, e1 = 0;
   double keys = 0;
   if (!arg_count(env, info, FN, 12, v) || !F32(0, "qkv", qkv, qLen) || !INDEX(1, "H", H) || !INDEX(2, "D", D) ||
       !INDEX(3, "T", T) || !I32(4, "rows", rows, rLen) || !I32(5, "pos", pos, pLen) || !INDEX(6, "e0", e0) ||
       !INDEX(7, "e1", e1) || !F32(8, "kc", kc, kLen) || !F32(9, "vc", vc, vLen) || !F32(10, "out", out, outLen) ||
       !arg_float(env, v[11], FN, "scale", &scale))
     return NULL;
-  if (!cache_entries(env, FN, H, D, T, rows, rLen, pos, pLen, e0, e1, kLen, vLen, &S, &keys)) return NULL;
+  if (!cache_entries(env, FN, H, D, T, rows, rLen, pos, pLen, e0, e1, kLen, vLen, &keys)) return NULL;
   if (!fits(env, FN, "qkv", qLen, e1 * 3 * H * D) || !fits(env, FN, "out", outLen, e1 * H * D)) return NULL;
   if (e1 == e0) return NULL;
   /* run_parts numbers the items from 0: the job's arrays start at entry e0. */
@@ -463,12 +463,12 @@ static napi_value js_store_kv(napi_env env, napi_callback_info info) {
   napi_value v[9];
   float *qkv = NULL, *kc = NULL, *vc = NULL;
   int32_t *rows = NULL, *pos = NULL;
-  int64_t qLen = 0, rLen = 0, pLen = 0, kLen = 0, vLen = 0, E = 0, H = 0, D = 0, T = 0, S = 0;
+  int64_t qLen = 0, rLen = 0, pLen = 0, kLen = 0, vLen = 0, E = 0, H = 0, D = 0, T = 0;
   if (!arg_count(env, info, FN, 9, v) || !F32(0, "qkv", qkv, qLen) || !INDEX(1, "E", E) || !INDEX(2, "H", H) ||
       !INDEX(3, "D", D) || !INDEX(4, "T", T) || !I32(5, "rows", rows, rLen) || !I32(6, "pos", pos, pLen) ||
       !F32(7, "kc", kc, kLen) || !F32(8, "vc", vc, vLen))
     return NULL;
-  if (!cache_entries(env, FN, H, D, T, rows, rLen, pos, pLen, 0, E, kLen, vLen, &S, NULL)) return NULL;
+  if (!cache_entries(env, FN, H, D, T, rows, rLen, pos, pLen, 0, E, kLen, vLen, NULL)) return NULL;
   const int64_t C = H * D;
   if (!fits(env, FN, "qkv", qLen, E * 3 * C)) return NULL;
   for (int64_t e = 0; e < E; e++) {

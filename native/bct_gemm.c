@@ -196,7 +196,7 @@ static napi_value set_threads(napi_env env, napi_callback_info info) {
   napi_value v[1];
   int64_t n = 0;
   if (!arg_count(env, info, "setThreadCount", 1, v) || !arg_index(env, v[0], "setThreadCount", "n", &n)) return NULL;
-  set_thread_count(n == 0 ? core_count() : (int)(n < 1024 ? n : 1024));
+  set_thread_count(n == 0 ? core_count() : (int)n); /* n < 2^31; set_thread_count bounds it */
   return NULL;
 }
 

@@ -5,7 +5,8 @@ import type { Gemm, PackedWeights } from './index.js';
 import { checkGemmArgs } from './check.js';
 
 /** The functions native/bct_gemm.c exports: the two products with the Gemm signatures (each checks its
- *  arguments in C and throws a TypeError/RangeError), and two queries. */
+ *  arguments in C and throws a TypeError/RangeError), the thread count and kernel family, and the packed
+ *  products of bct_packed.c. */
 export interface OpenblasAddon extends Pick<Gemm, 'sgemm' | 'sgemmStridedBatched'> {
   /** The addon's threads (the cores this process may use, or OPENBLAS_NUM_THREADS); OpenBLAS itself runs
    *  single-threaded inside them. */
